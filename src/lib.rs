@@ -1,0 +1,11 @@
+//! seg: a segment language for customer data.
+//!
+//! The library follows the data through its phases: [`syntax`] (tokens, grammar, AST) ->
+//! [`schema`] -> [`check`] (names and types, producing the typed [`plan`]) -> engines. Front
+//! ends ([`cli`]) sit on top. Diagnostics ([`diag`]) are data produced by every phase.
+#![forbid(unsafe_code)]
+
+pub mod diag;
+pub mod source;
+pub mod syntax;
+pub mod time;

@@ -1,0 +1,7 @@
+//! Syntax: the logos token stream, the pest grammar binding and the AST.
+
+pub mod ast;
+pub mod lexer;
+pub mod parser;
+
+pub use parser::{parse_file, Parsed};

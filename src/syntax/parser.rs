@@ -1,0 +1,723 @@
+//! The parser: pest for the grammar (grammar/seg.pest), a PrattParser for operator
+//! precedence, and our own wording for errors.
+//!
+//! A file is first cut into items at the item keywords with the logos lexer; each item is
+//! parsed on its own, so one broken item does not hide the errors of the others (recovery at
+//! item boundaries). Before pest sees an item, its bracket nesting and runs of prefix
+//! operators are bounded, so no input can exhaust the stack.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+
+use super::ast::*;
+use super::lexer::{self, Token};
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::time;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/seg.pest"]
+struct Grammar;
+
+/// The deepest bracket nesting an item may have.
+pub const MAX_NESTING: usize = 64;
+/// The deepest an expression tree may grow (long `+` chains, prefix runs).
+pub const MAX_DEPTH: u32 = 256;
+
+/// The result of parsing one file: every item that parsed, and a diagnostic for every one
+/// that did not.
+#[derive(Debug)]
+pub struct Parsed {
+    pub module: Module,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The input ended inside an unfinished item (open brackets, a trailing operator): a REPL
+    /// reads another line instead of reporting the error.
+    pub incomplete: bool,
+}
+
+/// Parses a whole file.
+#[must_use]
+pub fn parse_file(file: FileId, text: &str) -> Parsed {
+    let tokens = lexer::tokens(text);
+    let starts: Vec<usize> = tokens
+        .iter()
+        .filter(|(t, _)| t.is_some_and(Token::starts_item))
+        .map(|(_, r)| r.start)
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut items = Vec::new();
+    let mut incomplete = false;
+
+    let first = starts.first().copied().unwrap_or(text.len());
+    if let Some(junk) = tokens
+        .iter()
+        .find(|(t, r)| r.start < first && *t != Some(Token::Comment))
+    {
+        let span = Span::new(file, junk.1.start, trim_end(text, first).max(junk.1.end));
+        diagnostics.push(
+            Diagnostic::new(
+                Code::Syntax,
+                span,
+                "expected an item: `segment`, `let` or `import`",
+                "this is not inside any item",
+            )
+            .with_help("a file holds `import \"file.seg\"`, `let NAME = ...` and `segment NAME = ...` items"),
+        );
+    }
+
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let last = i + 1 == starts.len();
+        match parse_item(file, text, start, end, &tokens) {
+            Ok(item) => items.push(item),
+            Err((diagnostic, at_end)) => {
+                incomplete |= last && at_end;
+                diagnostics.push(diagnostic);
+            }
+        }
+    }
+    // Errors inside successfully parsed items (bad literals, chained comparisons) were
+    // collected by the builder and are already in `diagnostics` via parse_item's Ok path.
+    let (items, inner): (Vec<_>, Vec<_>) = items.into_iter().unzip();
+    diagnostics.extend(inner.into_iter().flatten());
+    diagnostics.sort_by_key(|d: &Diagnostic| d.primary.span.start);
+    Parsed { module: Module { file, items }, diagnostics, incomplete }
+}
+
+/// The end of `text[..end]` without trailing white space and comments.
+fn trim_end(text: &str, end: usize) -> usize {
+    let mut end = end;
+    loop {
+        let trimmed = text[..end].trim_end().len();
+        let line_start = text[..trimmed].rfind('\n').map_or(0, |i| i + 1);
+        match text[line_start..trimmed].find('#') {
+            Some(hash) if !text[line_start..line_start + hash].contains('"') => {
+                end = line_start + hash;
+            }
+            _ => return trimmed,
+        }
+    }
+}
+
+type ItemResult = Result<(Item, Vec<Diagnostic>), (Diagnostic, bool)>;
+
+fn parse_item(file: FileId, text: &str, start: usize, end: usize, tokens: &[lexer::Spanned]) -> ItemResult {
+    let end = trim_end(text, end).max(start);
+    let chunk = &text[start..end];
+    check_nesting(file, tokens, start, end).map_err(|d| (d, false))?;
+    let pairs = parse_rule(Rule::item_only, chunk)
+        .map_err(|e| (syntax_error(file, text, start, end, &e), error_at_end(&e, chunk)))?;
+    let builder = Builder { file, offset: start, diagnostics: RefCell::new(Vec::new()), too_deep: RefCell::new(false) };
+    let pair = pairs.into_iter().next().expect("item_only yields one item");
+    let item = builder.item(pair);
+    Ok((item, builder.diagnostics.into_inner()))
+}
+
+fn parse_rule(rule: Rule, text: &str) -> Result<Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| pest::set_error_detail(true));
+    Grammar::parse(rule, text)
+}
+
+fn error_at_end(error: &pest::error::Error<Rule>, chunk: &str) -> bool {
+    let pos = match error.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    };
+    chunk[pos.min(chunk.len())..].trim().is_empty()
+}
+
+/// Bounds bracket nesting and runs of prefix operators before pest recurses into them.
+fn check_nesting(file: FileId, tokens: &[lexer::Spanned], start: usize, end: usize) -> Result<(), Diagnostic> {
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    for (token, range) in tokens.iter().filter(|(_, r)| r.start >= start && r.end <= end) {
+        match token {
+            Some(Token::LParen | Token::LBracket) => depth += 1,
+            Some(Token::RParen | Token::RBracket) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prefix_run = if matches!(token, Some(Token::Not | Token::Minus)) { prefix_run + 1 } else { 0 };
+        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
+            return Err(Diagnostic::new(
+                Code::TooDeep,
+                Span::new(file, range.start, range.end),
+                "this expression is nested too deeply",
+                format!("more than {MAX_NESTING} levels deep here"),
+            )
+            .with_help("name inner parts with `let` or split the segment into smaller segments"));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors in our own words
+
+fn syntax_error(file: FileId, text: &str, start: usize, end: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match error.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    } + start;
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !expected.contains(&s) {
+            expected.push(s);
+        }
+    };
+    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        for rule in positives {
+            if let Some(text) = describe_rule(*rule) {
+                push(text.to_string());
+            }
+        }
+    }
+    if let Some(attempts) = error.parse_attempts() {
+        for token in attempts.expected_tokens() {
+            // `ParsingToken` is not exported; its Debug form tells literal tokens apart.
+            if format!("{token:?}").starts_with("Sensitive") {
+                push(describe_token(&token.to_string()));
+            }
+        }
+    }
+    expected.retain(|e| !matches!(e.trim_matches('`').trim(), "" | "#" | "\u{feff}"));
+    if expected.iter().any(|e| e == "an expression") {
+        // Whatever starts an expression is said by "an expression".
+        expected.retain(|e| !starts_expression(e) && !is_operator_token(e));
+    } else if expected.iter().any(|e| e == "an operator") {
+        expected.retain(|e| !is_operator_token(e));
+    }
+    expected.sort_by_key(|e| expected_rank(e));
+    let found = found_at(text, pos, end);
+    let span_end = next_token_end(text, pos, end);
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    let label = if pos >= end { "the item ends here".to_string() } else { format!("unexpected {found}") };
+    let mut diagnostic = Diagnostic::new(Code::Syntax, Span::new(file, pos, span_end), message, label);
+    if let Some(help) = syntax_help(text, pos, end) {
+        diagnostic = diagnostic.with_help(help);
+    }
+    diagnostic
+}
+
+fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
+    let rest = &text[pos.min(end)..end];
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if let Some((keyword, _)) = lexer::KEYWORDS.iter().find(|(k, _)| *k == word) {
+        return Some(format!("`{keyword}` is a reserved word and cannot be used as a name"));
+    }
+    if rest.starts_with('"') && !rest[1..].contains('"') {
+        return Some("this string is never closed: end it with `\"` on the same line".into());
+    }
+    if rest.starts_with('=') && !rest.starts_with("==") {
+        return Some("to compare two values write `==`".into());
+    }
+    if rest.starts_with('&') || rest.starts_with('|') || rest.starts_with('!') && !rest.starts_with("!=") {
+        return Some("logic is written with the words `and`, `or` and `not`".into());
+    }
+    if rest.starts_with('\'') {
+        return Some("strings are written in double quotes".into());
+    }
+    None
+}
+
+fn describe_rule(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::expr | Rule::bound | Rule::paren | Rule::list | Rule::call | Rule::path | Rule::name
+        | Rule::timestamp | Rule::date | Rule::duration | Rule::number | Rule::boolean | Rule::now => {
+            "an expression"
+        }
+        Rule::ident => "a name",
+        Rule::string | Rule::string_body => "a string",
+        Rule::window | Rule::w_within | Rule::w_today | Rule::w_yesterday | Rule::w_between
+        | Rule::w_before | Rule::w_after | Rule::w_during => "a window",
+        Rule::integer => "a whole number",
+        Rule::calendar_unit => "`months`, `weekdays` or `hours`",
+        Rule::arg => "an argument",
+        Rule::arg_where | Rule::kw_where => "`where`",
+        Rule::arg_from | Rule::kw_from => "`from`",
+        Rule::arg_to | Rule::kw_to => "`to`",
+        Rule::on_account | Rule::kw_on => "`on account`",
+        Rule::kw_account => "`account`",
+        Rule::EOI => "the end of the item",
+        r if format!("{r:?}").starts_with("op_") => "an operator",
+        _ => return None,
+    })
+}
+
+fn describe_token(token: &str) -> String {
+    match token {
+        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "*" | "/" => "an operator".to_string(),
+        t => format!("`{t}`"),
+    }
+}
+
+fn starts_expression(text: &str) -> bool {
+    matches!(
+        text,
+        "a name" | "a string" | "an operator" | "`(`" | "`[`" | "`-`" | "`\"`" | "`_`" | "`true`"
+            | "`false`" | "`now`" | "`not`"
+    )
+}
+
+fn is_operator_token(text: &str) -> bool {
+    ["`-`", "`and`", "`or`", "`not`", "`in`", "`then`", "`is`", "`contains`", "`matches`", "`ago`"]
+        .contains(&text)
+}
+
+/// Orders the alternatives of an "expected" list: the common ones first.
+fn expected_rank(text: &str) -> (u8, String) {
+    let rank = match text {
+        "an expression" => 0,
+        "a name" => 1,
+        "a string" => 2,
+        "an operator" => 8,
+        "the end of the item" => 9,
+        _ => 5,
+    };
+    (rank, text.to_string())
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// What stands at `pos`: the next token, quoted, or "the end of the item".
+fn found_at(text: &str, pos: usize, end: usize) -> String {
+    if pos >= end {
+        return "the end of the item".into();
+    }
+    let span_end = next_token_end(text, pos, end);
+    let found = &text[pos..span_end];
+    if found.chars().count() > 30 {
+        format!("`{}...`", found.chars().take(27).collect::<String>())
+    } else {
+        format!("`{found}`")
+    }
+}
+
+fn next_token_end(text: &str, pos: usize, end: usize) -> usize {
+    if pos >= end {
+        return pos;
+    }
+    match lexer::tokens(&text[pos..end]).first() {
+        Some((_, range)) if range.start == 0 => pos + range.end.max(1),
+        _ => pos + text[pos..].chars().next().map_or(0, char::len_utf8),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pairs to AST
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        let left = |rule| Op::infix(rule, Assoc::Left);
+        PrattParser::new()
+            .op(left(Rule::op_or))
+            .op(left(Rule::op_and))
+            .op(Op::prefix(Rule::op_not))
+            .op(left(Rule::op_eq)
+                | left(Rule::op_ne)
+                | left(Rule::op_lt)
+                | left(Rule::op_le)
+                | left(Rule::op_gt)
+                | left(Rule::op_ge)
+                | left(Rule::op_in)
+                | left(Rule::op_not_in)
+                | left(Rule::op_contains)
+                | left(Rule::op_starts_with)
+                | left(Rule::op_ends_with)
+                | left(Rule::op_matches)
+                | Op::postfix(Rule::op_is_set)
+                | Op::postfix(Rule::op_is_not_set))
+            .op(left(Rule::op_then) | left(Rule::op_then_not))
+            .op(left(Rule::op_add) | left(Rule::op_sub))
+            .op(left(Rule::op_mul) | left(Rule::op_div))
+            .op(Op::prefix(Rule::op_neg))
+            .op(Op::postfix(Rule::op_ago))
+    })
+}
+
+/// An expression with the depth of its tree, to bound it.
+struct Built {
+    expr: Expr,
+    depth: u32,
+}
+
+struct Builder {
+    file: FileId,
+    offset: usize,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+    too_deep: RefCell<bool>,
+}
+
+impl Builder {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn error(&self, diagnostic: Diagnostic) {
+        self.diagnostics.borrow_mut().push(diagnostic);
+    }
+
+    /// The pairs of `pair` that carry meaning (keywords dropped).
+    fn children<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+        pair.into_inner().filter(|p| !format!("{:?}", p.as_rule()).starts_with("kw_"))
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>) -> Item {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut parts = Self::children(pair);
+        let kind = match rule {
+            Rule::import_item => ItemKind::Import(self.string(parts.next().expect("import path"))),
+            Rule::let_item => {
+                let name = self.ident(parts.next().expect("let name"));
+                let value = self.expr(parts.next().expect("let value"));
+                ItemKind::Let { name, value }
+            }
+            Rule::segment_item => {
+                let name = self.ident(parts.next().expect("segment name"));
+                let mut target = Target::User;
+                let mut description = None;
+                let mut body = None;
+                for part in parts {
+                    match part.as_rule() {
+                        Rule::on_account => target = Target::Account,
+                        Rule::string => description = Some(self.string(part)),
+                        _ => body = Some(self.expr(part)),
+                    }
+                }
+                ItemKind::Segment(SegmentDef { name, target, description, body: body.expect("segment body") })
+            }
+            other => unreachable!("item rule {other:?}"),
+        };
+        Item { kind, span }
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn string(&self, pair: Pair<'_, Rule>) -> StringLit {
+        let span = self.span(&pair);
+        let body = pair.into_inner().next().expect("string body");
+        StringLit { value: self.unescape(&body), span }
+    }
+
+    fn unescape(&self, body: &Pair<'_, Rule>) -> String {
+        let raw = body.as_str();
+        let base = self.offset + body.as_span().start();
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let Some((j, e)) = chars.next() else { break };
+            match e {
+                '"' => out.push('"'),
+                '\\' => out.push('\\'),
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                other => {
+                    let span = Span::new(self.file, base + i, base + j + other.len_utf8());
+                    self.error(
+                        Diagnostic::new(
+                            Code::BadEscape,
+                            span,
+                            format!("unknown escape `\\{other}` in a string"),
+                            "not an escape seg knows",
+                        )
+                        .with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\r`; write `\\\\` for a backslash"),
+                    );
+                    out.push(other);
+                }
+            }
+        }
+        out
+    }
+
+    fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
+        self.expr_built(pair).expr
+    }
+
+    fn expr_built(&self, pair: Pair<'_, Rule>) -> Built {
+        pratt()
+            .map_primary(|p| self.primary(p))
+            .map_prefix(|op, rhs| {
+                let span = self.span(&op).to(rhs.expr.span);
+                let kind = match op.as_rule() {
+                    Rule::op_not => ExprKind::Not(Box::new(rhs.expr)),
+                    _ => ExprKind::Neg(Box::new(rhs.expr)),
+                };
+                self.deeper(kind, span, rhs.depth)
+            })
+            .map_postfix(|lhs, op| {
+                let span = lhs.expr.span.to(self.span(&op));
+                let kind = match op.as_rule() {
+                    Rule::op_ago => ExprKind::Ago(Box::new(lhs.expr)),
+                    rule => ExprKind::IsSet { negated: rule == Rule::op_is_not_set, expr: Box::new(lhs.expr) },
+                };
+                self.deeper(kind, span, lhs.depth)
+            })
+            .map_infix(|lhs, op, rhs| self.infix(lhs, &op, rhs))
+            .parse(pair.into_inner())
+    }
+
+    fn deeper(&self, kind: ExprKind, span: Span, child_depth: u32) -> Built {
+        let depth = child_depth + 1;
+        if depth > MAX_DEPTH {
+            if !self.too_deep.replace(true) {
+                self.error(
+                    Diagnostic::new(
+                        Code::TooDeep,
+                        span,
+                        "this expression is nested too deeply",
+                        format!("more than {MAX_DEPTH} operators deep"),
+                    )
+                    .with_help("name inner parts with `let` or split the segment into smaller segments"),
+                );
+            }
+            return Built { expr: Expr { kind: ExprKind::Error, span }, depth: 0 };
+        }
+        Built { expr: Expr { kind, span }, depth }
+    }
+
+    fn infix(&self, lhs: Built, op: &Pair<'_, Rule>, rhs: Built) -> Built {
+        let span = lhs.expr.span.to(rhs.expr.span);
+        let depth = lhs.depth.max(rhs.depth);
+        let op_span = self.span(op);
+        let logic = match op.as_rule() {
+            Rule::op_and => Some(LogicOp::And),
+            Rule::op_or => Some(LogicOp::Or),
+            _ => None,
+        };
+        if let Some(logic) = logic {
+            let kind = match lhs.expr.kind {
+                ExprKind::Logic(l, mut items) if l == logic => {
+                    items.push(rhs.expr);
+                    return Built { expr: Expr { kind: ExprKind::Logic(logic, items), span }, depth };
+                }
+                kind => ExprKind::Logic(logic, vec![Expr { kind, span: lhs.expr.span }, rhs.expr]),
+            };
+            return self.deeper(kind, span, depth);
+        }
+        if matches!(op.as_rule(), Rule::op_then | Rule::op_then_not) {
+            let step = ThenStep { negated: op.as_rule() == Rule::op_then_not, expr: rhs.expr, op_span: Some(op_span) };
+            let kind = match lhs.expr.kind {
+                ExprKind::Then(mut steps) => {
+                    steps.push(step);
+                    return Built { expr: Expr { kind: ExprKind::Then(steps), span }, depth };
+                }
+                kind => ExprKind::Then(vec![
+                    ThenStep { negated: false, expr: Expr { kind, span: lhs.expr.span }, op_span: None },
+                    step,
+                ]),
+            };
+            return self.deeper(kind, span, depth);
+        }
+        let arith = match op.as_rule() {
+            Rule::op_add => Some(ArithOp::Add),
+            Rule::op_sub => Some(ArithOp::Sub),
+            Rule::op_mul => Some(ArithOp::Mul),
+            Rule::op_div => Some(ArithOp::Div),
+            _ => None,
+        };
+        if let Some(arith) = arith {
+            return self.deeper(ExprKind::Arith(arith, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth);
+        }
+        let compare = match op.as_rule() {
+            Rule::op_eq => CompareOp::Eq,
+            Rule::op_ne => CompareOp::Ne,
+            Rule::op_lt => CompareOp::Lt,
+            Rule::op_le => CompareOp::Le,
+            Rule::op_gt => CompareOp::Gt,
+            Rule::op_ge => CompareOp::Ge,
+            Rule::op_in => CompareOp::In,
+            Rule::op_not_in => CompareOp::NotIn,
+            Rule::op_contains => CompareOp::Contains,
+            Rule::op_starts_with => CompareOp::StartsWith,
+            Rule::op_ends_with => CompareOp::EndsWith,
+            Rule::op_matches => CompareOp::Matches,
+            other => unreachable!("infix rule {other:?}"),
+        };
+        let chained = match &lhs.expr.kind {
+            ExprKind::Compare(first, _, _) => Some(first.symbol()),
+            ExprKind::IsSet { .. } => Some("is set"),
+            _ => None,
+        };
+        if let Some(first) = chained {
+            self.error(
+                Diagnostic::new(
+                    Code::ChainedComparison,
+                    op_span,
+                    "comparisons do not chain",
+                    format!("`{}` compares the result of a `{first}` comparison", compare.symbol()),
+                )
+                .with_secondary(lhs.expr.span, "this comparison is complete")
+                .with_help("join two comparisons with `and`: `a < b and b < c`"),
+            );
+        }
+        self.deeper(ExprKind::Compare(compare, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth)
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Built {
+        let span = self.span(&pair);
+        let leaf = |kind| Built { expr: Expr { kind, span }, depth: 1 };
+        match pair.as_rule() {
+            Rule::paren => {
+                let inner = self.expr_built(pair.into_inner().next().expect("paren expr"));
+                self.deeper(ExprKind::Paren(Box::new(inner.expr)), span, inner.depth)
+            }
+            Rule::list => {
+                let items: Vec<Built> = pair.into_inner().map(|p| self.expr_built(p)).collect();
+                let depth = items.iter().map(|b| b.depth).max().unwrap_or(0);
+                self.deeper(ExprKind::List(items.into_iter().map(|b| b.expr).collect()), span, depth)
+            }
+            Rule::call => {
+                let mut parts = pair.into_inner();
+                let func = self.ident(parts.next().expect("call name"));
+                let mut depth = 0;
+                let args = parts
+                    .map(|a| {
+                        let (arg, d) = self.arg(a);
+                        depth = depth.max(d);
+                        arg
+                    })
+                    .collect();
+                self.deeper(ExprKind::Call(Call { func, args }), span, depth)
+            }
+            Rule::path => {
+                let mut parts = pair.into_inner();
+                let head = self.ident(parts.next().expect("path head"));
+                let tail = self.ident(parts.next().expect("path tail"));
+                leaf(ExprKind::Path(head, tail))
+            }
+            Rule::name => leaf(ExprKind::Name(self.ident(pair.into_inner().next().expect("name")))),
+            Rule::string => leaf(ExprKind::String(self.string(pair).value)),
+            Rule::boolean => leaf(ExprKind::Bool(pair.as_str() == "true")),
+            Rule::now => leaf(ExprKind::Now),
+            Rule::number => leaf(self.number(pair.as_str(), span)),
+            Rule::duration => leaf(self.duration(pair.as_str(), span)),
+            Rule::date | Rule::timestamp => {
+                let is_date = pair.as_rule() == Rule::date;
+                leaf(match time::parse_timestamp(pair.as_str()) {
+                    Ok(t) if is_date => ExprKind::Date(t),
+                    Ok(t) => ExprKind::Timestamp(t),
+                    Err(e) => {
+                        self.error(
+                            Diagnostic::new(Code::BadTime, span, format!("`{}` is not a real instant", pair.as_str()), e.to_string())
+                                .with_help("dates are `YYYY-MM-DD` and timestamps `YYYY-MM-DDTHH:MM:SSZ` (or with an offset such as `+02:00`)"),
+                        );
+                        ExprKind::Error
+                    }
+                })
+            }
+            other => unreachable!("primary rule {other:?}"),
+        }
+    }
+
+    fn number(&self, text: &str, span: Span) -> ExprKind {
+        match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => ExprKind::Number(n),
+            _ => {
+                self.error(
+                    Diagnostic::new(Code::OutOfRange, span, format!("the number `{text}` is too large"), "beyond a 64-bit float")
+                        .with_help("numbers are 64-bit floats: up to about 1.8e308"),
+                );
+                ExprKind::Error
+            }
+        }
+    }
+
+    fn duration(&self, text: &str, span: Span) -> ExprKind {
+        let (digits, unit) = text.split_at(text.len() - 1);
+        let scale = match unit {
+            "s" => time::MICROS_PER_SECOND,
+            "m" => time::MICROS_PER_MINUTE,
+            "h" => time::MICROS_PER_HOUR,
+            "d" => time::MICROS_PER_DAY,
+            _ => time::MICROS_PER_WEEK,
+        };
+        match digits.parse::<i64>().ok().and_then(|n| n.checked_mul(scale)) {
+            Some(micros) => ExprKind::Duration(micros),
+            None => {
+                self.error(
+                    Diagnostic::new(Code::OutOfRange, span, format!("the duration `{text}` is too long"), "beyond what an instant can hold")
+                        .with_help("durations reach about 292,000 years"),
+                );
+                ExprKind::Error
+            }
+        }
+    }
+
+    fn arg(&self, pair: Pair<'_, Rule>) -> (Arg, u32) {
+        let span = self.span(&pair);
+        let mut parts = pair.into_inner();
+        let value = self.expr_built(parts.next().expect("arg value"));
+        let mut depth = value.depth;
+        let mut arg = Arg { value: value.expr, filter: None, from: None, to: None, window: None, span };
+        for part in parts {
+            match part.as_rule() {
+                Rule::window => arg.window = Some(self.window(part)),
+                rule => {
+                    let inner = self.expr_built(Self::children(part).next().expect("modifier expr"));
+                    depth = depth.max(inner.depth);
+                    let slot = match rule {
+                        Rule::arg_where => &mut arg.filter,
+                        Rule::arg_from => &mut arg.from,
+                        _ => &mut arg.to,
+                    };
+                    *slot = Some(inner.expr);
+                }
+            }
+        }
+        (arg, depth)
+    }
+
+    fn window(&self, pair: Pair<'_, Rule>) -> Window {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().expect("window form");
+        let rule = inner.as_rule();
+        let mut parts = Self::children(inner);
+        let kind = if rule == Rule::w_during {
+            let unit = match parts.next().expect("calendar unit").as_str() {
+                "months" => CalendarUnit::Months,
+                "weekdays" => CalendarUnit::Weekdays,
+                _ => CalendarUnit::Hours,
+            };
+            let values = parts.map(|p| (p.as_str().parse::<u32>().unwrap_or(u32::MAX), self.span(&p))).collect();
+            WindowKind::During(unit, values)
+        } else {
+            let mut bound = || self.expr_built(parts.next().expect("window bound")).expr;
+            match rule {
+                Rule::w_within => WindowKind::Within(bound()),
+                Rule::w_today => WindowKind::Today,
+                Rule::w_yesterday => WindowKind::Yesterday,
+                Rule::w_between => {
+                    let a = bound();
+                    WindowKind::Between(a, bound())
+                }
+                Rule::w_before => WindowKind::Before(bound()),
+                Rule::w_after => WindowKind::After(bound()),
+                other => unreachable!("window rule {other:?}"),
+            }
+        };
+        Window { kind, span }
+    }
+}
