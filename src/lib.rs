@@ -9,3 +9,8 @@ pub mod diag;
 pub mod source;
 pub mod syntax;
 pub mod time;
+pub mod check;
+pub mod plan;
+pub mod schema;
+pub mod cli;
+pub mod config;

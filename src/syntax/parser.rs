@@ -38,6 +38,9 @@ pub struct Parsed {
     /// The input ended inside an unfinished item (open brackets, a trailing operator): a REPL
     /// reads another line instead of reporting the error.
     pub incomplete: bool,
+    /// The names of `segment` and `let` items that did not parse, so that the checker knows
+    /// them and does not report their uses as unknown.
+    pub broken_names: Vec<String>,
 }
 
 /// Parses a whole file.
@@ -52,6 +55,7 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
     let mut diagnostics = Vec::new();
     let mut items = Vec::new();
     let mut incomplete = false;
+    let mut broken_names = Vec::new();
 
     let first = starts.first().copied().unwrap_or(text.len());
     if let Some(junk) = tokens
@@ -78,6 +82,9 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
             Err((diagnostic, at_end)) => {
                 incomplete |= last && at_end;
                 diagnostics.push(diagnostic);
+                if let Some(name) = item_name(text, start, &tokens) {
+                    broken_names.push(name);
+                }
             }
         }
     }
@@ -86,7 +93,16 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
     let (items, inner): (Vec<_>, Vec<_>) = items.into_iter().unzip();
     diagnostics.extend(inner.into_iter().flatten());
     diagnostics.sort_by_key(|d: &Diagnostic| d.primary.span.start);
-    Parsed { module: Module { file, items }, diagnostics, incomplete }
+    Parsed { module: Module { file, items }, diagnostics, incomplete, broken_names }
+}
+
+/// The name a `segment` or `let` item at `start` defines, read from the tokens.
+fn item_name(text: &str, start: usize, tokens: &[lexer::Spanned]) -> Option<String> {
+    let at = tokens.iter().position(|(_, r)| r.start == start)?;
+    match tokens.get(at..at + 2)? {
+        [(Some(Token::Segment | Token::Let), _), (Some(Token::Ident), name)] => Some(text[name.clone()].to_string()),
+        _ => None,
+    }
 }
 
 /// The end of `text[..end]` without trailing white space and comments.
@@ -572,6 +588,7 @@ impl Builder {
                 .with_secondary(lhs.expr.span, "this comparison is complete")
                 .with_help("join two comparisons with `and`: `a < b and b < c`"),
             );
+            return Built { expr: Expr { kind: ExprKind::Error, span }, depth };
         }
         self.deeper(ExprKind::Compare(compare, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth)
     }

@@ -1,0 +1,56 @@
+//! The `seg` command line (clap). Each subcommand parses its flags, calls the library and
+//! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
+
+mod check;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: errors found (diagnostics, bad data, a failed check).
+pub const EXIT_FOUND: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "seg", version, about = "A segment language for customer data", propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check segment files against the schema.
+    Check(check::CheckArgs),
+}
+
+/// Runs the command line and returns the process's exit code.
+#[must_use]
+pub fn run() -> ExitCode {
+    // Deeply nested input is bounded by the parser, but the phases recurse over the tree:
+    // give them room.
+    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(|| {
+        let cli = match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(e) => {
+                let _ = e.print();
+                return if e.use_stderr() { EXIT_USAGE } else { 0 };
+            }
+        };
+        match cli.command {
+            Command::Check(args) => check::run(&args),
+        }
+    });
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+/// Prints `seg: error: MESSAGE` to stderr and returns the usage exit code.
+pub(crate) fn usage_error(message: impl std::fmt::Display) -> u8 {
+    let _ = writeln!(std::io::stderr(), "seg: error: {message}");
+    EXIT_USAGE
+}

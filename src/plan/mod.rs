@@ -1,0 +1,291 @@
+//! The typed plan: what every engine consumes. Names are resolved to indexes (events,
+//! properties, attributes, segments), verbs and `let`s are expanded, parentheses and sugar
+//! (`7d ago`, dates) are gone, and every expression carries its type. Segments are listed in
+//! dependency order: a segment comes after every segment it refers to.
+
+use crate::schema::{EventId, FieldType};
+use crate::source::Span;
+pub use crate::syntax::ast::{ArithOp, CalendarUnit, CompareOp, Target};
+
+/// The type of a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Type {
+    Bool,
+    Number,
+    String,
+    Timestamp,
+    Duration,
+    /// A list of values of one type (`Unknown` for the empty list).
+    List(Box<Type>),
+    /// The element type of an empty list: matches anything.
+    Unknown,
+    /// A sub-expression that had an error: matches anything, so no follow-on errors.
+    Error,
+}
+
+impl Type {
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Type::Bool => "bool".into(),
+            Type::Number => "number".into(),
+            Type::String => "string".into(),
+            Type::Timestamp => "timestamp".into(),
+            Type::Duration => "duration".into(),
+            Type::List(t) => format!("list of {}", t.name()),
+            Type::Unknown => "unknown".into(),
+            Type::Error => "error".into(),
+        }
+    }
+
+    /// Matches anything (an error or the element type of an empty list).
+    #[must_use]
+    pub fn is_wild(&self) -> bool {
+        matches!(self, Type::Error | Type::Unknown)
+    }
+
+    /// Equal, or one side wild (element-wise for lists).
+    #[must_use]
+    pub fn compatible(&self, other: &Type) -> bool {
+        match (self, other) {
+            (a, b) if a.is_wild() || b.is_wild() => true,
+            (Type::List(a), Type::List(b)) => a.compatible(b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl From<FieldType> for Type {
+    fn from(t: FieldType) -> Type {
+        match t {
+            FieldType::String => Type::String,
+            FieldType::Number => Type::Number,
+            FieldType::Bool => Type::Bool,
+            FieldType::Timestamp => Type::Timestamp,
+        }
+    }
+}
+
+/// A constant value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// Microseconds since the epoch.
+    Timestamp(i64),
+    /// Microseconds.
+    Duration(i64),
+    List(Vec<Value>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SegmentId(pub u32);
+
+/// The whole program: every segment of the loaded files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// In dependency order.
+    pub segments: Vec<Segment>,
+}
+
+impl Plan {
+    #[must_use]
+    pub fn segment(&self, id: SegmentId) -> &Segment {
+        &self.segments[id.0 as usize]
+    }
+
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<SegmentId> {
+        self.segments
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| SegmentId(u32::try_from(i).expect("fewer than 2^32 segments")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub description: Option<String>,
+    pub target: Target,
+    pub body: Expr,
+    /// The segment's name in its file.
+    pub span: Span,
+    /// Segments this one refers to directly.
+    pub depends_on: Vec<SegmentId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// Where an attribute lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttrScope {
+    /// The user's profile.
+    Profile,
+    /// The user's account (in user segments) or the account itself (in account segments).
+    Account,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Const(Value),
+    /// The evaluation instant.
+    Now,
+    /// A list whose items are not all constants.
+    List(Vec<Expr>),
+    /// Inside an event set's `where`: a property of the event (index into its properties).
+    Property(usize),
+    /// Inside an event set's `where`: the event's timestamp.
+    EventTs,
+    /// An attribute's value as of `now` (index into the schema's profile or account fields).
+    Attribute(AttrScope, usize),
+    /// Membership in another segment.
+    SegmentRef(SegmentId),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    /// `matches` with its pattern (checked to compile).
+    Matches(Box<Expr>, String),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    IsSet { negated: bool, expr: Box<Expr> },
+    Aggregate(Aggregate),
+    /// `P1 then P2 ...`; `last_negated` for a final `then not`.
+    Then { steps: Vec<EventSet>, last_negated: bool },
+    /// How many steps of the funnel are done in order.
+    Steps(Vec<EventSet>),
+    Changed(Changed),
+    /// Over the account's users (account segments only).
+    Users { quantifier: Quantifier, filter: Option<Box<Expr>> },
+    Lower(Box<Expr>),
+    Len(Box<Expr>),
+    Bucket(Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quantifier {
+    Count,
+    Any,
+    All,
+}
+
+/// An aggregate over an event set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub function: AggregateFn,
+    pub set: EventSet,
+    /// The property aggregated (for `sum`, `first(E.p)`, ...).
+    pub property: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AggregateFn {
+    Did,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    First,
+    Last,
+    Top,
+    Distinct,
+    Days,
+}
+
+/// `EVENT [where EXPR] [WINDOW]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSet {
+    pub event: EventId,
+    pub filter: Option<Box<Expr>>,
+    pub window: Window,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    All,
+    /// `now - d <= ts < now`.
+    Within(Box<Expr>),
+    Today,
+    Yesterday,
+    /// `a <= ts < b`.
+    Between(Box<Expr>, Box<Expr>),
+    Before(Box<Expr>),
+    After(Box<Expr>),
+    /// Calendar values (months 1-12, ISO weekdays 1-7, hours 0-23), in UTC.
+    During(CalendarUnit, Vec<u32>),
+}
+
+/// `changed(profile.x [from V] [to V] [WINDOW])`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub scope: AttrScope,
+    pub attribute: usize,
+    pub from: Option<Box<Expr>>,
+    pub to: Option<Box<Expr>>,
+    pub window: Window,
+}
+
+/// Calls `f` on `expr` and every expression inside it (event-set filters, window bounds,
+/// `changed` values, `users` filters), children first.
+pub fn visit_mut(expr: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    match &mut expr.kind {
+        ExprKind::Const(_) | ExprKind::Now | ExprKind::Property(_) | ExprKind::EventTs | ExprKind::Attribute(..) | ExprKind::SegmentRef(_) => {}
+        ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => {
+            for item in items {
+                visit_mut(item, f);
+            }
+        }
+        ExprKind::Not(e) | ExprKind::Neg(e) | ExprKind::Matches(e, _) | ExprKind::IsSet { expr: e, .. } | ExprKind::Lower(e) | ExprKind::Len(e) | ExprKind::Bucket(e) => {
+            visit_mut(e, f);
+        }
+        ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
+            visit_mut(a, f);
+            visit_mut(b, f);
+        }
+        ExprKind::Aggregate(aggregate) => visit_set_mut(&mut aggregate.set, f),
+        ExprKind::Then { steps, .. } | ExprKind::Steps(steps) => {
+            for set in steps {
+                visit_set_mut(set, f);
+            }
+        }
+        ExprKind::Changed(changed) => {
+            for e in [&mut changed.from, &mut changed.to].into_iter().flatten() {
+                visit_mut(e, f);
+            }
+            visit_window_mut(&mut changed.window, f);
+        }
+        ExprKind::Users { filter, .. } => {
+            if let Some(e) = filter {
+                visit_mut(e, f);
+            }
+        }
+    }
+    f(expr);
+}
+
+fn visit_set_mut(set: &mut EventSet, f: &mut dyn FnMut(&mut Expr)) {
+    if let Some(e) = &mut set.filter {
+        visit_mut(e, f);
+    }
+    visit_window_mut(&mut set.window, f);
+}
+
+fn visit_window_mut(window: &mut Window, f: &mut dyn FnMut(&mut Expr)) {
+    match window {
+        Window::All | Window::Today | Window::Yesterday | Window::During(..) => {}
+        Window::Within(e) | Window::Before(e) | Window::After(e) => visit_mut(e, f),
+        Window::Between(a, b) => {
+            visit_mut(a, f);
+            visit_mut(b, f);
+        }
+    }
+}
