@@ -14,3 +14,4 @@ pub mod plan;
 pub mod schema;
 pub mod cli;
 pub mod config;
+pub mod docs;

@@ -306,6 +306,9 @@ impl Checker<'_> {
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident, scope: Scope) {
+        if self.imports_failed {
+            return;
+        }
         let name = ident.name.as_str();
         let mut candidates: Vec<&str> = self.names.keys().copied().collect();
         if let Some(event) = scope.event {

@@ -8,6 +8,7 @@
 
 mod expr;
 pub mod builtins;
+pub mod example;
 pub mod load;
 pub mod suggest;
 
@@ -55,6 +56,9 @@ pub struct Checker<'a> {
     let_stack: Vec<usize>,
     /// Segment references found in the body being checked.
     refs: Vec<(SegmentId, Span)>,
+    /// An import could not be read: unknown names are probably defined there, so they are
+    /// not reported again.
+    imports_failed: bool,
     diagnostics: Diagnostics,
 }
 
@@ -110,6 +114,7 @@ pub fn check_paths(
         }
     };
     let mut checker = Checker::new(&schema);
+    checker.imports_failed = diagnostics_have(&diagnostics, Code::UnresolvedImport);
     checker.declare_broken(&loaded.broken_names);
     for module in &loaded.modules {
         checker.declare(module);
@@ -119,6 +124,10 @@ pub fn check_paths(
     diagnostics.extend(checked.diagnostics);
     let plan = if failed { None } else { checked.plan };
     Ok(Checked { plan, diagnostics: diagnostics.into_sorted() })
+}
+
+fn diagnostics_have(diagnostics: &Diagnostics, code: Code) -> bool {
+    diagnostics.iter().any(|d| d.code == code)
 }
 
 impl<'a> Checker<'a> {
@@ -133,6 +142,7 @@ impl<'a> Checker<'a> {
             let_used: Vec::new(),
             let_stack: Vec::new(),
             refs: Vec::new(),
+            imports_failed: false,
             diagnostics: Diagnostics::default(),
         }
     }

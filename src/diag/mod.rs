@@ -91,6 +91,10 @@ impl Diagnostics {
         self.list.iter().any(Diagnostic::is_error)
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.list.iter()
+    }
+
     #[must_use]
     pub fn len(&self) -> usize {
         self.list.len()
