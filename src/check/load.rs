@@ -154,7 +154,7 @@ pub fn add_source(sources: &mut SourceMap, name: String, path: Option<PathBuf>, 
         Err(e) => {
             let at = e.valid_up_to();
             let id = sources.add(name, path, String::from_utf8_lossy(bytes).into_owned());
-            let d = Diagnostic::new(Code::Syntax, Span::new(id, at, at + 1), "the file is not valid UTF-8", "this byte")
+            let d = Diagnostic::new(Code::Syntax, Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()), "the file is not valid UTF-8", "this byte")
                 .with_help("save the file as UTF-8");
             (id, Some(d))
         }

@@ -5,3 +5,6 @@ pub mod lexer;
 pub mod parser;
 
 pub use parser::{parse_file, Parsed};
+
+#[cfg(test)]
+mod tests;

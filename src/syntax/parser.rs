@@ -22,7 +22,7 @@ use crate::time;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/seg.pest"]
-struct Grammar;
+pub(crate) struct Grammar;
 
 /// The deepest bracket nesting an item may have.
 pub const MAX_NESTING: usize = 64;
