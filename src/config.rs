@@ -21,9 +21,17 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{column}: {message}")]
-    Invalid { path: String, line: usize, column: usize, message: String },
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -62,24 +70,51 @@ struct RawData {
 /// The nearest `seg.toml` in `start` or a parent folder.
 #[must_use]
 pub fn find_file(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_dir() { start } else { start.parent()? };
-    let start = if start.as_os_str().is_empty() { Path::new(".") } else { start };
+    let start = if start.is_dir() {
+        start
+    } else {
+        start.parent()?
+    };
+    let start = if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    };
     let absolute = std::path::absolute(start).ok()?;
-    absolute.ancestors().map(|dir| dir.join(FILE_NAME)).find(|p| p.is_file())
+    absolute
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 /// Reads a `seg.toml`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let line = text[..offset.min(text.len())].matches('\n').count() + 1;
-        let column = offset - text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1) + 1;
-        ConfigError::Invalid { path: path.display().to_string(), line, column, message: e.message().trim_end().to_string() }
+        let column = offset
+            - text[..offset.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        ConfigError::Invalid {
+            path: path.display().to_string(),
+            line,
+            column,
+            message: e.message().trim_end().to_string(),
+        }
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let resolve = |list: Option<OneOrMany>| -> Vec<PathBuf> {
-        list.map(OneOrMany::into_vec).unwrap_or_default().into_iter().map(|p| relative_to(dir, &p)).collect()
+        list.map(OneOrMany::into_vec)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| relative_to(dir, &p))
+            .collect()
     };
     Ok(Config {
         path: path.to_path_buf(),
@@ -97,7 +132,10 @@ fn relative_to(dir: &Path, path: &str) -> PathBuf {
     let joined = dir.join(path);
     let joined = crate::check::load::normalize(&joined);
     match std::env::current_dir() {
-        Ok(cwd) => joined.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(joined),
+        Ok(cwd) => joined
+            .strip_prefix(&cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or(joined),
         Err(_) => joined,
     }
 }

@@ -23,19 +23,35 @@ pub fn diagnostics_markdown() -> String {
     out.push_str("| code | severity | meaning |\n| --- | --- | --- |\n");
     for info in CODES {
         let severity = format!("{:?}", info.severity).to_lowercase();
-        out.push_str(&format!("| [{}](#{}) | {severity} | {} |\n", info.id, info.id.to_lowercase(), info.title));
+        out.push_str(&format!(
+            "| [{}](#{}) | {severity} | {} |\n",
+            info.id,
+            info.id.to_lowercase(),
+            info.title
+        ));
     }
     for info in CODES {
-        out.push_str(&format!("\n## {}\n\n{}.\n\nWrong:\n\n{}\n", info.id, capitalize(info.title), example_block(info.wrong)));
+        out.push_str(&format!(
+            "\n## {}\n\n{}.\n\nWrong:\n\n{}\n",
+            info.id,
+            capitalize(info.title),
+            example_block(info.wrong)
+        ));
         let (sources, checked) = check_example(info.wrong);
-        out.push_str(&format!("```text\n{}```\n\nCorrected:\n\n{}\n", to_plain_string(&sources, &checked.diagnostics), example_block(info.right)));
+        out.push_str(&format!(
+            "```text\n{}```\n\nCorrected:\n\n{}\n",
+            to_plain_string(&sources, &checked.diagnostics),
+            example_block(info.right)
+        ));
     }
     out
 }
 
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().collect::<String>() + chars.as_str()
+    })
 }
 
 fn example_block(example: &str) -> String {
@@ -57,7 +73,8 @@ fn example_block(example: &str) -> String {
 /// The builtin table of docs/language.md (between its `builtins` markers).
 #[must_use]
 pub fn builtins_markdown() -> String {
-    let mut out = String::from("| function | result | meaning | example |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| function | result | meaning | example |\n| --- | --- | --- | --- |\n");
     for b in BUILTINS {
         out.push_str(&format!(
             "| `{}` | {} | {} | `{}` |\n",

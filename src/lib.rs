@@ -5,13 +5,13 @@
 //! ends ([`cli`]) sit on top. Diagnostics ([`diag`]) are data produced by every phase.
 #![forbid(unsafe_code)]
 
+pub mod check;
+pub mod cli;
+pub mod config;
 pub mod diag;
+pub mod docs;
+pub mod plan;
+pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod time;
-pub mod check;
-pub mod plan;
-pub mod schema;
-pub mod cli;
-pub mod config;
-pub mod docs;

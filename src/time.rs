@@ -66,7 +66,11 @@ fn digits(bytes: &[u8]) -> Option<u32> {
     if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(bytes.iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
+    Some(
+        bytes
+            .iter()
+            .fold(0, |acc, b| acc * 10 + u32::from(b - b'0')),
+    )
 }
 
 /// Parses every timestamp form of SPEC section 1: RFC 3339 (`T` or a space between date and
@@ -119,8 +123,13 @@ pub fn parse_timestamp(text: &str) -> Result<i64, TimeError> {
             if hours > 23 || minutes > 59 {
                 return Err(TimeError::BadOffset(text[19..].to_string()));
             }
-            let offset = i64::from(hours) * MICROS_PER_HOUR + i64::from(minutes) * MICROS_PER_MINUTE;
-            Ok(if *sign == b'+' { micros - offset } else { micros + offset })
+            let offset =
+                i64::from(hours) * MICROS_PER_HOUR + i64::from(minutes) * MICROS_PER_MINUTE;
+            Ok(if *sign == b'+' {
+                micros - offset
+            } else {
+                micros + offset
+            })
         }
         _ => Err(TimeError::Shape),
     }
@@ -189,13 +198,28 @@ mod tests {
         assert_eq!(base, 1_710_325_274 * MICROS_PER_SECOND);
         assert_eq!(parse_timestamp("2024-03-13 10:21:14").unwrap(), base);
         assert_eq!(parse_timestamp("2024-03-13T12:21:14+02:00").unwrap(), base);
-        assert_eq!(parse_timestamp("2024-03-13T10:21:14.5Z").unwrap(), base + 500_000);
-        assert_eq!(parse_timestamp("2024-03-13 10:21:14.000001").unwrap(), base + 1);
+        assert_eq!(
+            parse_timestamp("2024-03-13T10:21:14.5Z").unwrap(),
+            base + 500_000
+        );
+        assert_eq!(
+            parse_timestamp("2024-03-13 10:21:14.000001").unwrap(),
+            base + 1
+        );
         assert_eq!(parse_timestamp("2024-03-13").unwrap() % MICROS_PER_DAY, 0);
-        assert!(matches!(parse_timestamp("2024-02-30"), Err(TimeError::NoSuchDay(_))));
-        assert!(matches!(parse_timestamp("2024-02-03T25:00:00Z"), Err(TimeError::BadTime(_))));
+        assert!(matches!(
+            parse_timestamp("2024-02-30"),
+            Err(TimeError::NoSuchDay(_))
+        ));
+        assert!(matches!(
+            parse_timestamp("2024-02-03T25:00:00Z"),
+            Err(TimeError::BadTime(_))
+        ));
         assert_eq!(parse_timestamp("2024-2-3"), Err(TimeError::Shape));
-        assert_eq!(parse_timestamp("2024-02-03T10:00:00Q"), Err(TimeError::Shape));
+        assert_eq!(
+            parse_timestamp("2024-02-03T10:00:00Q"),
+            Err(TimeError::Shape)
+        );
     }
 
     #[test]

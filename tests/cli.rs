@@ -33,36 +33,76 @@ fn examples_check_clean() {
 fn examples_check_from_their_folder_with_seg_toml_defaults() {
     let output = seg(&["check"], &root().join("examples"));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("checked 4 files"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("checked 4 files"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn ten_mistakes_are_all_reported_with_their_codes() {
-    let output = seg(&["check", "--schema", "examples/schema.toml", "tests/fixtures/ten_mistakes.seg"], root());
+    let output = seg(
+        &[
+            "check",
+            "--schema",
+            "examples/schema.toml",
+            "tests/fixtures/ten_mistakes.seg",
+        ],
+        root(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
-    let expected = ["E0101", "E0102", "E0103", "E0204", "E0201", "E0206", "E0207", "E0212", "E0213", "E0005", "E0001", "E0108"];
+    let expected = [
+        "E0101", "E0102", "E0103", "E0204", "E0201", "E0206", "E0207", "E0212", "E0213", "E0005",
+        "E0001", "E0108",
+    ];
     for code in expected {
-        assert!(err.contains(&format!("[{code}]")), "{code} missing from:\n{err}");
+        assert!(
+            err.contains(&format!("[{code}]")),
+            "{code} missing from:\n{err}"
+        );
     }
     assert!(err.contains("12 errors"), "{err}");
 }
 
 #[test]
 fn json_format_is_one_object_per_line() {
-    let output = seg(&["check", "--format", "json", "--schema", "examples/schema.toml", "tests/fixtures/ten_mistakes.seg"], root());
+    let output = seg(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--schema",
+            "examples/schema.toml",
+            "tests/fixtures/ten_mistakes.seg",
+        ],
+        root(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 12, "{err}");
     for line in lines {
         let value: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
-        for key in ["file", "line", "column", "end_line", "end_column", "code", "severity", "message"] {
+        for key in [
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "code",
+            "severity",
+            "message",
+        ] {
             assert!(value.get(key).is_some(), "{key} missing in {line}");
         }
         assert_eq!(value["severity"], "error");
         assert!(value["line"].as_u64().unwrap() >= 2);
-        assert!(value["file"].as_str().unwrap().ends_with("ten_mistakes.seg"));
+        assert!(value["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("ten_mistakes.seg"));
     }
 }
 
@@ -70,23 +110,46 @@ fn json_format_is_one_object_per_line() {
 fn json_positions_count_from_one() {
     let dir = tempdir();
     std::fs::write(dir.join("a.seg"), "segment s = did(nope)\n").unwrap();
-    let output = seg(&["check", "--format", "json", "--schema", root().join("examples/schema.toml").to_str().unwrap(), "a.seg"], &dir);
+    let output = seg(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--schema",
+            root().join("examples/schema.toml").to_str().unwrap(),
+            "a.seg",
+        ],
+        &dir,
+    );
     let value: serde_json::Value = serde_json::from_str(stderr(&output).trim()).unwrap();
-    assert_eq!((value["line"].as_u64(), value["column"].as_u64()), (Some(1), Some(17)));
-    assert_eq!((value["end_line"].as_u64(), value["end_column"].as_u64()), (Some(1), Some(21)));
+    assert_eq!(
+        (value["line"].as_u64(), value["column"].as_u64()),
+        (Some(1), Some(17))
+    );
+    assert_eq!(
+        (value["end_line"].as_u64(), value["end_column"].as_u64()),
+        (Some(1), Some(21))
+    );
     assert_eq!(value["code"], "E0101");
 }
 
 #[test]
 fn warnings_pass_unless_denied() {
     let dir = tempdir();
-    std::fs::write(dir.join("w.seg"), "let unused = 1\nsegment s = did(login)\n").unwrap();
+    std::fs::write(
+        dir.join("w.seg"),
+        "let unused = 1\nsegment s = did(login)\n",
+    )
+    .unwrap();
     let schema = root().join("examples/schema.toml");
     let schema = schema.to_str().unwrap();
     let output = seg(&["check", "--schema", schema, "w.seg"], &dir);
     assert_eq!(output.status.code(), Some(0));
     assert!(stderr(&output).contains("W0001"));
-    let output = seg(&["check", "--deny-warnings", "--schema", schema, "w.seg"], &dir);
+    let output = seg(
+        &["check", "--deny-warnings", "--schema", schema, "w.seg"],
+        &dir,
+    );
     assert_eq!(output.status.code(), Some(1));
 }
 
@@ -97,7 +160,10 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2), "no schema anywhere");
     assert!(stderr(&output).contains("no schema"));
     let schema = root().join("examples/schema.toml");
-    let output = seg(&["check", "--schema", schema.to_str().unwrap(), "missing.seg"], &dir);
+    let output = seg(
+        &["check", "--schema", schema.to_str().unwrap(), "missing.seg"],
+        &dir,
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("missing.seg"));
     let output = seg(&["check", "--format", "yaml", "x.seg"], &dir);
@@ -109,27 +175,47 @@ fn usage_and_io_errors_exit_2() {
 #[test]
 fn no_colour_when_not_a_terminal() {
     let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(["check", "--schema", "examples/schema.toml", "tests/fixtures/ten_mistakes.seg"])
+        .args([
+            "check",
+            "--schema",
+            "examples/schema.toml",
+            "tests/fixtures/ten_mistakes.seg",
+        ])
         .current_dir(root())
         .env_remove("NO_COLOR")
         .output()
         .unwrap();
-    assert!(!stderr(&output).contains('\u{1b}'), "escape codes in piped output");
+    assert!(
+        !stderr(&output).contains('\u{1b}'),
+        "escape codes in piped output"
+    );
 }
 
 #[test]
 fn bad_seg_toml_is_a_usage_error_with_its_location() {
     let dir = tempdir();
-    std::fs::write(dir.join("seg.toml"), "schema = \"s.toml\"\nsegmnts = \"x\"\n").unwrap();
+    std::fs::write(
+        dir.join("seg.toml"),
+        "schema = \"s.toml\"\nsegmnts = \"x\"\n",
+    )
+    .unwrap();
     let output = seg(&["check"], &dir);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("seg.toml:2:1"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("seg.toml:2:1"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("seg-cli-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "seg-cli-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -11,7 +11,11 @@ fn every_code_has_a_snapshot_of_its_wrong_example() {
     for info in CODES {
         let (sources, checked) = check_example(info.wrong);
         let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.id()).collect();
-        assert!(codes.contains(&info.id), "{}: the wrong example gives {codes:?}", info.id);
+        assert!(
+            codes.contains(&info.id),
+            "{}: the wrong example gives {codes:?}",
+            info.id
+        );
         let rendered = to_plain_string(&sources, &checked.diagnostics);
         insta::with_settings!({ snapshot_suffix => info.id, description => info.title, omit_expression => true }, {
             insta::assert_snapshot!("wrong", rendered);

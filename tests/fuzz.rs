@@ -16,14 +16,20 @@ fn example_files() -> Vec<(PathBuf, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "seg"))
-        .map(|p| (PathBuf::from(p.file_name().unwrap()), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                PathBuf::from(p.file_name().unwrap()),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
 }
 
 fn schema() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema.toml")).unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema.toml"))
+        .unwrap()
 }
 
 /// Checks `bytes` as `main.seg` beside the example files; asserts the invariants.
@@ -38,51 +44,162 @@ fn check_bytes(bytes: &[u8]) {
     let checked = match String::from_utf8(bytes.to_vec()) {
         Ok(text) => {
             fs.files.insert(PathBuf::from("main.seg"), text);
-            check_paths(&fs, &mut sources, Path::new("schema.toml"), &[PathBuf::from("main.seg")]).unwrap()
+            check_paths(
+                &fs,
+                &mut sources,
+                Path::new("schema.toml"),
+                &[PathBuf::from("main.seg")],
+            )
+            .unwrap()
         }
         Err(_) => {
             let dir = std::env::temp_dir().join(format!("seg-fuzz-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             let path = dir.join("main.seg");
             std::fs::write(&path, bytes).unwrap();
-            check_paths(&seg::check::DiskFs, &mut sources, &dir.join("schema.toml").with_file_name("schema.toml"), &[path])
-                .or_else(|_| {
-                    std::fs::write(dir.join("schema.toml"), schema()).unwrap();
-                    check_paths(&seg::check::DiskFs, &mut sources, &dir.join("schema.toml"), &[dir.join("main.seg")])
-                })
-                .unwrap()
+            check_paths(
+                &seg::check::DiskFs,
+                &mut sources,
+                &dir.join("schema.toml").with_file_name("schema.toml"),
+                &[path],
+            )
+            .or_else(|_| {
+                std::fs::write(dir.join("schema.toml"), schema()).unwrap();
+                check_paths(
+                    &seg::check::DiskFs,
+                    &mut sources,
+                    &dir.join("schema.toml"),
+                    &[dir.join("main.seg")],
+                )
+            })
+            .unwrap()
         }
     };
-    assert!(checked.plan.is_some() || !checked.diagnostics.is_empty(), "neither a plan nor a diagnostic");
+    assert!(
+        checked.plan.is_some() || !checked.diagnostics.is_empty(),
+        "neither a plan nor a diagnostic"
+    );
     for d in &checked.diagnostics {
         for label in std::iter::once(&d.primary).chain(&d.secondary) {
             let text = &sources.get(label.span.file).text;
-            assert!(label.span.start <= label.span.end && label.span.end <= text.len(), "span {:?} outside its file", label.span);
-            assert!(text.is_char_boundary(label.span.start) && text.is_char_boundary(label.span.end));
+            assert!(
+                label.span.start <= label.span.end && label.span.end <= text.len(),
+                "span {:?} outside its file",
+                label.span
+            );
+            assert!(
+                text.is_char_boundary(label.span.start) && text.is_char_boundary(label.span.end)
+            );
         }
     }
     let _ = to_plain_string(&sources, &checked.diagnostics);
 }
 
 const TOKENS: &[&str] = &[
-    "segment", "let", "import", "on", "account", "=", "==", "!=", "<", "<=", ">", ">=", "and", "or", "not", "in",
-    "contains", "starts_with", "matches", "is", "set", "then", "ago", "where", "within", "today", "yesterday",
-    "between", "before", "after", "during", "months", "(", ")", "[", "]", ",", ".", "+", "-", "*", "/", "did",
-    "count", "sum", "first", "top", "steps", "changed", "from", "to", "users", "any", "all", "bucket", "lower",
-    "visited", "purchase", "page_view", "value", "url", "profile", "country", "ts", "now", "true", "7d", "30s",
-    "12", "3.5", "2024-11-01", "2024-11-01T10:00:00Z", "\"/pricing\"", "\"a\\q\"", "\"open", "#c\n", "\n", "x",
-    "1e999", "99999999999999999999d", "((((", "))))",
+    "segment",
+    "let",
+    "import",
+    "on",
+    "account",
+    "=",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "and",
+    "or",
+    "not",
+    "in",
+    "contains",
+    "starts_with",
+    "matches",
+    "is",
+    "set",
+    "then",
+    "ago",
+    "where",
+    "within",
+    "today",
+    "yesterday",
+    "between",
+    "before",
+    "after",
+    "during",
+    "months",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ".",
+    "+",
+    "-",
+    "*",
+    "/",
+    "did",
+    "count",
+    "sum",
+    "first",
+    "top",
+    "steps",
+    "changed",
+    "from",
+    "to",
+    "users",
+    "any",
+    "all",
+    "bucket",
+    "lower",
+    "visited",
+    "purchase",
+    "page_view",
+    "value",
+    "url",
+    "profile",
+    "country",
+    "ts",
+    "now",
+    "true",
+    "7d",
+    "30s",
+    "12",
+    "3.5",
+    "2024-11-01",
+    "2024-11-01T10:00:00Z",
+    "\"/pricing\"",
+    "\"a\\q\"",
+    "\"open",
+    "#c\n",
+    "\n",
+    "x",
+    "1e999",
+    "99999999999999999999d",
+    "((((",
+    "))))",
 ];
 
 fn mutation() -> impl Strategy<Value = (usize, Vec<(u8, usize, Vec<u8>)>)> {
-    let edit = (0u8..4, any::<usize>(), prop::collection::vec(any::<u8>(), 0..8));
+    let edit = (
+        0u8..4,
+        any::<usize>(),
+        prop::collection::vec(any::<u8>(), 0..8),
+    );
     (any::<usize>(), prop::collection::vec(edit, 1..6))
 }
 
-fn apply((file, edits): &(usize, Vec<(u8, usize, Vec<u8>)>), files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
+fn apply(
+    (file, edits): &(usize, Vec<(u8, usize, Vec<u8>)>),
+    files: &[(PathBuf, Vec<u8>)],
+) -> Vec<u8> {
     let mut bytes = files[file % files.len()].1.clone();
     for (kind, at, payload) in edits {
-        let at = if bytes.is_empty() { 0 } else { at % bytes.len() };
+        let at = if bytes.is_empty() {
+            0
+        } else {
+            at % bytes.len()
+        };
         match kind {
             0 => {
                 let end = (at + payload.len() * 3).min(bytes.len());

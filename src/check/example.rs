@@ -27,7 +27,10 @@ pub fn files(example: &str) -> (Vec<(PathBuf, String)>, String) {
     } else {
         files.push((PathBuf::from("example.seg"), example.to_string()));
     }
-    let schema = match files.iter().position(|(p, _)| p == Path::new("schema.toml")) {
+    let schema = match files
+        .iter()
+        .position(|(p, _)| p == Path::new("schema.toml"))
+    {
         Some(i) => files.remove(i).1,
         None => DOC_SCHEMA.to_string(),
     };
@@ -38,13 +41,21 @@ pub fn files(example: &str) -> (Vec<(PathBuf, String)>, String) {
 #[must_use]
 pub fn check_example(example: &str) -> (SourceMap, Checked) {
     let (files, schema) = files(example);
-    let root = files.first().map(|(p, _)| p.clone()).unwrap_or_else(|| PathBuf::from("example.seg"));
+    let root = files
+        .first()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_else(|| PathBuf::from("example.seg"));
     let mut fs = MemoryFs::default();
     fs.files.insert(PathBuf::from("schema.toml"), schema);
     fs.files.extend(files);
     let mut sources = SourceMap::new();
-    let checked = check_paths(&fs, &mut sources, Path::new("schema.toml"), &[root])
-        .unwrap_or_else(|e| Checked { plan: None, diagnostics: vec![io_diagnostic(&e)] });
+    let checked =
+        check_paths(&fs, &mut sources, Path::new("schema.toml"), &[root]).unwrap_or_else(|e| {
+            Checked {
+                plan: None,
+                diagnostics: vec![io_diagnostic(&e)],
+            }
+        });
     (sources, checked)
 }
 

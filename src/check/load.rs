@@ -126,36 +126,61 @@ struct Loader<'a> {
 }
 
 /// Loads the roots and their imports into `sources`.
-pub fn load(fs: &dyn FileSystem, sources: &mut SourceMap, roots: &[PathBuf]) -> Result<Loaded, LoadError> {
+pub fn load(
+    fs: &dyn FileSystem,
+    sources: &mut SourceMap,
+    roots: &[PathBuf],
+) -> Result<Loaded, LoadError> {
     let mut files = Vec::new();
     for root in roots {
         if fs.is_dir(root) {
-            files.extend(fs.seg_files(root).map_err(|source| LoadError { path: root.display().to_string(), source })?);
+            files.extend(fs.seg_files(root).map_err(|source| LoadError {
+                path: root.display().to_string(),
+                source,
+            })?);
         } else {
             files.push(root.clone());
         }
     }
-    let mut loader = Loader { fs, sources, loaded: Loaded::default(), stack: Vec::new() };
+    let mut loader = Loader {
+        fs,
+        sources,
+        loaded: Loaded::default(),
+        stack: Vec::new(),
+    };
     for file in files {
         let path = normalize(&file);
         if loader.sources.find_path(&path).is_some() {
             continue;
         }
-        let bytes = fs.read(&path).map_err(|source| LoadError { path: file.display().to_string(), source })?;
+        let bytes = fs.read(&path).map_err(|source| LoadError {
+            path: file.display().to_string(),
+            source,
+        })?;
         loader.load_file(path, &bytes);
     }
     Ok(loader.loaded)
 }
 
 /// Adds a file's text to the map; bytes that are not UTF-8 become a diagnostic.
-pub fn add_source(sources: &mut SourceMap, name: String, path: Option<PathBuf>, bytes: &[u8]) -> (FileId, Option<Diagnostic>) {
+pub fn add_source(
+    sources: &mut SourceMap,
+    name: String,
+    path: Option<PathBuf>,
+    bytes: &[u8],
+) -> (FileId, Option<Diagnostic>) {
     match std::str::from_utf8(bytes) {
         Ok(text) => (sources.add(name, path, text.to_string()), None),
         Err(e) => {
             let at = e.valid_up_to();
             let id = sources.add(name, path, String::from_utf8_lossy(bytes).into_owned());
-            let d = Diagnostic::new(Code::Syntax, Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()), "the file is not valid UTF-8", "this byte")
-                .with_help("save the file as UTF-8");
+            let d = Diagnostic::new(
+                Code::Syntax,
+                Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                "the file is not valid UTF-8",
+                "this byte",
+            )
+            .with_help("save the file as UTF-8");
             (id, Some(d))
         }
     }
@@ -163,7 +188,12 @@ pub fn add_source(sources: &mut SourceMap, name: String, path: Option<PathBuf>, 
 
 impl Loader<'_> {
     fn load_file(&mut self, path: PathBuf, bytes: &[u8]) {
-        let (id, utf8_error) = add_source(self.sources, path.display().to_string(), Some(path.clone()), bytes);
+        let (id, utf8_error) = add_source(
+            self.sources,
+            path.display().to_string(),
+            Some(path.clone()),
+            bytes,
+        );
         if let Some(d) = utf8_error {
             self.loaded.diagnostics.push(d);
             return;
@@ -212,8 +242,13 @@ impl Loader<'_> {
                         .filter(|p| p.parent() == Some(dir))
                         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                         .collect();
-                    let wanted = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    if let Some(close) = super::suggest::closest(&wanted, names.iter().map(String::as_str)) {
+                    let wanted = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if let Some(close) =
+                        super::suggest::closest(&wanted, names.iter().map(String::as_str))
+                    {
                         d = d.with_help(format!("did you mean `{close}`? Import paths are relative to the importing file's folder"));
                     }
                 }
@@ -223,7 +258,10 @@ impl Loader<'_> {
     }
 
     fn report_cycle(&mut self, start: usize, path: &Path, span: Span) {
-        let mut names: Vec<String> = self.stack[start..].iter().map(|(p, _)| p.display().to_string()).collect();
+        let mut names: Vec<String> = self.stack[start..]
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
         names.push(path.display().to_string());
         let mut d = Diagnostic::new(
             Code::ImportCycle,

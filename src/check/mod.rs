@@ -6,9 +6,9 @@
 //! and orders segments so each follows those it uses. It keeps going after errors: a broken
 //! sub-expression gets the error type, which silences follow-on messages.
 
-mod expr;
 pub mod builtins;
 pub mod example;
+mod expr;
 pub mod load;
 pub mod suggest;
 
@@ -19,15 +19,19 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::plan::{self, Plan, SegmentId};
 use crate::schema::Schema;
 use crate::source::{SourceMap, Span};
-use crate::syntax::ast::{self, ItemKind, Target};
+use crate::syntax::ast::{self, ItemKind};
 
 pub use load::{DiskFs, FileSystem, LoadError, MemoryFs};
 
 /// What a name in the program's namespace stands for.
 #[derive(Debug, Clone)]
 enum Definition {
-    Let { index: usize },
-    Segment { id: SegmentId },
+    Let {
+        index: usize,
+    },
+    Segment {
+        id: SegmentId,
+    },
     /// An item that did not parse: its uses are not reported again.
     Broken,
 }
@@ -96,11 +100,16 @@ pub fn check_paths(
     schema_path: &std::path::Path,
     roots: &[PathBuf],
 ) -> Result<Checked, LoadError> {
-    let schema_bytes = fs
-        .read(schema_path)
-        .map_err(|source| LoadError { path: schema_path.display().to_string(), source })?;
-    let (schema_file, utf8_error) =
-        load::add_source(sources, schema_path.display().to_string(), Some(load::normalize(schema_path)), &schema_bytes);
+    let schema_bytes = fs.read(schema_path).map_err(|source| LoadError {
+        path: schema_path.display().to_string(),
+        source,
+    })?;
+    let (schema_file, utf8_error) = load::add_source(
+        sources,
+        schema_path.display().to_string(),
+        Some(load::normalize(schema_path)),
+        &schema_bytes,
+    );
     let loaded = load::load(fs, sources, roots)?;
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(utf8_error);
@@ -110,7 +119,10 @@ pub fn check_paths(
         Err(schema_errors) => {
             // Without a schema, every event name would be reported unknown: stop here.
             diagnostics.extend(schema_errors);
-            return Ok(Checked { plan: None, diagnostics: diagnostics.into_sorted() });
+            return Ok(Checked {
+                plan: None,
+                diagnostics: diagnostics.into_sorted(),
+            });
         }
     };
     let mut checker = Checker::new(&schema);
@@ -123,7 +135,10 @@ pub fn check_paths(
     let failed = diagnostics.has_errors();
     diagnostics.extend(checked.diagnostics);
     let plan = if failed { None } else { checked.plan };
-    Ok(Checked { plan, diagnostics: diagnostics.into_sorted() })
+    Ok(Checked {
+        plan,
+        diagnostics: diagnostics.into_sorted(),
+    })
 }
 
 fn diagnostics_have(diagnostics: &Diagnostics, code: Code) -> bool {
@@ -150,7 +165,9 @@ impl<'a> Checker<'a> {
     /// Names of items that did not parse: known, but not checked.
     pub fn declare_broken(&mut self, names: &'a [String]) {
         for name in names {
-            self.names.entry(name).or_insert((Definition::Broken, Span::default()));
+            self.names
+                .entry(name)
+                .or_insert((Definition::Broken, Span::default()));
         }
     }
 
@@ -162,11 +179,18 @@ impl<'a> Checker<'a> {
                 ItemKind::Let { name, value } => {
                     self.lets.push(LetDef { name, value });
                     self.let_used.push(false);
-                    (name, Definition::Let { index: self.lets.len() - 1 })
+                    (
+                        name,
+                        Definition::Let {
+                            index: self.lets.len() - 1,
+                        },
+                    )
                 }
                 ItemKind::Segment(def) => {
                     self.segments.push(SegmentDef { def });
-                    let id = SegmentId(u32::try_from(self.segments.len() - 1).expect("fewer than 2^32 segments"));
+                    let id = SegmentId(
+                        u32::try_from(self.segments.len() - 1).expect("fewer than 2^32 segments"),
+                    );
                     (&def.name, Definition::Segment { id })
                 }
             };
@@ -183,7 +207,9 @@ impl<'a> Checker<'a> {
                         "defined again here",
                     )
                     .with_secondary(*first, "first defined here")
-                    .with_help("segments and lets share one namespace across all loaded files; rename one"),
+                    .with_help(
+                        "segments and lets share one namespace across all loaded files; rename one",
+                    ),
                 );
                 // The second definition is still checked, under no name.
                 if let Definition::Let { index } = definition {
@@ -223,10 +249,16 @@ impl<'a> Checker<'a> {
         let cyclic = self.report_cycles(&edges);
         let diagnostics = std::mem::take(&mut self.diagnostics);
         if diagnostics.has_errors() || cyclic {
-            return Checked { plan: None, diagnostics: diagnostics.into_sorted() };
+            return Checked {
+                plan: None,
+                diagnostics: diagnostics.into_sorted(),
+            };
         }
         let plan = self.order(bodies, &edges);
-        Checked { plan: Some(plan), diagnostics: diagnostics.into_sorted() }
+        Checked {
+            plan: Some(plan),
+            diagnostics: diagnostics.into_sorted(),
+        }
     }
 
     fn report_unused_lets(&mut self) {
@@ -234,12 +266,16 @@ impl<'a> Checker<'a> {
             if self.let_used[index] {
                 continue;
             }
-            // Its errors are still worth reporting.
-            let _ = self.expand_let(index, expr::Scope::top(Target::User), self.lets[index].name.span);
+            // Its body is not checked: its meaning depends on the scope it would be used in.
             let name = self.lets[index].name;
             self.diagnostics.push(
-                Diagnostic::new(Code::UnusedLet, name.span, format!("`{}` is never used", name.name), "defined here")
-                    .with_help("remove it, or use it in a segment"),
+                Diagnostic::new(
+                    Code::UnusedLet,
+                    name.span,
+                    format!("`{}` is never used", name.name),
+                    "defined here",
+                )
+                .with_help("remove it, or use it in a segment"),
             );
         }
     }
@@ -272,7 +308,8 @@ impl<'a> Checker<'a> {
                         }
                         Mark::Open => {
                             found = true;
-                            let start = stack.iter().position(|(n, _, _)| *n == target).unwrap_or(0);
+                            let start =
+                                stack.iter().position(|(n, _, _)| *n == target).unwrap_or(0);
                             self.cycle_diagnostic(&stack[start..], span);
                         }
                         Mark::Done => {}
@@ -287,13 +324,20 @@ impl<'a> Checker<'a> {
     }
 
     fn cycle_diagnostic(&mut self, path: &[(usize, usize, Option<Span>)], closing: Span) {
-        let names: Vec<&str> = path.iter().map(|(n, _, _)| self.segments[*n].def.name.name.as_str()).collect();
+        let names: Vec<&str> = path
+            .iter()
+            .map(|(n, _, _)| self.segments[*n].def.name.name.as_str())
+            .collect();
         let cycle = format!("{} -> {}", names.join(" -> "), names[0]);
         let mut d = Diagnostic::new(
             Code::ReferenceCycle,
             closing,
             format!("segments refer to each other in a cycle: {cycle}"),
-            format!("`{}` refers back to `{}` here", names[names.len() - 1], names[0]),
+            format!(
+                "`{}` refers back to `{}` here",
+                names[names.len() - 1],
+                names[0]
+            ),
         )
         .with_help("a segment cannot depend on itself; break the cycle by writing one of them out");
         for (_, _, via) in path.iter().skip(1) {
@@ -340,7 +384,10 @@ impl<'a> Checker<'a> {
                 let def = self.segments[old].def;
                 let mut body = bodies[old].take().expect("each segment placed once");
                 renumber(&mut body, &new_id);
-                let mut depends_on: Vec<SegmentId> = edges[old].iter().map(|(id, _)| new_id[id.0 as usize]).collect();
+                let mut depends_on: Vec<SegmentId> = edges[old]
+                    .iter()
+                    .map(|(id, _)| new_id[id.0 as usize])
+                    .collect();
                 depends_on.sort_unstable();
                 depends_on.dedup();
                 plan::Segment {

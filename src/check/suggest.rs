@@ -7,7 +7,11 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
     candidates
         .filter(|c| *c != name)
         .map(|c| {
-            let distance = if c.eq_ignore_ascii_case(name) { 0 } else { strsim::osa_distance(name, c) };
+            let distance = if c.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                strsim::osa_distance(name, c)
+            };
             (distance, c)
         })
         .filter(|(d, _)| *d <= limit)

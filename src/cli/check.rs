@@ -36,7 +36,6 @@ pub struct CheckArgs {
 pub(crate) struct Project {
     pub schema: PathBuf,
     pub roots: Vec<PathBuf>,
-    pub config: Option<config::Config>,
 }
 
 /// Finds seg.toml (from the current folder, else from the first file named) and merges it
@@ -53,14 +52,25 @@ pub(crate) fn project(schema: Option<&Path>, files: &[PathBuf]) -> Result<Projec
         (Some(s), _) => s.to_path_buf(),
         (None, Some(s)) => s,
         (None, None) => {
-            return Err(usage_error("no schema: pass --schema FILE, or write `schema = \"FILE\"` in seg.toml"));
+            return Err(usage_error(
+                "no schema: pass --schema FILE, or write `schema = \"FILE\"` in seg.toml",
+            ));
         }
     };
-    let roots = if files.is_empty() { config.as_ref().map(|c| c.segments.clone()).unwrap_or_default() } else { files.to_vec() };
+    let roots = if files.is_empty() {
+        config
+            .as_ref()
+            .map(|c| c.segments.clone())
+            .unwrap_or_default()
+    } else {
+        files.to_vec()
+    };
     if roots.is_empty() {
-        return Err(usage_error("no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml"));
+        return Err(usage_error(
+            "no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml",
+        ));
     }
-    Ok(Project { schema, roots, config })
+    Ok(Project { schema, roots })
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -76,7 +86,13 @@ pub fn run(args: &CheckArgs) -> u8 {
     let json = args.format == DiagnosticFormat::Json;
     let stderr = io::stderr();
     let mut out = stderr.lock();
-    let _ = render::write_all(&mut out, &sources, &checked.diagnostics, json, render::stderr_color());
+    let _ = render::write_all(
+        &mut out,
+        &sources,
+        &checked.diagnostics,
+        json,
+        render::stderr_color(),
+    );
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.diagnostics.len() - errors;
     if !json {
@@ -94,8 +110,18 @@ pub fn run(args: &CheckArgs) -> u8 {
 fn summary(files: usize, segments: usize, errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if errors == 0 {
-        format!("checked {}: {}, {}", plural(files, "file"), plural(segments, "segment"), plural(warnings, "warning"))
+        format!(
+            "checked {}: {}, {}",
+            plural(files, "file"),
+            plural(segments, "segment"),
+            plural(warnings, "warning")
+        )
     } else {
-        format!("checked {}: {}, {}", plural(files, "file"), plural(errors, "error"), plural(warnings, "warning"))
+        format!(
+            "checked {}: {}, {}",
+            plural(files, "file"),
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
     }
 }

@@ -14,7 +14,12 @@ pub const EXIT_FOUND: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "seg", version, about = "A segment language for customer data", propagate_version = true)]
+#[command(
+    name = "seg",
+    version,
+    about = "A segment language for customer data",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,18 +36,20 @@ enum Command {
 pub fn run() -> ExitCode {
     // Deeply nested input is bounded by the parser, but the phases recurse over the tree:
     // give them room.
-    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(|| {
-        let cli = match Cli::try_parse() {
-            Ok(cli) => cli,
-            Err(e) => {
-                let _ = e.print();
-                return if e.use_stderr() { EXIT_USAGE } else { 0 };
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(|| {
+            let cli = match Cli::try_parse() {
+                Ok(cli) => cli,
+                Err(e) => {
+                    let _ = e.print();
+                    return if e.use_stderr() { EXIT_USAGE } else { 0 };
+                }
+            };
+            match cli.command {
+                Command::Check(args) => check::run(&args),
             }
-        };
-        match cli.command {
-            Command::Check(args) => check::run(&args),
-        }
-    });
+        });
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(EXIT_USAGE),

@@ -206,7 +206,10 @@ codes! {
 impl Code {
     #[must_use]
     pub fn info(self) -> &'static CodeInfo {
-        CODES.iter().find(|info| info.code == self).expect("every code is in the registry")
+        CODES
+            .iter()
+            .find(|info| info.code == self)
+            .expect("every code is in the registry")
     }
 
     #[must_use]
@@ -231,7 +234,11 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), CODES.len());
         for info in CODES {
-            let letter = if info.severity == Severity::Error { 'E' } else { 'W' };
+            let letter = if info.severity == Severity::Error {
+                'E'
+            } else {
+                'W'
+            };
             assert!(info.id.starts_with(letter), "{}", info.id);
             assert_eq!(info.code.info().id, info.id);
         }

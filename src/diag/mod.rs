@@ -33,11 +33,19 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic whose primary label is `label` at `span`.
-    pub fn new(code: Code, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             message: message.into(),
-            primary: Label { span, message: label.into() },
+            primary: Label {
+                span,
+                message: label.into(),
+            },
             secondary: Vec::new(),
             help: None,
         }
@@ -45,7 +53,10 @@ impl Diagnostic {
 
     #[must_use]
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.secondary.push(Label { span, message: message.into() });
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -109,7 +120,14 @@ impl Diagnostics {
     /// the same place.
     #[must_use]
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.list.sort_by_key(|d| (d.primary.span.file, d.primary.span.start, d.severity(), d.code));
+        self.list.sort_by_key(|d| {
+            (
+                d.primary.span.file,
+                d.primary.span.start,
+                d.severity(),
+                d.code,
+            )
+        });
         self.list
     }
 }

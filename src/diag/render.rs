@@ -34,7 +34,8 @@ impl<'a> ariadne::Cache<FileId> for Cache<'a> {
         let index = match self.loaded.iter().position(|(f, _)| f == id) {
             Some(i) => i,
             None => {
-                self.loaded.push((*id, Source::from(self.sources.get(*id).text.as_str())));
+                self.loaded
+                    .push((*id, Source::from(self.sources.get(*id).text.as_str())));
                 self.loaded.len() - 1
             }
         };
@@ -60,7 +61,11 @@ pub fn write_human(
     let span = |s: crate::source::Span| (s.file, s.range());
     let primary = diagnostic.primary.span;
     let mut report = Report::build(kind, span(primary))
-        .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+        .with_config(
+            Config::default()
+                .with_color(color)
+                .with_index_type(IndexType::Byte),
+        )
         .with_code(diagnostic.code.id())
         .with_message(&diagnostic.message)
         .with_label(
@@ -80,7 +85,13 @@ pub fn write_human(
     if let Some(help) = &diagnostic.help {
         report = report.with_help(help);
     }
-    report.finish().write(Cache { sources, loaded: Vec::new() }, out)
+    report.finish().write(
+        Cache {
+            sources,
+            loaded: Vec::new(),
+        },
+        out,
+    )
 }
 
 /// The fields of one JSON line.

@@ -155,15 +155,24 @@ pub enum ExprKind {
     /// `matches` with its pattern (checked to compile).
     Matches(Box<Expr>, String),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
-    IsSet { negated: bool, expr: Box<Expr> },
+    IsSet {
+        negated: bool,
+        expr: Box<Expr>,
+    },
     Aggregate(Aggregate),
     /// `P1 then P2 ...`; `last_negated` for a final `then not`.
-    Then { steps: Vec<EventSet>, last_negated: bool },
+    Then {
+        steps: Vec<EventSet>,
+        last_negated: bool,
+    },
     /// How many steps of the funnel are done in order.
     Steps(Vec<EventSet>),
     Changed(Changed),
     /// Over the account's users (account segments only).
-    Users { quantifier: Quantifier, filter: Option<Box<Expr>> },
+    Users {
+        quantifier: Quantifier,
+        filter: Option<Box<Expr>>,
+    },
     Lower(Box<Expr>),
     Len(Box<Expr>),
     Bucket(Box<Expr>),
@@ -238,13 +247,24 @@ pub struct Changed {
 /// `changed` values, `users` filters), children first.
 pub fn visit_mut(expr: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     match &mut expr.kind {
-        ExprKind::Const(_) | ExprKind::Now | ExprKind::Property(_) | ExprKind::EventTs | ExprKind::Attribute(..) | ExprKind::SegmentRef(_) => {}
+        ExprKind::Const(_)
+        | ExprKind::Now
+        | ExprKind::Property(_)
+        | ExprKind::EventTs
+        | ExprKind::Attribute(..)
+        | ExprKind::SegmentRef(_) => {}
         ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => {
             for item in items {
                 visit_mut(item, f);
             }
         }
-        ExprKind::Not(e) | ExprKind::Neg(e) | ExprKind::Matches(e, _) | ExprKind::IsSet { expr: e, .. } | ExprKind::Lower(e) | ExprKind::Len(e) | ExprKind::Bucket(e) => {
+        ExprKind::Not(e)
+        | ExprKind::Neg(e)
+        | ExprKind::Matches(e, _)
+        | ExprKind::IsSet { expr: e, .. }
+        | ExprKind::Lower(e)
+        | ExprKind::Len(e)
+        | ExprKind::Bucket(e) => {
             visit_mut(e, f);
         }
         ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {

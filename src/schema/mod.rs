@@ -24,7 +24,12 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    pub const ALL: [FieldType; 4] = [FieldType::String, FieldType::Number, FieldType::Bool, FieldType::Timestamp];
+    pub const ALL: [FieldType; 4] = [
+        FieldType::String,
+        FieldType::Number,
+        FieldType::Bool,
+        FieldType::Timestamp,
+    ];
 
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -63,7 +68,10 @@ pub struct EventType {
 impl EventType {
     #[must_use]
     pub fn property(&self, name: &str) -> Option<(usize, &Field)> {
-        self.properties.iter().enumerate().find(|(_, f)| f.name == name)
+        self.properties
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == name)
     }
 }
 
@@ -127,12 +135,18 @@ impl Schema {
         })?;
         let mut diagnostics = Vec::new();
         let span = |s: &Spanned<String>| Span::new(file, s.span().start, s.span().end);
-        let fields = |table: &BTreeMap<Spanned<String>, Spanned<String>>, reserved: &[&str], diagnostics: &mut Vec<Diagnostic>| {
+        let fields = |table: &BTreeMap<Spanned<String>, Spanned<String>>,
+                      reserved: &[&str],
+                      diagnostics: &mut Vec<Diagnostic>| {
             let mut out = Vec::new();
             for (name, ty) in table {
                 check_name(name.get_ref(), span(name), reserved, diagnostics);
                 match FieldType::from_name(ty.get_ref()) {
-                    Some(t) => out.push(Field { name: name.get_ref().clone(), ty: t, span: span(name) }),
+                    Some(t) => out.push(Field {
+                        name: name.get_ref().clone(),
+                        ty: t,
+                        span: span(name),
+                    }),
                     None => diagnostics.push(unknown_type(ty.get_ref(), span(ty))),
                 }
             }
@@ -140,22 +154,42 @@ impl Schema {
         };
         let mut schema = Schema::default();
         for (name, props) in &raw.events {
-            check_name(name.get_ref(), span(name), &RESERVED_EVENT_NAMES, &mut diagnostics);
+            check_name(
+                name.get_ref(),
+                span(name),
+                &RESERVED_EVENT_NAMES,
+                &mut diagnostics,
+            );
             let properties = fields(props, &EVENT_COLUMNS, &mut diagnostics);
-            schema.events.push(EventType { name: name.get_ref().clone(), span: span(name), properties });
+            schema.events.push(EventType {
+                name: name.get_ref().clone(),
+                span: span(name),
+                properties,
+            });
         }
         schema.profile = fields(&raw.profile, &["user_id"], &mut diagnostics);
         schema.account = fields(&raw.account, &["account_id"], &mut diagnostics);
+        let builtin_names: Vec<&str> = crate::check::builtins::BUILTINS
+            .iter()
+            .map(|b| b.name)
+            .collect();
         for (name, verb) in &raw.verbs {
-            check_name(name.get_ref(), span(name), &[], &mut diagnostics);
+            check_name(name.get_ref(), span(name), &builtin_names, &mut diagnostics);
             let Some(event) = schema.event_id(verb.event.get_ref()) else {
                 let mut d = Diagnostic::new(
                     Code::SchemaVerbEvent,
                     span(&verb.event),
-                    format!("the verb `{}` names the event `{}`, which the schema does not declare", name.get_ref(), verb.event.get_ref()),
+                    format!(
+                        "the verb `{}` names the event `{}`, which the schema does not declare",
+                        name.get_ref(),
+                        verb.event.get_ref()
+                    ),
                     "no such event",
                 );
-                if let Some(close) = crate::check::suggest::closest(verb.event.get_ref(), schema.events.iter().map(|e| e.name.as_str())) {
+                if let Some(close) = crate::check::suggest::closest(
+                    verb.event.get_ref(),
+                    schema.events.iter().map(|e| e.name.as_str()),
+                ) {
                     d = d.with_help(format!("did you mean `{close}`?"));
                 }
                 diagnostics.push(d);
@@ -166,16 +200,28 @@ impl Schema {
                 let mut d = Diagnostic::new(
                     Code::SchemaVerbKey,
                     span(&verb.key),
-                    format!("the event `{}` has no property `{}`", event_type.name, verb.key.get_ref()),
+                    format!(
+                        "the event `{}` has no property `{}`",
+                        event_type.name,
+                        verb.key.get_ref()
+                    ),
                     "not a property of the verb's event",
                 );
-                if let Some(close) = crate::check::suggest::closest(verb.key.get_ref(), event_type.properties.iter().map(|p| p.name.as_str())) {
+                if let Some(close) = crate::check::suggest::closest(
+                    verb.key.get_ref(),
+                    event_type.properties.iter().map(|p| p.name.as_str()),
+                ) {
                     d = d.with_help(format!("did you mean `{close}`?"));
                 }
                 diagnostics.push(d);
                 continue;
             };
-            schema.verbs.push(Verb { name: name.get_ref().clone(), event, key, span: span(name) });
+            schema.verbs.push(Verb {
+                name: name.get_ref().clone(),
+                event,
+                key,
+                span: span(name),
+            });
         }
         if diagnostics.is_empty() {
             Ok(schema)
@@ -204,12 +250,18 @@ impl Schema {
 
     #[must_use]
     pub fn profile_attribute(&self, name: &str) -> Option<(usize, &Field)> {
-        self.profile.iter().enumerate().find(|(_, f)| f.name == name)
+        self.profile
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == name)
     }
 
     #[must_use]
     pub fn account_attribute(&self, name: &str) -> Option<(usize, &Field)> {
-        self.account.iter().enumerate().find(|(_, f)| f.name == name)
+        self.account
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == name)
     }
 }
 
@@ -222,27 +274,38 @@ fn unknown_type(name: &str, span: Span) -> Diagnostic {
     );
     let names = FieldType::ALL.map(FieldType::name);
     d = match crate::check::suggest::closest(name, names.into_iter()) {
-        Some(close) => d.with_help(format!("did you mean `{close}`? The types are string, number, bool and timestamp")),
+        Some(close) => d.with_help(format!(
+            "did you mean `{close}`? The types are string, number, bool and timestamp"
+        )),
         None => d.with_help("the types are string, number, bool and timestamp"),
     };
     d
 }
 
 fn check_name(name: &str, span: Span, reserved: &[&str], diagnostics: &mut Vec<Diagnostic>) {
-    let is_ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let is_ident = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let problem = if !is_ident {
         Some("names are letters, digits and `_`, starting with a letter or `_`".to_string())
     } else if KEYWORDS.iter().any(|(k, _)| *k == name) {
         Some(format!("`{name}` is a reserved word of the language"))
     } else if reserved.contains(&name) {
-        Some(format!("`{name}` is a column every row already has, or a word with its own meaning here"))
+        Some(format!("`{name}` is already taken: a column every row has, a builtin function, or a word with its own meaning here"))
     } else {
         None
     };
     if let Some(help) = problem {
         diagnostics.push(
-            Diagnostic::new(Code::SchemaBadName, span, format!("`{name}` cannot be used as a name here"), "this name").with_help(help),
+            Diagnostic::new(
+                Code::SchemaBadName,
+                span,
+                format!("`{name}` cannot be used as a name here"),
+                "this name",
+            )
+            .with_help(help),
         );
     }
 }

@@ -91,7 +91,10 @@ pub enum ExprKind {
     Compare(CompareOp, Box<Expr>, Box<Expr>),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     /// `x is set` (`negated`: `x is not set`).
-    IsSet { negated: bool, expr: Box<Expr> },
+    IsSet {
+        negated: bool,
+        expr: Box<Expr>,
+    },
     /// `7d ago`.
     Ago(Box<Expr>),
     /// `P1 then P2 [then not P3]`: two or more steps.

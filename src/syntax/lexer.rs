@@ -5,7 +5,7 @@
 use logos::Logos;
 
 #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
+#[logos(skip r"[ \t\r\n\u{FEFF}]+")]
 pub enum Token {
     #[regex(r"#[^\n]*")]
     Comment,
@@ -142,8 +142,9 @@ pub const KEYWORDS: &[(&str, Token)] = &[
 
 /// Words that are keywords only where the grammar expects them (`on account`, `is set`,
 /// `from`, `to`, calendar units); elsewhere they are names.
-pub const CONTEXTUAL_WORDS: &[&str] =
-    &["on", "account", "set", "from", "to", "months", "weekdays", "hours", "users", "profile"];
+pub const CONTEXTUAL_WORDS: &[&str] = &[
+    "on", "account", "set", "from", "to", "months", "weekdays", "hours", "users", "profile",
+];
 
 /// A token and its byte range; `None` for a character no token starts with.
 pub type Spanned = (Option<Token>, std::ops::Range<usize>);
@@ -151,7 +152,10 @@ pub type Spanned = (Option<Token>, std::ops::Range<usize>);
 /// Every token of `text`, with the unlexable stretches as `None`.
 #[must_use]
 pub fn tokens(text: &str) -> Vec<Spanned> {
-    Token::lexer(text).spanned().map(|(t, range)| (t.ok(), range)).collect()
+    Token::lexer(text)
+        .spanned()
+        .map(|(t, range)| (t.ok(), range))
+        .collect()
 }
 
 impl Token {

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
@@ -93,14 +93,21 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
     let (items, inner): (Vec<_>, Vec<_>) = items.into_iter().unzip();
     diagnostics.extend(inner.into_iter().flatten());
     diagnostics.sort_by_key(|d: &Diagnostic| d.primary.span.start);
-    Parsed { module: Module { file, items }, diagnostics, incomplete, broken_names }
+    Parsed {
+        module: Module { file, items },
+        diagnostics,
+        incomplete,
+        broken_names,
+    }
 }
 
 /// The name a `segment` or `let` item at `start` defines, read from the tokens.
 fn item_name(text: &str, start: usize, tokens: &[lexer::Spanned]) -> Option<String> {
-    let at = tokens.iter().position(|(_, r)| r.start == start)?;
+    let at = tokens.partition_point(|(_, r)| r.start < start);
     match tokens.get(at..at + 2)? {
-        [(Some(Token::Segment | Token::Let), _), (Some(Token::Ident), name)] => Some(text[name.clone()].to_string()),
+        [(Some(Token::Segment | Token::Let), _), (Some(Token::Ident), name)] => {
+            Some(text[name.clone()].to_string())
+        }
         _ => None,
     }
 }
@@ -122,22 +129,44 @@ fn trim_end(text: &str, end: usize) -> usize {
 
 type ItemResult = Result<(Item, Vec<Diagnostic>), (Diagnostic, bool)>;
 
-fn parse_item(file: FileId, text: &str, start: usize, end: usize, tokens: &[lexer::Spanned]) -> ItemResult {
+fn parse_item(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    tokens: &[lexer::Spanned],
+) -> ItemResult {
     let end = trim_end(text, end).max(start);
     let chunk = &text[start..end];
     check_nesting(file, tokens, start, end).map_err(|d| (d, false))?;
-    let pairs = parse_rule(Rule::item_only, chunk)
-        .map_err(|e| (syntax_error(file, text, start, end, &e), error_at_end(&e, chunk)))?;
-    let builder = Builder { file, offset: start, diagnostics: RefCell::new(Vec::new()), too_deep: RefCell::new(false) };
+    let pairs = Grammar::parse(Rule::item_only, chunk).map_err(|_| {
+        let e = detailed_error(chunk);
+        (
+            syntax_error(file, text, start, end, &e),
+            error_at_end(&e, chunk),
+        )
+    })?;
+    let builder = Builder {
+        file,
+        offset: start,
+        diagnostics: RefCell::new(Vec::new()),
+        too_deep: RefCell::new(false),
+    };
     let pair = pairs.into_iter().next().expect("item_only yields one item");
     let item = builder.item(pair);
     Ok((item, builder.diagnostics.into_inner()))
 }
 
-fn parse_rule(rule: Rule, text: &str) -> Result<Pairs<'_, Rule>, pest::error::Error<Rule>> {
-    static INIT: OnceLock<()> = OnceLock::new();
-    INIT.get_or_init(|| pest::set_error_detail(true));
-    Grammar::parse(rule, text)
+/// Parses a text that failed again, with pest's tracking of expected tokens on.
+///
+/// The tracking doubles parse time, so it is off until the first error; it is never turned
+/// off again, so that an error parsed on another thread always gets the same details.
+fn detailed_error(text: &str) -> pest::error::Error<Rule> {
+    pest::set_error_detail(true);
+    match Grammar::parse(Rule::item_only, text) {
+        Err(e) => e,
+        Ok(_) => unreachable!("the same text failed to parse a moment ago"),
+    }
 }
 
 fn error_at_end(error: &pest::error::Error<Rule>, chunk: &str) -> bool {
@@ -148,16 +177,27 @@ fn error_at_end(error: &pest::error::Error<Rule>, chunk: &str) -> bool {
 }
 
 /// Bounds bracket nesting and runs of prefix operators before pest recurses into them.
-fn check_nesting(file: FileId, tokens: &[lexer::Spanned], start: usize, end: usize) -> Result<(), Diagnostic> {
+fn check_nesting(
+    file: FileId,
+    tokens: &[lexer::Spanned],
+    start: usize,
+    end: usize,
+) -> Result<(), Diagnostic> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
-    for (token, range) in tokens.iter().filter(|(_, r)| r.start >= start && r.end <= end) {
+    let first = tokens.partition_point(|(_, r)| r.start < start);
+    let last = tokens.partition_point(|(_, r)| r.end <= end);
+    for (token, range) in tokens.get(first..last).unwrap_or(&[]) {
         match token {
             Some(Token::LParen | Token::LBracket) => depth += 1,
             Some(Token::RParen | Token::RBracket) => depth = depth.saturating_sub(1),
             _ => {}
         }
-        prefix_run = if matches!(token, Some(Token::Not | Token::Minus)) { prefix_run + 1 } else { 0 };
+        prefix_run = if matches!(token, Some(Token::Not | Token::Minus)) {
+            prefix_run + 1
+        } else {
+            0
+        };
         if depth > MAX_NESTING || prefix_run > MAX_NESTING {
             return Err(Diagnostic::new(
                 Code::TooDeep,
@@ -174,7 +214,13 @@ fn check_nesting(file: FileId, tokens: &[lexer::Spanned], start: usize, end: usi
 // ---------------------------------------------------------------------------------------------
 // Errors in our own words
 
-fn syntax_error(file: FileId, text: &str, start: usize, end: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let pos = match error.location {
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     } + start;
@@ -214,8 +260,13 @@ fn syntax_error(file: FileId, text: &str, start: usize, end: usize, error: &pest
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    let label = if pos >= end { "the item ends here".to_string() } else { format!("unexpected {found}") };
-    let mut diagnostic = Diagnostic::new(Code::Syntax, Span::new(file, pos, span_end), message, label);
+    let label = if pos >= end {
+        "the item ends here".to_string()
+    } else {
+        format!("unexpected {found}")
+    };
+    let mut diagnostic =
+        Diagnostic::new(Code::Syntax, Span::new(file, pos, span_end), message, label);
     if let Some(help) = syntax_help(text, pos, end) {
         diagnostic = diagnostic.with_help(help);
     }
@@ -224,9 +275,14 @@ fn syntax_error(file: FileId, text: &str, start: usize, end: usize, error: &pest
 
 fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
     let rest = &text[pos.min(end)..end];
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     if let Some((keyword, _)) = lexer::KEYWORDS.iter().find(|(k, _)| *k == word) {
-        return Some(format!("`{keyword}` is a reserved word and cannot be used as a name"));
+        return Some(format!(
+            "`{keyword}` is a reserved word and cannot be used as a name"
+        ));
     }
     if rest.starts_with('"') && !rest[1..].contains('"') {
         return Some("this string is never closed: end it with `\"` on the same line".into());
@@ -234,7 +290,10 @@ fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
     if rest.starts_with('=') && !rest.starts_with("==") {
         return Some("to compare two values write `==`".into());
     }
-    if rest.starts_with('&') || rest.starts_with('|') || rest.starts_with('!') && !rest.starts_with("!=") {
+    if rest.starts_with('&')
+        || rest.starts_with('|')
+        || rest.starts_with('!') && !rest.starts_with("!=")
+    {
         return Some("logic is written with the words `and`, `or` and `not`".into());
     }
     if rest.starts_with('\'') {
@@ -245,14 +304,29 @@ fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
 
 fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::expr | Rule::bound | Rule::paren | Rule::list | Rule::call | Rule::path | Rule::name
-        | Rule::timestamp | Rule::date | Rule::duration | Rule::number | Rule::boolean | Rule::now => {
-            "an expression"
-        }
+        Rule::expr
+        | Rule::bound
+        | Rule::paren
+        | Rule::list
+        | Rule::call
+        | Rule::path
+        | Rule::name
+        | Rule::timestamp
+        | Rule::date
+        | Rule::duration
+        | Rule::number
+        | Rule::boolean
+        | Rule::now => "an expression",
         Rule::ident => "a name",
         Rule::string | Rule::string_body => "a string",
-        Rule::window | Rule::w_within | Rule::w_today | Rule::w_yesterday | Rule::w_between
-        | Rule::w_before | Rule::w_after | Rule::w_during => "a window",
+        Rule::window
+        | Rule::w_within
+        | Rule::w_today
+        | Rule::w_yesterday
+        | Rule::w_between
+        | Rule::w_before
+        | Rule::w_after
+        | Rule::w_during => "a window",
         Rule::integer => "a whole number",
         Rule::calendar_unit => "`months`, `weekdays` or `hours`",
         Rule::arg => "an argument",
@@ -277,14 +351,35 @@ fn describe_token(token: &str) -> String {
 fn starts_expression(text: &str) -> bool {
     matches!(
         text,
-        "a name" | "a string" | "an operator" | "`(`" | "`[`" | "`-`" | "`\"`" | "`_`" | "`true`"
-            | "`false`" | "`now`" | "`not`"
+        "a name"
+            | "a string"
+            | "an operator"
+            | "`(`"
+            | "`[`"
+            | "`-`"
+            | "`\"`"
+            | "`_`"
+            | "`true`"
+            | "`false`"
+            | "`now`"
+            | "`not`"
     )
 }
 
 fn is_operator_token(text: &str) -> bool {
-    ["`-`", "`and`", "`or`", "`not`", "`in`", "`then`", "`is`", "`contains`", "`matches`", "`ago`"]
-        .contains(&text)
+    [
+        "`-`",
+        "`and`",
+        "`or`",
+        "`not`",
+        "`in`",
+        "`then`",
+        "`is`",
+        "`contains`",
+        "`matches`",
+        "`ago`",
+    ]
+    .contains(&text)
 }
 
 /// Orders the alternatives of an "expected" list: the common ones first.
@@ -334,6 +429,40 @@ fn next_token_end(text: &str, pos: usize, end: usize) -> usize {
 
 // ---------------------------------------------------------------------------------------------
 // Pairs to AST
+
+/// The `kw_*` rules: keywords that carry no meaning of their own in the tree.
+fn is_keyword_rule(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_not
+            | Rule::kw_in
+            | Rule::kw_is
+            | Rule::kw_set
+            | Rule::kw_ago
+            | Rule::kw_contains
+            | Rule::kw_starts_with
+            | Rule::kw_ends_with
+            | Rule::kw_matches
+            | Rule::kw_then
+            | Rule::kw_where
+            | Rule::kw_from
+            | Rule::kw_to
+            | Rule::kw_within
+            | Rule::kw_today
+            | Rule::kw_yesterday
+            | Rule::kw_between
+            | Rule::kw_before
+            | Rule::kw_after
+            | Rule::kw_during
+            | Rule::kw_import
+            | Rule::kw_let
+            | Rule::kw_segment
+            | Rule::kw_on
+            | Rule::kw_account
+    )
+}
 
 fn pratt() -> &'static PrattParser<Rule> {
     static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
@@ -390,7 +519,7 @@ impl Builder {
 
     /// The pairs of `pair` that carry meaning (keywords dropped).
     fn children<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
-        pair.into_inner().filter(|p| !format!("{:?}", p.as_rule()).starts_with("kw_"))
+        pair.into_inner().filter(|p| !is_keyword_rule(p.as_rule()))
     }
 
     fn item(&self, pair: Pair<'_, Rule>) -> Item {
@@ -416,7 +545,12 @@ impl Builder {
                         _ => body = Some(self.expr(part)),
                     }
                 }
-                ItemKind::Segment(SegmentDef { name, target, description, body: body.expect("segment body") })
+                ItemKind::Segment(SegmentDef {
+                    name,
+                    target,
+                    description,
+                    body: body.expect("segment body"),
+                })
             }
             other => unreachable!("item rule {other:?}"),
         };
@@ -424,13 +558,19 @@ impl Builder {
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     fn string(&self, pair: Pair<'_, Rule>) -> StringLit {
         let span = self.span(&pair);
         let body = pair.into_inner().next().expect("string body");
-        StringLit { value: self.unescape(&body), span }
+        StringLit {
+            value: self.unescape(&body),
+            span,
+        }
     }
 
     fn unescape(&self, body: &Pair<'_, Rule>) -> String {
@@ -487,7 +627,10 @@ impl Builder {
                 let span = lhs.expr.span.to(self.span(&op));
                 let kind = match op.as_rule() {
                     Rule::op_ago => ExprKind::Ago(Box::new(lhs.expr)),
-                    rule => ExprKind::IsSet { negated: rule == Rule::op_is_not_set, expr: Box::new(lhs.expr) },
+                    rule => ExprKind::IsSet {
+                        negated: rule == Rule::op_is_not_set,
+                        expr: Box::new(lhs.expr),
+                    },
                 };
                 self.deeper(kind, span, lhs.depth)
             })
@@ -506,12 +649,23 @@ impl Builder {
                         "this expression is nested too deeply",
                         format!("more than {MAX_DEPTH} operators deep"),
                     )
-                    .with_help("name inner parts with `let` or split the segment into smaller segments"),
+                    .with_help(
+                        "name inner parts with `let` or split the segment into smaller segments",
+                    ),
                 );
             }
-            return Built { expr: Expr { kind: ExprKind::Error, span }, depth: 0 };
+            return Built {
+                expr: Expr {
+                    kind: ExprKind::Error,
+                    span,
+                },
+                depth: 0,
+            };
         }
-        Built { expr: Expr { kind, span }, depth }
+        Built {
+            expr: Expr { kind, span },
+            depth,
+        }
     }
 
     fn infix(&self, lhs: Built, op: &Pair<'_, Rule>, rhs: Built) -> Built {
@@ -527,21 +681,53 @@ impl Builder {
             let kind = match lhs.expr.kind {
                 ExprKind::Logic(l, mut items) if l == logic => {
                     items.push(rhs.expr);
-                    return Built { expr: Expr { kind: ExprKind::Logic(logic, items), span }, depth };
+                    return Built {
+                        expr: Expr {
+                            kind: ExprKind::Logic(logic, items),
+                            span,
+                        },
+                        depth,
+                    };
                 }
-                kind => ExprKind::Logic(logic, vec![Expr { kind, span: lhs.expr.span }, rhs.expr]),
+                kind => ExprKind::Logic(
+                    logic,
+                    vec![
+                        Expr {
+                            kind,
+                            span: lhs.expr.span,
+                        },
+                        rhs.expr,
+                    ],
+                ),
             };
             return self.deeper(kind, span, depth);
         }
         if matches!(op.as_rule(), Rule::op_then | Rule::op_then_not) {
-            let step = ThenStep { negated: op.as_rule() == Rule::op_then_not, expr: rhs.expr, op_span: Some(op_span) };
+            let step = ThenStep {
+                negated: op.as_rule() == Rule::op_then_not,
+                expr: rhs.expr,
+                op_span: Some(op_span),
+            };
             let kind = match lhs.expr.kind {
                 ExprKind::Then(mut steps) => {
                     steps.push(step);
-                    return Built { expr: Expr { kind: ExprKind::Then(steps), span }, depth };
+                    return Built {
+                        expr: Expr {
+                            kind: ExprKind::Then(steps),
+                            span,
+                        },
+                        depth,
+                    };
                 }
                 kind => ExprKind::Then(vec![
-                    ThenStep { negated: false, expr: Expr { kind, span: lhs.expr.span }, op_span: None },
+                    ThenStep {
+                        negated: false,
+                        expr: Expr {
+                            kind,
+                            span: lhs.expr.span,
+                        },
+                        op_span: None,
+                    },
                     step,
                 ]),
             };
@@ -555,7 +741,11 @@ impl Builder {
             _ => None,
         };
         if let Some(arith) = arith {
-            return self.deeper(ExprKind::Arith(arith, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth);
+            return self.deeper(
+                ExprKind::Arith(arith, Box::new(lhs.expr), Box::new(rhs.expr)),
+                span,
+                depth,
+            );
         }
         let compare = match op.as_rule() {
             Rule::op_eq => CompareOp::Eq,
@@ -583,19 +773,35 @@ impl Builder {
                     Code::ChainedComparison,
                     op_span,
                     "comparisons do not chain",
-                    format!("`{}` compares the result of a `{first}` comparison", compare.symbol()),
+                    format!(
+                        "`{}` compares the result of a `{first}` comparison",
+                        compare.symbol()
+                    ),
                 )
                 .with_secondary(lhs.expr.span, "this comparison is complete")
                 .with_help("join two comparisons with `and`: `a < b and b < c`"),
             );
-            return Built { expr: Expr { kind: ExprKind::Error, span }, depth };
+            return Built {
+                expr: Expr {
+                    kind: ExprKind::Error,
+                    span,
+                },
+                depth,
+            };
         }
-        self.deeper(ExprKind::Compare(compare, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth)
+        self.deeper(
+            ExprKind::Compare(compare, Box::new(lhs.expr), Box::new(rhs.expr)),
+            span,
+            depth,
+        )
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Built {
         let span = self.span(&pair);
-        let leaf = |kind| Built { expr: Expr { kind, span }, depth: 1 };
+        let leaf = |kind| Built {
+            expr: Expr { kind, span },
+            depth: 1,
+        };
         match pair.as_rule() {
             Rule::paren => {
                 let inner = self.expr_built(pair.into_inner().next().expect("paren expr"));
@@ -604,7 +810,11 @@ impl Builder {
             Rule::list => {
                 let items: Vec<Built> = pair.into_inner().map(|p| self.expr_built(p)).collect();
                 let depth = items.iter().map(|b| b.depth).max().unwrap_or(0);
-                self.deeper(ExprKind::List(items.into_iter().map(|b| b.expr).collect()), span, depth)
+                self.deeper(
+                    ExprKind::List(items.into_iter().map(|b| b.expr).collect()),
+                    span,
+                    depth,
+                )
             }
             Rule::call => {
                 let mut parts = pair.into_inner();
@@ -625,7 +835,9 @@ impl Builder {
                 let tail = self.ident(parts.next().expect("path tail"));
                 leaf(ExprKind::Path(head, tail))
             }
-            Rule::name => leaf(ExprKind::Name(self.ident(pair.into_inner().next().expect("name")))),
+            Rule::name => leaf(ExprKind::Name(
+                self.ident(pair.into_inner().next().expect("name")),
+            )),
             Rule::string => leaf(ExprKind::String(self.string(pair).value)),
             Rule::boolean => leaf(ExprKind::Bool(pair.as_str() == "true")),
             Rule::now => leaf(ExprKind::Now),
@@ -654,8 +866,13 @@ impl Builder {
             Ok(n) if n.is_finite() => ExprKind::Number(n),
             _ => {
                 self.error(
-                    Diagnostic::new(Code::OutOfRange, span, format!("the number `{text}` is too large"), "beyond a 64-bit float")
-                        .with_help("numbers are 64-bit floats: up to about 1.8e308"),
+                    Diagnostic::new(
+                        Code::OutOfRange,
+                        span,
+                        format!("the number `{text}` is too large"),
+                        "beyond a 64-bit float",
+                    )
+                    .with_help("numbers are 64-bit floats: up to about 1.8e308"),
                 );
                 ExprKind::Error
             }
@@ -671,12 +888,21 @@ impl Builder {
             "d" => time::MICROS_PER_DAY,
             _ => time::MICROS_PER_WEEK,
         };
-        match digits.parse::<i64>().ok().and_then(|n| n.checked_mul(scale)) {
+        match digits
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| n.checked_mul(scale))
+        {
             Some(micros) => ExprKind::Duration(micros),
             None => {
                 self.error(
-                    Diagnostic::new(Code::OutOfRange, span, format!("the duration `{text}` is too long"), "beyond what an instant can hold")
-                        .with_help("durations reach about 292,000 years"),
+                    Diagnostic::new(
+                        Code::OutOfRange,
+                        span,
+                        format!("the duration `{text}` is too long"),
+                        "beyond what an instant can hold",
+                    )
+                    .with_help("durations reach about 292,000 years"),
                 );
                 ExprKind::Error
             }
@@ -688,12 +914,20 @@ impl Builder {
         let mut parts = pair.into_inner();
         let value = self.expr_built(parts.next().expect("arg value"));
         let mut depth = value.depth;
-        let mut arg = Arg { value: value.expr, filter: None, from: None, to: None, window: None, span };
+        let mut arg = Arg {
+            value: value.expr,
+            filter: None,
+            from: None,
+            to: None,
+            window: None,
+            span,
+        };
         for part in parts {
             match part.as_rule() {
                 Rule::window => arg.window = Some(self.window(part)),
                 rule => {
-                    let inner = self.expr_built(Self::children(part).next().expect("modifier expr"));
+                    let inner =
+                        self.expr_built(Self::children(part).next().expect("modifier expr"));
                     depth = depth.max(inner.depth);
                     let slot = match rule {
                         Rule::arg_where => &mut arg.filter,
@@ -718,7 +952,9 @@ impl Builder {
                 "weekdays" => CalendarUnit::Weekdays,
                 _ => CalendarUnit::Hours,
             };
-            let values = parts.map(|p| (p.as_str().parse::<u32>().unwrap_or(u32::MAX), self.span(&p))).collect();
+            let values = parts
+                .map(|p| (p.as_str().parse::<u32>().unwrap_or(u32::MAX), self.span(&p)))
+                .collect();
             WindowKind::During(unit, values)
         } else {
             let mut bound = || self.expr_built(parts.next().expect("window bound")).expr;

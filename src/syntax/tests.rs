@@ -38,7 +38,9 @@ fn assert_agree(text: &str) {
 #[test]
 fn keywords_are_the_same_in_grammar_and_lexer() {
     let grammar = include_str!("../../grammar/seg.pest");
-    let start = grammar.find("\nkeyword = @{").expect("the grammar has a keyword rule");
+    let start = grammar
+        .find("\nkeyword = @{")
+        .expect("the grammar has a keyword rule");
     let body = &grammar[start..start + grammar[start..].find("~ !ident_char").expect("rule end")];
     let mut in_grammar: Vec<&str> = body.split('"').skip(1).step_by(2).collect();
     let mut in_lexer: Vec<&str> = KEYWORDS.iter().map(|(k, _)| *k).collect();
@@ -46,21 +48,70 @@ fn keywords_are_the_same_in_grammar_and_lexer() {
     in_lexer.sort_unstable();
     assert_eq!(in_grammar, in_lexer);
     for (word, token) in KEYWORDS {
-        assert!(lexes_as_one(*token, word), "{word} lexes as {:?}", tokens(word));
-        assert!(grammar_matches_whole(Rule::keyword, word), "{word} is not a grammar keyword");
-        assert!(!grammar_matches_whole(Rule::ident, word), "{word} parses as a name");
+        assert!(
+            lexes_as_one(*token, word),
+            "{word} lexes as {:?}",
+            tokens(word)
+        );
+        assert!(
+            grammar_matches_whole(Rule::keyword, word),
+            "{word} is not a grammar keyword"
+        );
+        assert!(
+            !grammar_matches_whole(Rule::ident, word),
+            "{word} parses as a name"
+        );
         let longer = format!("{word}_x");
         assert!(grammar_matches_whole(Rule::ident, &longer) && lexes_as_one(Token::Ident, &longer));
     }
 }
 
 #[test]
+fn every_keyword_rule_is_skipped_by_the_builder() {
+    let grammar = include_str!("../../grammar/seg.pest");
+    let parser = include_str!("parser.rs");
+    let rules = grammar
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.starts_with("kw_"));
+    for rule in rules {
+        assert!(
+            parser.contains(&format!("Rule::{rule} "))
+                || parser.contains(&format!("Rule::{rule}\n")),
+            "{rule} is missing from is_keyword_rule"
+        );
+    }
+}
+
+#[test]
 fn fixed_literal_samples_agree() {
     for text in [
-        "12", "3.5", "1e9", "2.5E-3", "7d", "30s", "15m", "12h", "2w", "2024-11-01",
-        "2024-11-01T10:00:00Z", "2024-11-01t10:00:00.123z", "2024-11-01T10:00:00+02:00",
-        "\"a\\\"b\"", "\"\"", "\"x\\ny\"", "user_id", "_x1", "12a", "7dd", "2024-11-01T10:00:00",
-        "1.", ".5", "\"open", "2024-1-01", "12.5d",
+        "12",
+        "3.5",
+        "1e9",
+        "2.5E-3",
+        "7d",
+        "30s",
+        "15m",
+        "12h",
+        "2w",
+        "2024-11-01",
+        "2024-11-01T10:00:00Z",
+        "2024-11-01t10:00:00.123z",
+        "2024-11-01T10:00:00+02:00",
+        "\"a\\\"b\"",
+        "\"\"",
+        "\"x\\ny\"",
+        "user_id",
+        "_x1",
+        "12a",
+        "7dd",
+        "2024-11-01T10:00:00",
+        "1.",
+        ".5",
+        "\"open",
+        "2024-1-01",
+        "12.5d",
     ] {
         assert_agree(text);
     }
