@@ -19,7 +19,11 @@ fn language_reference_lists_every_builtin() {
         std::fs::write(&path, updated).unwrap();
         return;
     }
-    assert_eq!(&text[start..end], generated, "docs/language.md's builtin table is out of date; run SEG_BLESS=1 cargo test --test docs");
+    assert_eq!(
+        &text[start..end],
+        generated,
+        "docs/language.md's builtin table is out of date; run SEG_BLESS=1 cargo test --test docs"
+    );
     for builtin in seg::check::builtins::BUILTINS {
         assert!(text[start..end].contains(builtin.name));
     }
@@ -27,11 +31,16 @@ fn language_reference_lists_every_builtin() {
 
 #[test]
 fn every_builtin_example_checks() {
-    let common = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema.toml")).unwrap();
+    let common =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema.toml"))
+            .unwrap();
     for builtin in seg::check::builtins::BUILTINS {
         let account = matches!(builtin.name, "any" | "all");
         let on = if account { " on account" } else { "" };
-        let example = format!("--- main.seg\nsegment s{on} = {}\n--- schema.toml\n{common}", wrap(builtin.example));
+        let example = format!(
+            "--- main.seg\nsegment s{on} = {}\n--- schema.toml\n{common}",
+            wrap(builtin.example)
+        );
         let (sources, checked) = seg::check::example::check_example(&example);
         assert!(
             checked.plan.is_some() && checked.diagnostics.is_empty(),
@@ -44,7 +53,9 @@ fn every_builtin_example_checks() {
 
 /// Examples that are not conditions are compared so that the segment body is one.
 fn wrap(example: &str) -> String {
-    let condition = ["==", ">", "<", "did(", "changed(", "any(", "all("].iter().any(|op| example.contains(op));
+    let condition = ["==", ">", "<", "did(", "changed(", "any(", "all("]
+        .iter()
+        .any(|op| example.contains(op));
     if condition {
         example.to_string()
     } else {
@@ -63,8 +74,18 @@ fn seg_blocks_in_the_docs_check_clean() {
             let block = &block[..block.find("```").expect("closed block")];
             let example = format!("--- main.seg\nimport \"common.seg\"\n{block}--- common.seg\n{common}--- schema.toml\n{schema}");
             let (sources, checked) = seg::check::example::check_example(&example);
-            let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-            assert!(errors.is_empty(), "{doc}, seg block {}:\n{block}\n{}", i + 1, seg::diag::render::to_plain_string(&sources, &errors));
+            let errors: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{doc}, seg block {}:\n{block}\n{}",
+                i + 1,
+                seg::diag::render::to_plain_string(&sources, &errors)
+            );
         }
     }
 }

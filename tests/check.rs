@@ -1,0 +1,213 @@
+//! The checker's output: the typed plan for well-formed programs (sugar expanded, names
+//! resolved, segments in dependency order) and the diagnostics of the rules that are not a
+//! registry example of their own.
+
+use seg::check::example::check_example;
+use seg::diag::render::to_plain_string;
+use seg::plan::{AggregateFn, ArithOp, CompareOp, ExprKind, Plan, Quantifier, Type, Value, Window};
+
+fn plan(source: &str) -> Plan {
+    let (sources, checked) = check_example(source);
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{}",
+        to_plain_string(&sources, &checked.diagnostics)
+    );
+    checked.plan.expect("a plan")
+}
+
+fn codes(source: &str) -> Vec<&'static str> {
+    let (_, checked) = check_example(source);
+    checked.diagnostics.iter().map(|d| d.code.id()).collect()
+}
+
+#[test]
+fn segments_come_after_the_segments_they_use() {
+    let plan =
+        plan("segment c = a and b\nsegment b = a or did(login)\nsegment a = did(purchase)\n");
+    let names: Vec<&str> = plan.segments.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let c = plan.segment(plan.find("c").unwrap());
+    assert_eq!(
+        c.depends_on,
+        vec![plan.find("a").unwrap(), plan.find("b").unwrap()]
+    );
+    let ExprKind::And(items) = &c.body.kind else {
+        panic!("{:?}", c.body.kind)
+    };
+    assert_eq!(items[0].kind, ExprKind::SegmentRef(plan.find("a").unwrap()));
+}
+
+#[test]
+fn verbs_expand_to_an_event_set_with_a_key_test() {
+    let plan = plan("segment s = visited([\"/a\", \"/b\"] within 7d)\n");
+    let ExprKind::Aggregate(aggregate) = &plan.segments[0].body.kind else {
+        panic!()
+    };
+    assert_eq!(aggregate.function, AggregateFn::Did);
+    assert!(matches!(aggregate.set.window, Window::Within(_)));
+    let filter = aggregate.set.filter.as_ref().unwrap();
+    let ExprKind::Compare(CompareOp::In, property, key) = &filter.kind else {
+        panic!("{:?}", filter.kind)
+    };
+    assert_eq!(property.kind, ExprKind::Property(0));
+    assert_eq!(
+        key.kind,
+        ExprKind::Const(Value::List(vec![
+            Value::String("/a".into()),
+            Value::String("/b".into())
+        ]))
+    );
+}
+
+#[test]
+fn ago_is_now_minus_a_duration_and_lets_are_expanded() {
+    let plan = plan("let recent = 7d\nsegment s = last(login) > recent ago\n");
+    let ExprKind::Compare(CompareOp::Gt, last, bound) = &plan.segments[0].body.kind else {
+        panic!()
+    };
+    assert_eq!(last.ty, Type::Timestamp);
+    let ExprKind::Arith(ArithOp::Sub, now, duration) = &bound.kind else {
+        panic!("{:?}", bound.kind)
+    };
+    assert_eq!(now.kind, ExprKind::Now);
+    assert_eq!(
+        duration.kind,
+        ExprKind::Const(Value::Duration(7 * 86_400_000_000))
+    );
+}
+
+#[test]
+fn then_not_marks_the_last_step() {
+    let plan =
+        plan("segment s = visited(\"/demo\") then did(login) then not visited(\"/demo/thanks\")\n");
+    let ExprKind::Then {
+        steps,
+        last_negated,
+    } = &plan.segments[0].body.kind
+    else {
+        panic!()
+    };
+    assert_eq!(steps.len(), 3);
+    assert!(last_negated);
+}
+
+#[test]
+fn users_where_is_a_user_scope_inside_an_account_segment() {
+    let plan = plan("segment s on account = count(users where profile.country == \"DE\" and did(login)) > 2 and account.seats > 5\n");
+    let ExprKind::And(items) = &plan.segments[0].body.kind else {
+        panic!()
+    };
+    let ExprKind::Compare(_, count, _) = &items[0].kind else {
+        panic!()
+    };
+    assert!(matches!(
+        count.kind,
+        ExprKind::Users {
+            quantifier: Quantifier::Count,
+            filter: Some(_)
+        }
+    ));
+    assert_eq!(
+        codes("segment s on account = profile.country == \"DE\"\n"),
+        ["E0208"]
+    );
+    assert_eq!(
+        codes("segment u = did(login)\nsegment s on account = u\n"),
+        ["E0208"]
+    );
+    assert_eq!(
+        codes("segment a on account = account.seats > 1\nsegment s = a\n"),
+        ["E0207"]
+    );
+}
+
+#[test]
+fn an_events_own_property_may_be_qualified_inside_its_where() {
+    plan("segment s = did(purchase where purchase.value > 10 and purchase.ts < now)\n");
+    assert_eq!(
+        codes("segment s = did(purchase where purchase.valu > 10)\n"),
+        ["E0102"]
+    );
+    assert_eq!(codes("segment s = purchase.value > 10\n"), ["E0210"]);
+    assert_eq!(
+        codes("segment s = did(login where value > 10)\n"),
+        ["E0106"]
+    );
+}
+
+#[test]
+fn windows_that_cannot_hold_an_event_are_warned_about() {
+    assert_eq!(
+        codes("segment s = did(login between 3d ago and 7d ago)\n"),
+        ["W0002"]
+    );
+    assert_eq!(codes("segment s = did(login after now)\n"), ["W0002"]);
+    assert_eq!(codes("segment s = did(login within 0d)\n"), ["W0002"]);
+    assert!(codes("segment s = did(login between 7d ago and 3d ago)\n").is_empty());
+    assert_eq!(
+        codes("segment s = did(login within 2024-01-01)\n"),
+        ["E0212"]
+    );
+    assert_eq!(
+        codes("segment s = did(login during weekdays(8))\n"),
+        ["E0212"]
+    );
+}
+
+#[test]
+fn let_cycles_and_self_reference_are_reported() {
+    assert_eq!(codes("let a = b\nlet b = a\nsegment s = a\n"), ["E0108"]);
+    assert_eq!(codes("segment s = s\n"), ["E0108"]);
+}
+
+#[test]
+fn an_error_does_not_cascade() {
+    // The unknown event makes `did(...)` an error; `and`, `not` and the body stay quiet.
+    assert_eq!(
+        codes("segment s = not did(nope) and count(nope2) > 1\n"),
+        ["E0101", "E0101"]
+    );
+    // A broken item's name is known, so its use is not reported again.
+    assert_eq!(
+        codes("segment a = did(\nsegment b = a and did(login)\n"),
+        ["E0001"]
+    );
+}
+
+#[test]
+fn files_are_loaded_once_and_may_start_with_a_byte_order_mark() {
+    let source = "--- main.seg\nimport \"a.seg\"\nimport \"./a.seg\"\nsegment s = t\n--- a.seg\n\u{feff}segment t = did(login)\n";
+    assert_eq!(plan(source).segments.len(), 2);
+}
+
+#[test]
+fn every_example_segment_has_a_description() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = seg::source::SourceMap::new();
+    let checked = seg::check::check_paths(
+        &seg::check::DiskFs,
+        &mut sources,
+        &root.join("examples/schema.toml"),
+        &[root.join("examples/segments")],
+    )
+    .unwrap();
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{}",
+        to_plain_string(&sources, &checked.diagnostics)
+    );
+    let plan = checked.plan.unwrap();
+    assert!(
+        plan.segments.len() >= 45,
+        "{} segments",
+        plan.segments.len()
+    );
+    for segment in &plan.segments {
+        assert!(
+            segment.description.as_ref().is_some_and(|d| !d.is_empty()),
+            "{} has no description",
+            segment.name
+        );
+    }
+}
