@@ -1,6 +1,8 @@
 //! Reference text made from the declarations: docs/diagnostics.md from the code registry and
 //! the builtin table of docs/language.md. Tests compare these with the committed files.
 
+use std::fmt::Write as _;
+
 use crate::check::builtins::BUILTINS;
 use crate::check::example::check_example;
 use crate::diag::codes::{CODES, DOC_SCHEMA};
@@ -23,26 +25,29 @@ pub fn diagnostics_markdown() -> String {
     out.push_str("| code | severity | meaning |\n| --- | --- | --- |\n");
     for info in CODES {
         let severity = format!("{:?}", info.severity).to_lowercase();
-        out.push_str(&format!(
-            "| [{}](#{}) | {severity} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| [{}](#{}) | {severity} | {} |",
             info.id,
             info.id.to_lowercase(),
             info.title
-        ));
+        );
     }
     for info in CODES {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n## {}\n\n{}.\n\nWrong:\n\n{}\n",
             info.id,
             capitalize(info.title),
             example_block(info.wrong)
-        ));
+        );
         let (sources, checked) = check_example(info.wrong);
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "```text\n{}```\n\nCorrected:\n\n{}\n",
             to_plain_string(&sources, &checked.diagnostics),
             example_block(info.right)
-        ));
+        );
     }
     out
 }
@@ -60,12 +65,12 @@ fn example_block(example: &str) -> String {
     let single = files.len() == 1 && schema == DOC_SCHEMA;
     for (path, text) in &files {
         if !single {
-            out.push_str(&format!("`{}`:\n\n", path.display()));
+            let _ = write!(out, "`{}`:\n\n", path.display());
         }
-        out.push_str(&format!("```seg\n{text}```\n"));
+        let _ = write!(out, "```seg\n{text}```\n");
     }
     if schema != DOC_SCHEMA {
-        out.push_str(&format!("`schema.toml`:\n\n```toml\n{schema}```\n"));
+        let _ = write!(out, "`schema.toml`:\n\n```toml\n{schema}```\n");
     }
     out
 }
@@ -76,13 +81,14 @@ pub fn builtins_markdown() -> String {
     let mut out =
         String::from("| function | result | meaning | example |\n| --- | --- | --- | --- |\n");
     for b in BUILTINS {
-        out.push_str(&format!(
-            "| `{}` | {} | {} | `{}` |\n",
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | `{}` |",
             b.signature.replace('|', "\\|"),
             b.returns.replace('|', "\\|"),
             b.summary,
             b.example.replace('|', "\\|")
-        ));
+        );
     }
     out
 }

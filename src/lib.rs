@@ -3,7 +3,6 @@
 //! The library follows the data through its phases: [`syntax`] (tokens, grammar, AST) ->
 //! [`schema`] -> [`check`] (names and types, producing the typed [`plan`]) -> engines. Front
 //! ends ([`cli`]) sit on top. Diagnostics ([`diag`]) are data produced by every phase.
-#![forbid(unsafe_code)]
 
 pub mod check;
 pub mod cli;

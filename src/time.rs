@@ -177,7 +177,10 @@ pub fn format_duration(micros: i64) -> String {
             return format!("{}{suffix}", micros / unit);
         }
     }
-    format!("{}s", micros as f64 / MICROS_PER_SECOND as f64)
+    // Sub-second durations only come from arithmetic on instants; show them in seconds.
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = micros as f64 / MICROS_PER_SECOND as f64;
+    format!("{seconds}s")
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! docs/language.md's table of functions is made from the builtin declarations
 //! (src/check/builtins.rs); regenerate with `SEG_BLESS=1 cargo test --test docs`.
-//! Every ```seg block of the docs checks clean against the example schema.
+//! Every `seg` code block of the docs checks clean against the example schema.
 
 use std::path::Path;
 

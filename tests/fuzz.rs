@@ -41,39 +41,36 @@ fn check_bytes(bytes: &[u8]) {
     }
     // MemoryFs holds text; bytes that are not UTF-8 go through a file on disk instead.
     let mut sources = SourceMap::new();
-    let checked = match String::from_utf8(bytes.to_vec()) {
-        Ok(text) => {
-            fs.files.insert(PathBuf::from("main.seg"), text);
-            check_paths(
-                &fs,
-                &mut sources,
-                Path::new("schema.toml"),
-                &[PathBuf::from("main.seg")],
-            )
-            .unwrap()
-        }
-        Err(_) => {
-            let dir = std::env::temp_dir().join(format!("seg-fuzz-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let path = dir.join("main.seg");
-            std::fs::write(&path, bytes).unwrap();
+    let checked = if let Ok(text) = String::from_utf8(bytes.to_vec()) {
+        fs.files.insert(PathBuf::from("main.seg"), text);
+        check_paths(
+            &fs,
+            &mut sources,
+            Path::new("schema.toml"),
+            &[PathBuf::from("main.seg")],
+        )
+        .unwrap()
+    } else {
+        let dir = std::env::temp_dir().join(format!("seg-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("main.seg");
+        std::fs::write(&path, bytes).unwrap();
+        check_paths(
+            &seg::check::DiskFs,
+            &mut sources,
+            &dir.join("schema.toml").with_file_name("schema.toml"),
+            &[path],
+        )
+        .or_else(|_| {
+            std::fs::write(dir.join("schema.toml"), schema()).unwrap();
             check_paths(
                 &seg::check::DiskFs,
                 &mut sources,
-                &dir.join("schema.toml").with_file_name("schema.toml"),
-                &[path],
+                &dir.join("schema.toml"),
+                &[dir.join("main.seg")],
             )
-            .or_else(|_| {
-                std::fs::write(dir.join("schema.toml"), schema()).unwrap();
-                check_paths(
-                    &seg::check::DiskFs,
-                    &mut sources,
-                    &dir.join("schema.toml"),
-                    &[dir.join("main.seg")],
-                )
-            })
-            .unwrap()
-        }
+        })
+        .unwrap()
     };
     assert!(
         checked.plan.is_some() || !checked.diagnostics.is_empty(),
@@ -180,7 +177,10 @@ const TOKENS: &[&str] = &[
     "))))",
 ];
 
-fn mutation() -> impl Strategy<Value = (usize, Vec<(u8, usize, Vec<u8>)>)> {
+/// Which example file, and edits: (kind, position, payload).
+type Mutation = (usize, Vec<(u8, usize, Vec<u8>)>);
+
+fn mutation() -> impl Strategy<Value = Mutation> {
     let edit = (
         0u8..4,
         any::<usize>(),
@@ -189,10 +189,7 @@ fn mutation() -> impl Strategy<Value = (usize, Vec<(u8, usize, Vec<u8>)>)> {
     (any::<usize>(), prop::collection::vec(edit, 1..6))
 }
 
-fn apply(
-    (file, edits): &(usize, Vec<(u8, usize, Vec<u8>)>),
-    files: &[(PathBuf, Vec<u8>)],
-) -> Vec<u8> {
+fn apply((file, edits): &Mutation, files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
     let mut bytes = files[file % files.len()].1.clone();
     for (kind, at, payload) in edits {
         let at = if bytes.is_empty() {

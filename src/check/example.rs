@@ -43,8 +43,7 @@ pub fn check_example(example: &str) -> (SourceMap, Checked) {
     let (files, schema) = files(example);
     let root = files
         .first()
-        .map(|(p, _)| p.clone())
-        .unwrap_or_else(|| PathBuf::from("example.seg"));
+        .map_or_else(|| PathBuf::from("example.seg"), |(p, _)| p.clone());
     let mut fs = MemoryFs::default();
     fs.files.insert(PathBuf::from("schema.toml"), schema);
     fs.files.extend(files);

@@ -41,6 +41,9 @@ impl Scope {
     }
 }
 
+/// A property named in an aggregate: its index, type and where it was written.
+type PropertyRef = (usize, FieldType, Span);
+
 fn error_expr(span: Span) -> Expr {
     Expr {
         kind: ExprKind::Const(Value::Bool(false)),
@@ -806,14 +809,12 @@ impl Checker<'_> {
             return error_expr(span);
         }
         let ty = match (op, &lhs.ty, &rhs.ty) {
-            (_, N, N) => Some(N),
-            (ArithOp::Sub, T, T) => Some(D),
+            (_, N, N) | (ArithOp::Div, D, D) => Some(N),
             (ArithOp::Add | ArithOp::Sub, T, D) | (ArithOp::Add, D, T) => Some(T),
-            (ArithOp::Add | ArithOp::Sub, D, D)
-            | (ArithOp::Mul, D, N)
-            | (ArithOp::Mul, N, D)
-            | (ArithOp::Div, D, N) => Some(D),
-            (ArithOp::Div, D, D) => Some(N),
+            (ArithOp::Sub, T, T)
+            | (ArithOp::Add | ArithOp::Sub, D, D)
+            | (ArithOp::Mul | ArithOp::Div, D, N)
+            | (ArithOp::Mul, N, D) => Some(D),
             _ => None,
         };
         let Some(ty) = ty else {
@@ -951,7 +952,7 @@ impl Checker<'_> {
         arg: &ast::Arg,
         fname: &str,
         scope: Scope,
-    ) -> Option<(EventSet, Option<(usize, FieldType, Span)>)> {
+    ) -> Option<(EventSet, Option<PropertyRef>)> {
         self.reject_modifiers(arg, fname, true, false, true);
         if scope.target == Target::Account {
             self.user_only(

@@ -157,7 +157,7 @@ pub fn load(
             path: file.display().to_string(),
             source,
         })?;
-        loader.load_file(path, &bytes);
+        loader.load_file(&path, &bytes);
     }
     Ok(loader.loaded)
 }
@@ -187,11 +187,11 @@ pub fn add_source(
 }
 
 impl Loader<'_> {
-    fn load_file(&mut self, path: PathBuf, bytes: &[u8]) {
+    fn load_file(&mut self, path: &Path, bytes: &[u8]) {
         let (id, utf8_error) = add_source(
             self.sources,
             path.display().to_string(),
-            Some(path.clone()),
+            Some(path.to_path_buf()),
             bytes,
         );
         if let Some(d) = utf8_error {
@@ -201,10 +201,10 @@ impl Loader<'_> {
         let parsed = parse_file(id, &self.sources.get(id).text);
         self.loaded.diagnostics.extend(parsed.diagnostics);
         self.loaded.broken_names.extend(parsed.broken_names);
-        self.stack.push((path.clone(), None));
+        self.stack.push((path.to_path_buf(), None));
         for item in &parsed.module.items {
             if let ItemKind::Import(target) = &item.kind {
-                self.import(&path, target.value.as_str(), target.span);
+                self.import(path, target.value.as_str(), target.span);
             }
         }
         self.stack.pop();
@@ -225,7 +225,7 @@ impl Loader<'_> {
                 if let Some(last) = self.stack.last_mut() {
                     last.1 = Some(span);
                 }
-                self.load_file(path, &bytes);
+                self.load_file(&path, &bytes);
             }
             Err(error) => {
                 let mut d = Diagnostic::new(

@@ -31,13 +31,12 @@ impl<'a> ariadne::Cache<FileId> for Cache<'a> {
     type Storage = &'a str;
 
     fn fetch(&mut self, id: &FileId) -> Result<&Source<&'a str>, impl std::fmt::Debug> {
-        let index = match self.loaded.iter().position(|(f, _)| f == id) {
-            Some(i) => i,
-            None => {
-                self.loaded
-                    .push((*id, Source::from(self.sources.get(*id).text.as_str())));
-                self.loaded.len() - 1
-            }
+        let index = if let Some(i) = self.loaded.iter().position(|(f, _)| f == id) {
+            i
+        } else {
+            self.loaded
+                .push((*id, Source::from(self.sources.get(*id).text.as_str())));
+            self.loaded.len() - 1
         };
         Ok::<_, String>(&self.loaded[index].1)
     }

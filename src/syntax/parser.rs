@@ -1,4 +1,4 @@
-//! The parser: pest for the grammar (grammar/seg.pest), a PrattParser for operator
+//! The parser: pest for the grammar (grammar/seg.pest), a `PrattParser` for operator
 //! precedence, and our own wording for errors.
 //!
 //! A file is first cut into items at the item keywords with the logos lexer; each item is
@@ -14,7 +14,10 @@ use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
-use super::ast::*;
+use super::ast::{
+    Arg, ArithOp, CalendarUnit, Call, CompareOp, Expr, ExprKind, Ident, Item, ItemKind, LogicOp,
+    Module, SegmentDef, StringLit, Target, ThenStep, Window, WindowKind,
+};
 use super::lexer::{self, Token};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -518,7 +521,7 @@ impl Builder {
     }
 
     /// The pairs of `pair` that carry meaning (keywords dropped).
-    fn children<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
         pair.into_inner().filter(|p| !is_keyword_rule(p.as_rule()))
     }
 
@@ -529,12 +532,12 @@ impl Builder {
         let kind = match rule {
             Rule::import_item => ItemKind::Import(self.string(parts.next().expect("import path"))),
             Rule::let_item => {
-                let name = self.ident(parts.next().expect("let name"));
+                let name = self.ident(&parts.next().expect("let name"));
                 let value = self.expr(parts.next().expect("let value"));
                 ItemKind::Let { name, value }
             }
             Rule::segment_item => {
-                let name = self.ident(parts.next().expect("segment name"));
+                let name = self.ident(&parts.next().expect("segment name"));
                 let mut target = Target::User;
                 let mut description = None;
                 let mut body = None;
@@ -557,10 +560,10 @@ impl Builder {
         Item { kind, span }
     }
 
-    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
-            span: self.span(&pair),
+            span: self.span(pair),
         }
     }
 
@@ -818,7 +821,7 @@ impl Builder {
             }
             Rule::call => {
                 let mut parts = pair.into_inner();
-                let func = self.ident(parts.next().expect("call name"));
+                let func = self.ident(&parts.next().expect("call name"));
                 let mut depth = 0;
                 let args = parts
                     .map(|a| {
@@ -831,12 +834,12 @@ impl Builder {
             }
             Rule::path => {
                 let mut parts = pair.into_inner();
-                let head = self.ident(parts.next().expect("path head"));
-                let tail = self.ident(parts.next().expect("path tail"));
+                let head = self.ident(&parts.next().expect("path head"));
+                let tail = self.ident(&parts.next().expect("path tail"));
                 leaf(ExprKind::Path(head, tail))
             }
             Rule::name => leaf(ExprKind::Name(
-                self.ident(pair.into_inner().next().expect("name")),
+                self.ident(&pair.into_inner().next().expect("name")),
             )),
             Rule::string => leaf(ExprKind::String(self.string(pair).value)),
             Rule::boolean => leaf(ExprKind::Bool(pair.as_str() == "true")),
@@ -888,24 +891,23 @@ impl Builder {
             "d" => time::MICROS_PER_DAY,
             _ => time::MICROS_PER_WEEK,
         };
-        match digits
+        if let Some(micros) = digits
             .parse::<i64>()
             .ok()
             .and_then(|n| n.checked_mul(scale))
         {
-            Some(micros) => ExprKind::Duration(micros),
-            None => {
-                self.error(
-                    Diagnostic::new(
-                        Code::OutOfRange,
-                        span,
-                        format!("the duration `{text}` is too long"),
-                        "beyond what an instant can hold",
-                    )
-                    .with_help("durations reach about 292,000 years"),
-                );
-                ExprKind::Error
-            }
+            ExprKind::Duration(micros)
+        } else {
+            self.error(
+                Diagnostic::new(
+                    Code::OutOfRange,
+                    span,
+                    format!("the duration `{text}` is too long"),
+                    "beyond what an instant can hold",
+                )
+                .with_help("durations reach about 292,000 years"),
+            );
+            ExprKind::Error
         }
     }
 
