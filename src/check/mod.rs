@@ -9,8 +9,10 @@
 pub mod builtins;
 pub mod example;
 mod expr;
+mod forms;
 pub mod load;
 pub mod suggest;
+mod windows;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
