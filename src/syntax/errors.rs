@@ -1,0 +1,223 @@
+//! Syntax errors in our own words: pest's failed attempts (rule names and expected literal
+//! tokens) become "expected X, Y or Z, found T", with a hint for the common slips (`=` for
+//! `==`, `&&`, single quotes, reserved words, unclosed strings).
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use super::lexer;
+use super::parser::Rule;
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+pub(super) fn syntax_error(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let pos = match error.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    } + start;
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !expected.contains(&s) {
+            expected.push(s);
+        }
+    };
+    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        for rule in positives {
+            if let Some(text) = describe_rule(*rule) {
+                push(text.to_string());
+            }
+        }
+    }
+    if let Some(attempts) = error.parse_attempts() {
+        for token in attempts.expected_tokens() {
+            // `ParsingToken` is not exported; its Debug form tells literal tokens apart.
+            if format!("{token:?}").starts_with("Sensitive") {
+                push(describe_token(&token.to_string()));
+            }
+        }
+    }
+    expected.retain(|e| !matches!(e.trim_matches('`').trim(), "" | "#" | "\u{feff}"));
+    if expected.iter().any(|e| e == "an expression") {
+        // Whatever starts an expression is said by "an expression".
+        expected.retain(|e| !starts_expression(e) && !is_operator_token(e));
+    } else if expected.iter().any(|e| e == "an operator") {
+        expected.retain(|e| !is_operator_token(e));
+    }
+    expected.sort_by_key(|e| expected_rank(e));
+    let found = found_at(text, pos, end);
+    let span_end = next_token_end(text, pos, end);
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    let label = if pos >= end {
+        "the item ends here".to_string()
+    } else {
+        format!("unexpected {found}")
+    };
+    let mut diagnostic =
+        Diagnostic::new(Code::Syntax, Span::new(file, pos, span_end), message, label);
+    if let Some(help) = syntax_help(text, pos, end) {
+        diagnostic = diagnostic.with_help(help);
+    }
+    diagnostic
+}
+
+fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
+    let rest = &text[pos.min(end)..end];
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if let Some((keyword, _)) = lexer::KEYWORDS.iter().find(|(k, _)| *k == word) {
+        return Some(format!(
+            "`{keyword}` is a reserved word and cannot be used as a name"
+        ));
+    }
+    if rest.starts_with('"') && !rest[1..].contains('"') {
+        return Some("this string is never closed: end it with `\"` on the same line".into());
+    }
+    if rest.starts_with('=') && !rest.starts_with("==") {
+        return Some("to compare two values write `==`".into());
+    }
+    if rest.starts_with('&')
+        || rest.starts_with('|')
+        || rest.starts_with('!') && !rest.starts_with("!=")
+    {
+        return Some("logic is written with the words `and`, `or` and `not`".into());
+    }
+    if rest.starts_with('\'') {
+        return Some("strings are written in double quotes".into());
+    }
+    None
+}
+
+fn describe_rule(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::expr
+        | Rule::bound
+        | Rule::paren
+        | Rule::list
+        | Rule::call
+        | Rule::path
+        | Rule::name
+        | Rule::timestamp
+        | Rule::date
+        | Rule::duration
+        | Rule::number
+        | Rule::boolean
+        | Rule::now => "an expression",
+        Rule::ident => "a name",
+        Rule::string | Rule::string_body => "a string",
+        Rule::window
+        | Rule::w_within
+        | Rule::w_today
+        | Rule::w_yesterday
+        | Rule::w_between
+        | Rule::w_before
+        | Rule::w_after
+        | Rule::w_during => "a window",
+        Rule::integer => "a whole number",
+        Rule::calendar_unit => "`months`, `weekdays` or `hours`",
+        Rule::arg => "an argument",
+        Rule::arg_where | Rule::kw_where => "`where`",
+        Rule::arg_from | Rule::kw_from => "`from`",
+        Rule::arg_to | Rule::kw_to => "`to`",
+        Rule::on_account | Rule::kw_on => "`on account`",
+        Rule::kw_account => "`account`",
+        Rule::EOI => "the end of the item",
+        r if format!("{r:?}").starts_with("op_") => "an operator",
+        _ => return None,
+    })
+}
+
+fn describe_token(token: &str) -> String {
+    match token {
+        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "*" | "/" => "an operator".to_string(),
+        t => format!("`{t}`"),
+    }
+}
+
+fn starts_expression(text: &str) -> bool {
+    matches!(
+        text,
+        "a name"
+            | "a string"
+            | "an operator"
+            | "`(`"
+            | "`[`"
+            | "`-`"
+            | "`\"`"
+            | "`_`"
+            | "`true`"
+            | "`false`"
+            | "`now`"
+            | "`not`"
+    )
+}
+
+fn is_operator_token(text: &str) -> bool {
+    [
+        "`-`",
+        "`and`",
+        "`or`",
+        "`not`",
+        "`in`",
+        "`then`",
+        "`is`",
+        "`contains`",
+        "`matches`",
+        "`ago`",
+    ]
+    .contains(&text)
+}
+
+/// Orders the alternatives of an "expected" list: the common ones first.
+fn expected_rank(text: &str) -> (u8, String) {
+    let rank = match text {
+        "an expression" => 0,
+        "a name" => 1,
+        "a string" => 2,
+        "an operator" => 8,
+        "the end of the item" => 9,
+        _ => 5,
+    };
+    (rank, text.to_string())
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// What stands at `pos`: the next token, quoted, or "the end of the item".
+fn found_at(text: &str, pos: usize, end: usize) -> String {
+    if pos >= end {
+        return "the end of the item".into();
+    }
+    let span_end = next_token_end(text, pos, end);
+    let found = &text[pos..span_end];
+    if found.chars().count() > 30 {
+        format!("`{}...`", found.chars().take(27).collect::<String>())
+    } else {
+        format!("`{found}`")
+    }
+}
+
+fn next_token_end(text: &str, pos: usize, end: usize) -> usize {
+    if pos >= end {
+        return pos;
+    }
+    match lexer::tokens(&text[pos..end]).first() {
+        Some((_, range)) if range.start == 0 => pos + range.end.max(1),
+        _ => pos + text[pos..].chars().next().map_or(0, char::len_utf8),
+    }
+}
