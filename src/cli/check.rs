@@ -36,6 +36,7 @@ pub struct CheckArgs {
 pub(crate) struct Project {
     pub schema: PathBuf,
     pub roots: Vec<PathBuf>,
+    pub config: Option<config::Config>,
 }
 
 /// Finds seg.toml (from the current folder, else from the first file named) and merges it
@@ -70,7 +71,11 @@ pub(crate) fn project(schema: Option<&Path>, files: &[PathBuf]) -> Result<Projec
             "no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml",
         ));
     }
-    Ok(Project { schema, roots })
+    Ok(Project {
+        schema,
+        roots,
+        config,
+    })
 }
 
 pub fn run(args: &CheckArgs) -> u8 {

@@ -2,6 +2,7 @@
 //! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
 
 mod check;
+mod eval;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Parse and type-check segment files against the schema.
     Check(check::CheckArgs),
+    /// Evaluate segments over event, profile and account data.
+    Eval(eval::EvalArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -48,6 +51,7 @@ pub fn run() -> ExitCode {
             };
             match cli.command {
                 Command::Check(args) => check::run(&args),
+                Command::Eval(args) => eval::run(args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {

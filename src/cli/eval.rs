@@ -1,0 +1,284 @@
+//! `seg eval`: checks the segment files, loads the data, evaluates every segment (or the
+//! named ones) as of an instant, and prints memberships sorted by segment name, then id.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::check::project;
+use super::{usage_error, EXIT_FOUND};
+use crate::check::{check_paths, DiskFs};
+use crate::diag::render;
+use crate::plan::Plan;
+use crate::schema::Schema;
+use crate::source::SourceMap;
+use crate::store::load::{load_file, Kind, LoadReport, OnBadRow};
+use crate::store::{Store, StoreBuilder};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Csv,
+    Ndjson,
+    Count,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    Interp,
+    Jit,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BadRows {
+    Fail,
+    Skip,
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// The schema (TOML); default: `schema` in seg.toml.
+    #[arg(long, value_name = "F")]
+    schema: Option<PathBuf>,
+    /// Event files (.ndjson, .jsonl, .csv); default: `[data] events` in seg.toml.
+    #[arg(long, value_name = "F", num_args = 1.., action = clap::ArgAction::Append)]
+    events: Vec<PathBuf>,
+    /// Profile files; default: `[data] profiles` in seg.toml.
+    #[arg(long, value_name = "F", num_args = 1.., action = clap::ArgAction::Append)]
+    profiles: Vec<PathBuf>,
+    /// Account files; default: `[data] accounts` in seg.toml.
+    #[arg(long, value_name = "F", num_args = 1.., action = clap::ArgAction::Append)]
+    accounts: Vec<PathBuf>,
+    /// The evaluation instant (RFC 3339, `YYYY-MM-DD HH:MM:SS` or a date); default: now.
+    #[arg(long, value_name = "TS")]
+    as_of: Option<String>,
+    /// The engine.
+    #[arg(long, value_enum, default_value = "interp")]
+    engine: Engine,
+    /// Evaluate only these segments (and what they use); repeatable.
+    #[arg(long = "segment", value_name = "NAME")]
+    segments: Vec<String>,
+    /// Output: csv (`segment,user_id`), ndjson, or count (`segment,members`).
+    #[arg(long, value_enum, default_value = "csv")]
+    format: OutputFormat,
+    /// Fail on the first bad data row (default), or skip bad rows and report how many.
+    #[arg(long, value_enum, default_value = "fail")]
+    on_bad_row: BadRows,
+    /// Segment files or folders; default: `segments` in seg.toml.
+    files: Vec<PathBuf>,
+}
+
+/// Segment files given among the data flags' values (`--events a.ndjson x.seg`) belong to
+/// the positional files: the data flags take several values each.
+fn split_segment_files(args: &mut EvalArgs) {
+    let is_segments = |p: &PathBuf| p.extension().is_some_and(|e| e == "seg") || p.is_dir();
+    for list in [&mut args.events, &mut args.profiles, &mut args.accounts] {
+        let (segments, data): (Vec<PathBuf>, Vec<PathBuf>) = list.drain(..).partition(is_segments);
+        *list = data;
+        args.files.extend(segments);
+    }
+}
+
+pub fn run(mut args: EvalArgs) -> u8 {
+    split_segment_files(&mut args);
+    if args.engine == Engine::Jit {
+        return usage_error("the JIT engine is not built yet; use --engine interp");
+    }
+    let now = match &args.as_of {
+        Some(text) => match crate::time::parse_timestamp(text) {
+            Ok(t) => t,
+            Err(e) => return usage_error(format!("--as-of `{text}`: {e}")),
+        },
+        None => current_instant(),
+    };
+    let project = match project(args.schema.as_deref(), &args.files) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut sources = SourceMap::new();
+    let checked = match check_paths(&DiskFs, &mut sources, &project.schema, &project.roots) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let stderr = io::stderr();
+    let _ = render::write_all(
+        &mut stderr.lock(),
+        &sources,
+        &checked.diagnostics,
+        false,
+        render::stderr_color(),
+    );
+    let Some(plan) = checked.plan else {
+        return EXIT_FOUND;
+    };
+    let wanted = match selected(&plan, &args.segments) {
+        Ok(w) => w,
+        Err(name) => return usage_error(format!("no segment is named `{name}`")),
+    };
+    let Some(schema) = read_schema(&sources) else {
+        return usage_error("the schema could not be read again");
+    };
+    let data = |flag: &[PathBuf], configured: fn(&crate::config::Config) -> &Vec<PathBuf>| {
+        if flag.is_empty() {
+            project
+                .config
+                .as_ref()
+                .map(configured)
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            flag.to_vec()
+        }
+    };
+    let events = data(&args.events, |c| &c.events);
+    if events.is_empty() {
+        return usage_error(
+            "no event files: pass --events F..., or write `[data] events = [...]` in seg.toml",
+        );
+    }
+    let on_bad_row = if args.on_bad_row == BadRows::Skip {
+        OnBadRow::Skip
+    } else {
+        OnBadRow::Fail
+    };
+    let inputs = [
+        (Kind::Events, events),
+        (Kind::Profiles, data(&args.profiles, |c| &c.profiles)),
+        (Kind::Accounts, data(&args.accounts, |c| &c.accounts)),
+    ];
+    let store = match load(&schema, &inputs, on_bad_row) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let memberships = crate::interp::evaluate(&plan, &schema, &store, now);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = write_members(&mut out, &plan, &store, &memberships, &wanted, args.format)
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => usage_error(e),
+    }
+}
+
+fn current_instant() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// The schema as `check_paths` read it (the first source).
+fn read_schema(sources: &SourceMap) -> Option<Schema> {
+    let (id, file) = sources.iter().next()?;
+    Schema::from_toml(id, &file.text).ok()
+}
+
+/// Indexes of the segments to print, sorted by name.
+fn selected(plan: &Plan, names: &[String]) -> Result<Vec<usize>, String> {
+    let mut wanted: Vec<usize> = if names.is_empty() {
+        (0..plan.segments.len()).collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                plan.find(n)
+                    .map(|id| id.0 as usize)
+                    .ok_or_else(|| n.clone())
+            })
+            .collect::<Result<_, _>>()?
+    };
+    wanted.sort_by(|&a, &b| {
+        plan.segments[a]
+            .name
+            .as_bytes()
+            .cmp(plan.segments[b].name.as_bytes())
+    });
+    wanted.dedup();
+    Ok(wanted)
+}
+
+fn load(
+    schema: &Schema,
+    inputs: &[(Kind, Vec<PathBuf>)],
+    on_bad_row: OnBadRow,
+) -> Result<Store, u8> {
+    let mut builder = StoreBuilder::new(schema);
+    let mut report = LoadReport::default();
+    for (kind, files) in inputs {
+        for file in files {
+            if let Err(e) = load_file(
+                &mut builder,
+                *kind,
+                Path::new(file),
+                on_bad_row,
+                &mut report,
+            ) {
+                let io = matches!(e, crate::store::load::DataError::Io { .. });
+                let _ = writeln!(io::stderr(), "seg: error: {e}");
+                return Err(if io { super::EXIT_USAGE } else { EXIT_FOUND });
+            }
+        }
+    }
+    if let Some(warning) = report.unknown_warning() {
+        let _ = writeln!(io::stderr(), "seg: warning: {warning}");
+    }
+    if report.skipped > 0 {
+        let _ = writeln!(io::stderr(), "seg: skipped {} bad rows", report.skipped);
+    }
+    Ok(builder.finish())
+}
+
+fn write_members(
+    out: &mut dyn Write,
+    plan: &Plan,
+    store: &Store,
+    memberships: &crate::interp::Memberships,
+    wanted: &[usize],
+    format: OutputFormat,
+) -> io::Result<()> {
+    if format == OutputFormat::Csv {
+        writeln!(out, "segment,user_id")?;
+    } else if format == OutputFormat::Count {
+        writeln!(out, "segment,members")?;
+    }
+    for &s in wanted {
+        let segment = &plan.segments[s];
+        let ids = match segment.target {
+            crate::plan::Target::User => &store.users.ids,
+            crate::plan::Target::Account => &store.accounts.ids,
+        };
+        let mut members: Vec<&str> = memberships.members[s]
+            .iter()
+            .enumerate()
+            .filter(|(_, &m)| m)
+            .map(|(i, _)| ids[i].as_ref())
+            .collect();
+        members.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        match format {
+            OutputFormat::Count => writeln!(out, "{},{}", segment.name, members.len())?,
+            OutputFormat::Csv => {
+                for id in members {
+                    writeln!(out, "{},{}", segment.name, csv_field(id))?;
+                }
+            }
+            OutputFormat::Ndjson => {
+                for id in members {
+                    let row = serde_json::json!({ "segment": segment.name, "user_id": id });
+                    writeln!(out, "{row}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}

@@ -1,0 +1,306 @@
+//! Event sets and the forms over them: windows as ranges of a user's rows (binary search on
+//! `ts`, always below `now`), `where` filters per row, the aggregates, `then` chains (greedy:
+//! each step's earliest event after the previous step; under a final `then not`, the last
+//! positive step takes its latest event, which leaves the fewest events after it), `steps`,
+//! and `changed` over attribute history.
+
+use std::collections::HashMap;
+
+use super::value::{order, V};
+use super::{Ctx, Entity, Interpreter, Memo};
+use crate::plan::{Aggregate, AggregateFn, AttrScope, CalendarUnit, Changed, EventSet, Window};
+use crate::store::{Store, Table};
+use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
+
+/// The rows of one event set for one user, in (ts, load order).
+struct Matches {
+    event: usize,
+    rows: Vec<usize>,
+}
+
+impl<'a> Interpreter<'a> {
+    /// `[lo, hi)` of a window, already cut at `now`; None when a bound is missing.
+    fn window_range(&self, window: &'a Window, user: u32, memo: Memo<'_>) -> Option<(i64, i64)> {
+        let ctx = Ctx {
+            entity: Entity::User(user),
+            event: None,
+        };
+        let instant = |e| match self.eval(e, ctx, memo) {
+            V::Ts(t) => Some(t),
+            _ => None,
+        };
+        let (lo, hi) = match window {
+            Window::All | Window::During(..) => (i64::MIN, self.now),
+            Window::Within(d) => match self.eval(d, ctx, memo) {
+                V::Dur(d) => (self.now.saturating_sub(d), self.now),
+                _ => return None,
+            },
+            Window::Today => (self.day_start, self.now),
+            Window::Yesterday => (self.day_start - MICROS_PER_DAY, self.day_start),
+            Window::Between(a, b) => (instant(a)?, instant(b)?),
+            Window::Before(a) => (i64::MIN, instant(a)?),
+            Window::After(a) => (instant(a)?, self.now),
+        };
+        Some((lo, hi.min(self.now)))
+    }
+
+    /// The rows of `set` for `user` whose ts is above `after` (exclusive), if given.
+    fn matches(&self, set: &'a EventSet, user: u32, after: Option<i64>, memo: Memo<'_>) -> Matches {
+        let event = set.event.0 as usize;
+        let table = &self.store.events[event];
+        let Some((mut lo, hi)) = self.window_range(&set.window, user, memo) else {
+            return Matches {
+                event,
+                rows: Vec::new(),
+            };
+        };
+        if let Some(after) = after {
+            lo = lo.max(after.saturating_add(1));
+        }
+        if lo >= hi {
+            return Matches {
+                event,
+                rows: Vec::new(),
+            };
+        }
+        let rows = table
+            .rows_between(user, lo, hi)
+            .filter(|&row| Self::in_calendar(&set.window, table.ts[row]))
+            .filter(|&row| {
+                set.filter.as_deref().is_none_or(|f| {
+                    self.eval(
+                        f,
+                        Ctx {
+                            entity: Entity::User(user),
+                            event: Some((event, row)),
+                        },
+                        memo,
+                    )
+                    .truthy()
+                })
+            })
+            .collect();
+        Matches { event, rows }
+    }
+
+    fn in_calendar(window: &Window, ts: i64) -> bool {
+        let Window::During(unit, values) = window else {
+            return true;
+        };
+        let days = ts.div_euclid(MICROS_PER_DAY);
+        let value = match unit {
+            CalendarUnit::Months => civil_from_days(days).1,
+            // 1970-01-01 was a Thursday, ISO weekday 4.
+            CalendarUnit::Weekdays => u32::try_from((days + 3).rem_euclid(7) + 1).unwrap_or(0),
+            CalendarUnit::Hours => {
+                u32::try_from(ts.rem_euclid(MICROS_PER_DAY) / MICROS_PER_HOUR).unwrap_or(0)
+            }
+        };
+        values.contains(&value)
+    }
+
+    pub(super) fn aggregate(&self, aggregate: &'a Aggregate, user: u32, memo: Memo<'_>) -> V<'a> {
+        let found = self.matches(&aggregate.set, user, None, memo);
+        let table = &self.store.events[found.event];
+        let rows = &found.rows;
+        let values = || {
+            let column =
+                &table.columns[aggregate.property.expect("the checker requires a property")];
+            rows.iter()
+                .map(move |&r| self.column_value(column, r))
+                .filter(V::is_set)
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let count = |n: usize| V::Num(n as f64);
+        match (aggregate.function, aggregate.property) {
+            (AggregateFn::Did, _) => V::Bool(!rows.is_empty()),
+            (AggregateFn::Count, _) => count(rows.len()),
+            (AggregateFn::Days, _) => {
+                let mut days: Vec<i64> = rows
+                    .iter()
+                    .map(|&r| table.ts[r].div_euclid(MICROS_PER_DAY))
+                    .collect();
+                days.dedup();
+                count(days.len())
+            }
+            (AggregateFn::First, None) => rows.first().map_or(V::Missing, |&r| V::Ts(table.ts[r])),
+            (AggregateFn::Last, None) => rows.last().map_or(V::Missing, |&r| V::Ts(table.ts[r])),
+            (AggregateFn::First, Some(_)) => values().next().unwrap_or(V::Missing),
+            (AggregateFn::Last, Some(_)) => values().next_back().unwrap_or(V::Missing),
+            (AggregateFn::Sum, _) => V::Num(values().map(|v| number(&v)).sum()),
+            (AggregateFn::Avg, _) => {
+                let numbers: Vec<f64> = values().map(|v| number(&v)).collect();
+                #[allow(clippy::cast_precision_loss)]
+                let mean = numbers.iter().sum::<f64>() / numbers.len() as f64;
+                if numbers.is_empty() {
+                    V::Missing
+                } else {
+                    V::Num(mean)
+                }
+            }
+            (AggregateFn::Min, _) => values()
+                .map(|v| number(&v))
+                .reduce(f64::min)
+                .map_or(V::Missing, V::Num),
+            (AggregateFn::Max, _) => values()
+                .map(|v| number(&v))
+                .reduce(f64::max)
+                .map_or(V::Missing, V::Num),
+            (AggregateFn::Distinct, _) => {
+                let mut seen: Vec<V<'a>> = Vec::new();
+                for v in values() {
+                    if !seen.contains(&v) {
+                        seen.push(v);
+                    }
+                }
+                count(seen.len())
+            }
+            (AggregateFn::Top, _) => top(values()),
+        }
+    }
+
+    pub(super) fn then(
+        &self,
+        steps: &'a [EventSet],
+        last_negated: bool,
+        user: u32,
+        memo: Memo<'_>,
+    ) -> bool {
+        let positive = if last_negated {
+            &steps[..steps.len() - 1]
+        } else {
+            steps
+        };
+        let mut previous: Option<i64> = None;
+        for (i, set) in positive.iter().enumerate() {
+            let found = self.matches(set, user, previous, memo);
+            let table = &self.store.events[found.event];
+            let pick = if last_negated && i + 1 == positive.len() {
+                found.rows.last()
+            } else {
+                found.rows.first()
+            };
+            match pick {
+                Some(&row) => previous = Some(table.ts[row]),
+                None => return false,
+            }
+        }
+        if !last_negated {
+            return true;
+        }
+        let last = steps.last().expect("then has steps");
+        self.matches(last, user, previous, memo).rows.is_empty()
+    }
+
+    pub(super) fn steps(&self, steps: &'a [EventSet], user: u32, memo: Memo<'_>) -> u32 {
+        let mut previous: Option<i64> = None;
+        let mut done = 0;
+        for set in steps {
+            let found = self.matches(set, user, previous, memo);
+            let Some(&row) = found.rows.first() else {
+                break;
+            };
+            previous = Some(self.store.events[found.event].ts[row]);
+            done += 1;
+        }
+        done
+    }
+
+    pub(super) fn changed(&self, changed: &'a Changed, ctx: Ctx, memo: Memo<'_>) -> bool {
+        let (table, owner): (&Table, Option<u32>) = match (changed.scope, ctx.entity) {
+            (AttrScope::Profile, Entity::User(u)) => (&self.store.profiles, Some(u)),
+            (AttrScope::Account, Entity::User(u)) => {
+                (&self.store.account_rows, self.store.account_of(u, self.now))
+            }
+            (AttrScope::Account, Entity::Account(a)) => (&self.store.account_rows, Some(a)),
+            (AttrScope::Profile, Entity::Account(_)) => return false,
+        };
+        let Some(owner) = owner else { return false };
+        let plain = Ctx {
+            entity: ctx.entity,
+            event: None,
+        };
+        let from = changed.from.as_deref().map(|e| self.eval(e, plain, memo));
+        let to = changed.to.as_deref().map(|e| self.eval(e, plain, memo));
+        let user = match ctx.entity {
+            Entity::User(u) => u,
+            Entity::Account(_) => 0,
+        };
+        let range = match (&changed.window, ctx.entity) {
+            (Window::All, _) => Some((i64::MIN, self.now)),
+            (window, Entity::User(_)) => self.window_range(window, user, memo),
+            (window, Entity::Account(_)) => self.account_window(window),
+        };
+        let Some((lo, hi)) = range else { return false };
+        let column = &table.columns[changed.attribute];
+        let mut previous = V::Missing;
+        for row in table.rows(owner) {
+            let ts = table.ts[row];
+            if ts >= self.now {
+                break;
+            }
+            if column.is_missing(row) {
+                continue;
+            }
+            let value = self.column_value(column, row);
+            let is_change = ts != crate::store::BEGINNING
+                && order(&previous, &value) != Some(std::cmp::Ordering::Equal);
+            if is_change
+                && lo <= ts
+                && ts < hi
+                && Self::in_calendar(&changed.window, ts)
+                && from
+                    .as_ref()
+                    .is_none_or(|f| order(&previous, f) == Some(std::cmp::Ordering::Equal))
+                && to
+                    .as_ref()
+                    .is_none_or(|t| order(&value, t) == Some(std::cmp::Ordering::Equal))
+            {
+                return true;
+            }
+            previous = value;
+        }
+        false
+    }
+
+    /// A window's range at account level, where its bounds can only be constants and `now`.
+    fn account_window(&self, window: &'a Window) -> Option<(i64, i64)> {
+        let users = Memo {
+            own: &[],
+            users: &[],
+        };
+        // Window bounds never read a user's data at account level (the checker allows only
+        // instants and attributes of the account there), so any user index serves.
+        let _ = Store::attribute_row;
+        self.window_range(window, 0, users)
+    }
+}
+
+fn number(v: &V<'_>) -> f64 {
+    match v {
+        V::Num(n) => *n,
+        _ => 0.0,
+    }
+}
+
+/// The most frequent value; ties go to the smallest value.
+fn top<'a>(values: impl Iterator<Item = V<'a>>) -> V<'a> {
+    let mut counts: Vec<(V<'a>, usize)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for v in values {
+        let key = format!("{v:?}");
+        if let Some(&i) = index.get(&key) {
+            counts[i].1 += 1
+        } else {
+            index.insert(key, counts.len());
+            counts.push((v, 1));
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|(a, n), (b, m)| {
+            n.cmp(m)
+                .then_with(|| order(b, a).unwrap_or(std::cmp::Ordering::Equal))
+        })
+        .map_or(V::Missing, |(v, _)| v)
+}

@@ -1,0 +1,313 @@
+//! The reference interpreter: evaluates the typed plan over the store, exactly as SPEC section 2
+//! says. Every other engine is tested against it.
+//!
+//! User segments are evaluated user by user, in parallel (rayon): each user gets a row of
+//! memberships filled in plan order, so a segment reference reads a slot already computed.
+//! Account segments follow, account by account, reading their users' rows. An event set is a
+//! binary search of the user's rows of that event type for the window (and `ts < now`), then
+//! a filter per row.
+
+mod events;
+mod value;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use regex::Regex;
+
+use crate::plan::{AttrScope, Expr, ExprKind, Plan, SegmentId, Target};
+use crate::schema::Schema;
+use crate::store::{Column, Store, Table};
+use crate::time::MICROS_PER_DAY;
+use value::V;
+
+/// Who an expression is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entity {
+    User(u32),
+    Account(u32),
+}
+
+/// Where an expression is evaluated: an entity, and inside `where`, one event row.
+#[derive(Debug, Clone, Copy)]
+struct Ctx {
+    entity: Entity,
+    /// (event type index, row in its table).
+    event: Option<(usize, usize)>,
+}
+
+/// Memberships computed so far, for segment references.
+#[derive(Clone, Copy)]
+struct Memo<'m> {
+    /// The row of the entity being evaluated (indexed by segment).
+    own: &'m [bool],
+    /// Every user's row, once the user phase is done (for `users where` in account segments).
+    users: &'m [Vec<bool>],
+}
+
+/// Membership of every segment: `members[segment][entity]`, users or accounts by target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memberships {
+    pub members: Vec<Vec<bool>>,
+}
+
+/// The interpreter's state for one evaluation.
+pub struct Interpreter<'a> {
+    plan: &'a Plan,
+    store: &'a Store,
+    now: i64,
+    day_start: i64,
+    regexes: HashMap<String, Regex>,
+    /// The users of each account, as of `now`.
+    account_users: Vec<Vec<u32>>,
+}
+
+impl<'a> Interpreter<'a> {
+    /// Prepares an evaluation as of `now` (microseconds since the epoch).
+    #[must_use]
+    pub fn new(plan: &'a Plan, _schema: &'a Schema, store: &'a Store, now: i64) -> Self {
+        let mut regexes = HashMap::new();
+        for segment in &plan.segments {
+            let mut body = segment.body.clone();
+            crate::plan::visit_mut(&mut body, &mut |e| {
+                if let ExprKind::Matches(_, pattern) = &e.kind {
+                    // The checker compiled every pattern once already.
+                    if let Ok(regex) = Regex::new(pattern) {
+                        regexes.insert(pattern.clone(), regex);
+                    }
+                }
+            });
+        }
+        let mut account_users = vec![Vec::new(); store.accounts.len()];
+        for user in 0..u32::try_from(store.users.len()).expect("fewer than 2^32 users") {
+            if let Some(account) = store.account_of(user, now) {
+                account_users[account as usize].push(user);
+            }
+        }
+        Interpreter {
+            plan,
+            store,
+            now,
+            day_start: now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY,
+            regexes,
+            account_users,
+        }
+    }
+
+    /// Evaluates every segment of the plan.
+    #[must_use]
+    pub fn run(&self) -> Memberships {
+        let n = self.plan.segments.len();
+        let user_rows: Vec<Vec<bool>> = (0..u32::try_from(self.store.users.len())
+            .expect("fewer than 2^32 users"))
+            .into_par_iter()
+            .map(|user| self.entity_row(Entity::User(user), &[]))
+            .collect();
+        let account_rows: Vec<Vec<bool>> = (0..u32::try_from(self.store.accounts.len())
+            .expect("fewer than 2^32 accounts"))
+            .into_par_iter()
+            .map(|account| self.entity_row(Entity::Account(account), &user_rows))
+            .collect();
+        let members = (0..n)
+            .map(|s| match self.plan.segments[s].target {
+                Target::User => user_rows.iter().map(|row| row[s]).collect(),
+                Target::Account => account_rows.iter().map(|row| row[s]).collect(),
+            })
+            .collect();
+        Memberships { members }
+    }
+
+    /// One entity's memberships in the segments of its kind, in plan order.
+    fn entity_row(&self, entity: Entity, users: &[Vec<bool>]) -> Vec<bool> {
+        let target = match entity {
+            Entity::User(_) => Target::User,
+            Entity::Account(_) => Target::Account,
+        };
+        let mut row = vec![false; self.plan.segments.len()];
+        for (i, segment) in self.plan.segments.iter().enumerate() {
+            if segment.target != target {
+                continue;
+            }
+            let ctx = Ctx {
+                entity,
+                event: None,
+            };
+            let member = self
+                .eval(&segment.body, ctx, Memo { own: &row, users })
+                .truthy();
+            row[i] = member;
+        }
+        row
+    }
+
+    fn eval(&self, e: &'a Expr, ctx: Ctx, memo: Memo<'_>) -> V<'a> {
+        match &e.kind {
+            ExprKind::Const(value) => V::from_const(value),
+            ExprKind::Now => V::Ts(self.now),
+            ExprKind::List(items) => {
+                V::Items(items.iter().map(|i| self.eval(i, ctx, memo)).collect())
+            }
+            ExprKind::Property(index) => {
+                let (event, row) = ctx
+                    .event
+                    .expect("the checker allows properties only inside `where`");
+                self.column_value(&self.store.events[event].columns[*index], row)
+            }
+            ExprKind::EventTs => {
+                let (event, row) = ctx
+                    .event
+                    .expect("the checker allows `ts` only inside `where`");
+                V::Ts(self.store.events[event].ts[row])
+            }
+            ExprKind::Attribute(scope, index) => self.attribute(*scope, *index, ctx.entity),
+            ExprKind::SegmentRef(id) => V::Bool(self.reference(*id, ctx.entity, memo)),
+            ExprKind::Not(inner) => V::Bool(!self.eval(inner, ctx, memo).truthy()),
+            ExprKind::Neg(inner) => match self.eval(inner, ctx, memo) {
+                V::Num(n) => V::Num(-n),
+                V::Dur(d) => d.checked_neg().map_or(V::Missing, V::Dur),
+                _ => V::Missing,
+            },
+            ExprKind::And(items) => V::Bool(items.iter().all(|i| self.eval(i, ctx, memo).truthy())),
+            ExprKind::Or(items) => V::Bool(items.iter().any(|i| self.eval(i, ctx, memo).truthy())),
+            ExprKind::Compare(op, a, b) => {
+                let (a, b) = (self.eval(a, ctx, memo), self.eval(b, ctx, memo));
+                V::Bool(value::compare(*op, &a, &b))
+            }
+            ExprKind::Matches(inner, pattern) => match self.eval(inner, ctx, memo) {
+                V::Str(s) => V::Bool(self.regexes.get(pattern).is_some_and(|r| r.is_match(&s))),
+                _ => V::Bool(false),
+            },
+            ExprKind::Arith(op, a, b) => {
+                value::arith(*op, &self.eval(a, ctx, memo), &self.eval(b, ctx, memo))
+            }
+            ExprKind::IsSet { negated, expr } => {
+                V::Bool(self.eval(expr, ctx, memo).is_set() != *negated)
+            }
+            ExprKind::Aggregate(aggregate) => self.aggregate(aggregate, Self::user(ctx), memo),
+            ExprKind::Then {
+                steps,
+                last_negated,
+            } => V::Bool(self.then(steps, *last_negated, Self::user(ctx), memo)),
+            ExprKind::Steps(steps) => V::Num(f64::from(self.steps(steps, Self::user(ctx), memo))),
+            ExprKind::Changed(changed) => V::Bool(self.changed(changed, ctx, memo)),
+            ExprKind::Users { quantifier, filter } => {
+                self.users(*quantifier, filter.as_deref(), ctx.entity, memo)
+            }
+            ExprKind::Lower(inner) => match self.eval(inner, ctx, memo) {
+                V::Str(s) => V::Str(s.to_lowercase().into()),
+                _ => V::Missing,
+            },
+            ExprKind::Len(inner) => match self.eval(inner, ctx, memo) {
+                #[allow(clippy::cast_precision_loss)]
+                V::Str(s) => V::Num(s.chars().count() as f64),
+                _ => V::Missing,
+            },
+            ExprKind::Bucket(salt) => match self.eval(salt, ctx, memo) {
+                V::Str(salt) => V::Num(f64::from(bucket(&salt, self.entity_id(ctx.entity)))),
+                _ => V::Missing,
+            },
+        }
+    }
+
+    /// The user of a user-level context.
+    fn user(ctx: Ctx) -> u32 {
+        match ctx.entity {
+            Entity::User(u) => u,
+            Entity::Account(_) => {
+                unreachable!("the checker keeps event forms out of account level")
+            }
+        }
+    }
+
+    fn entity_id(&self, entity: Entity) -> &'a str {
+        match entity {
+            Entity::User(u) => &self.store.users.ids[u as usize],
+            Entity::Account(a) => &self.store.accounts.ids[a as usize],
+        }
+    }
+
+    fn reference(&self, id: SegmentId, entity: Entity, memo: Memo<'_>) -> bool {
+        let s = id.0 as usize;
+        match (entity, self.plan.segments[s].target) {
+            (Entity::User(u), Target::User) if !memo.users.is_empty() => memo.users[u as usize][s],
+            _ => memo.own[s],
+        }
+    }
+
+    fn column_value(&self, column: &'a Column, row: usize) -> V<'a> {
+        if column.is_missing(row) {
+            return V::Missing;
+        }
+        match column {
+            Column::Number(v) => V::Num(v[row]),
+            Column::Bool(v) => V::Bool(v[row] == 1),
+            Column::Timestamp(v) => V::Ts(v[row]),
+            Column::String(v) => V::Str(self.store.strings.get(v[row]).into()),
+        }
+    }
+
+    fn attribute(&self, scope: AttrScope, index: usize, entity: Entity) -> V<'a> {
+        let (table, owner): (&'a Table, Option<u32>) = match (scope, entity) {
+            (AttrScope::Profile, Entity::User(u)) => (&self.store.profiles, Some(u)),
+            (AttrScope::Account, Entity::User(u)) => {
+                (&self.store.account_rows, self.store.account_of(u, self.now))
+            }
+            (AttrScope::Account, Entity::Account(a)) => (&self.store.account_rows, Some(a)),
+            (AttrScope::Profile, Entity::Account(_)) => {
+                unreachable!("the checker keeps profile.x out of account level")
+            }
+        };
+        owner
+            .and_then(|o| Store::attribute_row(table, o, index, self.now))
+            .map_or(V::Missing, |row| {
+                self.column_value(&table.columns[index], row)
+            })
+    }
+
+    fn users(
+        &self,
+        quantifier: crate::plan::Quantifier,
+        filter: Option<&'a Expr>,
+        entity: Entity,
+        memo: Memo<'_>,
+    ) -> V<'a> {
+        use crate::plan::Quantifier;
+        let Entity::Account(account) = entity else {
+            unreachable!("the checker keeps users() in account segments")
+        };
+        let users = &self.account_users[account as usize];
+        let mut passes = users.iter().map(|&u| {
+            filter.is_none_or(|f| {
+                self.eval(
+                    f,
+                    Ctx {
+                        entity: Entity::User(u),
+                        event: None,
+                    },
+                    memo,
+                )
+                .truthy()
+            })
+        });
+        match quantifier {
+            #[allow(clippy::cast_precision_loss)]
+            Quantifier::Count => V::Num(passes.filter(|&p| p).count() as f64),
+            Quantifier::Any => V::Bool(passes.any(|p| p)),
+            Quantifier::All => V::Bool(passes.all(|p| p)),
+        }
+    }
+}
+
+/// The stable A/B bucket: the first 8 hex digits of md5(salt + ":" + id), modulo 100.
+#[must_use]
+pub fn bucket(salt: &str, id: &str) -> u32 {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(format!("{salt}:{id}").as_bytes());
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100
+}
+
+/// Evaluates a plan over a store as of `now`.
+#[must_use]
+pub fn evaluate(plan: &Plan, schema: &Schema, store: &Store, now: i64) -> Memberships {
+    Interpreter::new(plan, schema, store, now).run()
+}

@@ -1,0 +1,522 @@
+//! Loaders: events, profiles and accounts from NDJSON and CSV files into a [`StoreBuilder`].
+//!
+//! Each row becomes (key, raw value) pairs; one routine types them against the schema, so the
+//! formats agree. A bad row (malformed line, wrong type, bad timestamp, missing id, event or
+//! ts) is an error naming the file and line, unless the caller skips bad rows, which are then
+//! counted. Properties and event types the schema lacks are ignored and counted for a warning.
+//! NDJSON objects are read with `serde_json` into borrowed keys and values (no `Value` tree).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use super::build::{FieldValue, StoreBuilder};
+use crate::schema::{Field, FieldType};
+use crate::time::parse_timestamp;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Events,
+    Profiles,
+    Accounts,
+}
+
+/// What to do with a bad row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnBadRow {
+    #[default]
+    Fail,
+    Skip,
+}
+
+/// Counts over all loaded files.
+#[derive(Debug, Default, Clone)]
+pub struct LoadReport {
+    pub rows: usize,
+    pub skipped: usize,
+    /// `event.property`, `profile.attribute`, `account.attribute` or `event type NAME`:
+    /// how many values were ignored because the schema does not declare them.
+    pub unknown: BTreeMap<String, usize>,
+}
+
+impl LoadReport {
+    /// The warning about ignored names, if any were seen.
+    #[must_use]
+    pub fn unknown_warning(&self) -> Option<String> {
+        if self.unknown.is_empty() {
+            return None;
+        }
+        let total: usize = self.unknown.values().sum();
+        let names: Vec<String> = self
+            .unknown
+            .iter()
+            .map(|(name, n)| format!("{name} ({n})"))
+            .collect();
+        Some(format!(
+            "{total} values not in the schema were ignored: {}",
+            names.join(", ")
+        ))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}:{line}: {reason}")]
+    BadRow {
+        path: String,
+        line: u64,
+        reason: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    Format { path: String, reason: String },
+}
+
+/// A value as the file holds it, before typing.
+#[derive(Debug, Clone, PartialEq)]
+enum Raw<'a> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    /// A JSON string.
+    Text(Cow<'a, str>),
+    /// A CSV cell (untyped text; empty is missing).
+    Cell(&'a str),
+}
+
+impl Raw<'_> {
+    fn describe(&self) -> &'static str {
+        match self {
+            Raw::Null => "null",
+            Raw::Bool(_) => "a bool",
+            Raw::Number(_) => "a number",
+            Raw::Text(_) | Raw::Cell(_) => "a string",
+        }
+    }
+}
+
+/// Loads one file, choosing the format by its extension.
+pub fn load_file(
+    builder: &mut StoreBuilder<'_>,
+    kind: Kind,
+    path: &Path,
+    on_bad_row: OnBadRow,
+    report: &mut LoadReport,
+) -> Result<(), DataError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut loader = RowLoader {
+        builder,
+        kind,
+        path: &name,
+        on_bad_row,
+        report,
+    };
+    match extension.as_str() {
+        "ndjson" | "jsonl" | "json" => loader.ndjson(BufReader::with_capacity(1 << 20, file)),
+        "csv" => loader.csv(file),
+        other => Err(DataError::Format {
+            path: name,
+            reason: format!("unknown data format `.{other}`: use .ndjson (or .jsonl) or .csv"),
+        }),
+    }
+}
+
+struct RowLoader<'b, 's, 'r> {
+    builder: &'b mut StoreBuilder<'s>,
+    kind: Kind,
+    path: &'r str,
+    on_bad_row: OnBadRow,
+    report: &'r mut LoadReport,
+}
+
+impl RowLoader<'_, '_, '_> {
+    fn bad(&mut self, line: u64, reason: String) -> Result<(), DataError> {
+        match self.on_bad_row {
+            OnBadRow::Fail => Err(DataError::BadRow {
+                path: self.path.to_string(),
+                line,
+                reason,
+            }),
+            OnBadRow::Skip => {
+                self.report.skipped += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn ndjson(&mut self, mut reader: impl BufRead) -> Result<(), DataError> {
+        let mut buffer = Vec::new();
+        let mut line_number = 0u64;
+        loop {
+            buffer.clear();
+            let read = reader
+                .read_until(b'\n', &mut buffer)
+                .map_err(|source| DataError::Io {
+                    path: self.path.to_string(),
+                    source,
+                })?;
+            if read == 0 {
+                return Ok(());
+            }
+            line_number += 1;
+            let mut bytes = buffer.as_slice();
+            if line_number == 1 {
+                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            }
+            while let [rest @ .., b'\n' | b'\r'] = bytes {
+                bytes = rest;
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                self.bad(line_number, "the line is not valid UTF-8".into())?;
+                continue;
+            };
+            match serde_json::from_str::<FlatObject<'_>>(text) {
+                Ok(object) => {
+                    let fields: Vec<(&str, Raw<'_>)> = object
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.as_ref(), v.clone()))
+                        .collect();
+                    self.row(line_number, &fields)?;
+                }
+                Err(e) => {
+                    let reason = describe_json_error(&e);
+                    self.bad(line_number, reason)?;
+                }
+            }
+        }
+    }
+
+    fn csv(&mut self, file: std::fs::File) -> Result<(), DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                return Err(DataError::Format {
+                    path: self.path.to_string(),
+                    reason: format!("cannot read the header row: {e}"),
+                })
+            }
+        };
+        let headers: Vec<String> = headers
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let mut record = csv::StringRecord::new();
+        loop {
+            let line = reader.position().line() + 1;
+            match reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = record.position().map_or(line, csv::Position::line);
+                    let fields: Vec<(&str, Raw<'_>)> = headers
+                        .iter()
+                        .map(String::as_str)
+                        .zip(record.iter().map(Raw::Cell))
+                        .collect();
+                    self.row(line, &fields)?;
+                }
+                Err(e) => {
+                    let line = e.position().map_or(line, csv::Position::line);
+                    let reason = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
+                            format!("the row has {len} fields, the header has {expected_len}")
+                        }
+                        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
+                        _ => e.to_string(),
+                    };
+                    self.bad(line, reason)?;
+                    if !matches!(
+                        e.kind(),
+                        csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                    ) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Types one row and hands it to the builder.
+    fn row(&mut self, line: u64, fields: &[(&str, Raw<'_>)]) -> Result<(), DataError> {
+        match self.typed_row(fields) {
+            Ok(()) => {
+                self.report.rows += 1;
+                Ok(())
+            }
+            Err(reason) => self.bad(line, reason),
+        }
+    }
+
+    fn typed_row(&mut self, fields: &[(&str, Raw<'_>)]) -> Result<(), String> {
+        let schema = self.builder.schema();
+        let kind = self.kind;
+        let id_key = if kind == Kind::Accounts {
+            "account_id"
+        } else {
+            "user_id"
+        };
+        let structural =
+            |key: &str| key == id_key || key == "ts" || (kind == Kind::Events && key == "event");
+        let mut id = None;
+        let mut event = None;
+        let mut ts = None;
+        for (key, raw) in fields {
+            match *key {
+                k if k == id_key => id = Some(required_text(raw, id_key)?),
+                "event" if kind == Kind::Events => event = Some(required_text(raw, "event")?),
+                "ts" => ts = optional_timestamp(raw)?,
+                _ => {}
+            }
+        }
+        let id = id.ok_or_else(|| format!("the row has no `{id_key}`"))?;
+        let (declared, prefix, event_id): (&[Field], &str, _) = match kind {
+            Kind::Events => {
+                let name = event.ok_or("the row has no `event`")?;
+                if ts.is_none() {
+                    return Err("the row has no `ts`".into());
+                }
+                let Some(event_id) = schema.event_id(&name) else {
+                    *self
+                        .report
+                        .unknown
+                        .entry(format!("event type {name}"))
+                        .or_default() += 1;
+                    return Ok(());
+                };
+                let event_type = schema.event(event_id);
+                (
+                    &event_type.properties,
+                    event_type.name.as_str(),
+                    Some(event_id),
+                )
+            }
+            Kind::Profiles => (&schema.profile, "profile", None),
+            Kind::Accounts => (&schema.account, "account", None),
+        };
+        let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; declared.len()];
+        let mut texts: Vec<(usize, Cow<'_, str>)> = Vec::new();
+        for (key, raw) in fields {
+            if structural(key) {
+                continue;
+            }
+            let Some(index) = declared.iter().position(|f| f.name == *key) else {
+                if !matches!(raw, Raw::Null | Raw::Cell("")) {
+                    *self
+                        .report
+                        .unknown
+                        .entry(format!("{prefix}.{key}"))
+                        .or_default() += 1;
+                }
+                continue;
+            };
+            let ty = declared[index].ty;
+            match convert(raw, ty)
+                .map_err(|found| format!("`{key}` must be a {}, found {found}", ty.name()))?
+            {
+                Typed::Value(v) => values[index] = v,
+                Typed::Text(s) => texts.push((index, s)),
+            }
+        }
+        for (index, s) in &texts {
+            values[*index] = FieldValue::Str(s.as_ref());
+        }
+        match event_id {
+            Some(event_id) => {
+                self.builder
+                    .add_event(&id, event_id, ts.unwrap_or_default(), &values);
+            }
+            None if kind == Kind::Profiles => self.builder.add_profile(&id, ts, &values),
+            None => self.builder.add_account(&id, ts, &values),
+        }
+        Ok(())
+    }
+}
+
+enum Typed<'a> {
+    Value(FieldValue<'static>),
+    Text(Cow<'a, str>),
+}
+
+/// Types a raw value; the error names what was found.
+fn convert<'a>(raw: &Raw<'a>, ty: FieldType) -> Result<Typed<'a>, String> {
+    let value = match (raw, ty) {
+        (Raw::Null | Raw::Cell(""), _) => FieldValue::Missing,
+        (Raw::Number(n), FieldType::Number) => FieldValue::Number(*n),
+        (Raw::Bool(b), FieldType::Bool) => FieldValue::Bool(*b),
+        (Raw::Text(s), FieldType::String) => return Ok(Typed::Text(s.clone())),
+        (Raw::Cell(s), FieldType::String) => return Ok(Typed::Text(Cow::Borrowed(s))),
+        (Raw::Text(s), FieldType::Timestamp) => {
+            FieldValue::Timestamp(parse_timestamp(s).map_err(|e| format!("`{s}`: {e}"))?)
+        }
+        (Raw::Cell(s), FieldType::Timestamp) => {
+            FieldValue::Timestamp(parse_timestamp(s).map_err(|e| format!("`{s}`: {e}"))?)
+        }
+        (Raw::Cell(s), FieldType::Number) => match s.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => FieldValue::Number(n),
+            _ => return Err(format!("`{s}`")),
+        },
+        (Raw::Cell(s), FieldType::Bool) => match s.trim() {
+            "true" | "TRUE" | "True" | "1" => FieldValue::Bool(true),
+            "false" | "FALSE" | "False" | "0" => FieldValue::Bool(false),
+            _ => return Err(format!("`{s}`")),
+        },
+        (other, _) => return Err(other.describe().to_string()),
+    };
+    Ok(Typed::Value(value))
+}
+
+fn required_text<'a>(raw: &Raw<'a>, key: &str) -> Result<Cow<'a, str>, String> {
+    match raw {
+        Raw::Text(s) if !s.is_empty() => Ok(s.clone()),
+        Raw::Cell(s) if !s.is_empty() => Ok(Cow::Borrowed(s)),
+        Raw::Null | Raw::Cell("") | Raw::Text(_) => Err(format!("`{key}` is empty")),
+        other => Err(format!(
+            "`{key}` must be a string, found {}",
+            other.describe()
+        )),
+    }
+}
+
+fn optional_timestamp(raw: &Raw<'_>) -> Result<Option<i64>, String> {
+    let text = match raw {
+        Raw::Null | Raw::Cell("") => return Ok(None),
+        Raw::Text(s) => s.as_ref(),
+        Raw::Cell(s) => s,
+        other => {
+            return Err(format!(
+                "`ts` must be a timestamp string, found {}",
+                other.describe()
+            ))
+        }
+    };
+    parse_timestamp(text)
+        .map(Some)
+        .map_err(|e| format!("`ts` `{text}`: {e}"))
+}
+
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    match error.classify() {
+        serde_json::error::Category::Eof => format!("the line ends early: {message}"),
+        _ => format!("not a flat JSON object: {message}"),
+    }
+}
+
+/// A flat JSON object with borrowed keys and values where the text allows.
+struct FlatObject<'a>(Vec<(Cow<'a, str>, Raw<'a>)>);
+
+impl<'de> Deserialize<'de> for FlatObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = FlatObject<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(8);
+                while let Some(key) = map.next_key::<CowStr<'de>>()? {
+                    let value = map.next_value::<RawValue<'de>>()?;
+                    fields.push((key.0, value.0));
+                }
+                Ok(FlatObject(fields))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+struct CowStr<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_string())))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+struct RawValue<'a>(Raw<'a>);
+
+impl<'de> Deserialize<'de> for RawValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = RawValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number, bool or null (objects hold no nested values)")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Bool(v)))
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Number(v as f64)))
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Number(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Number(v)))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Text(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Text(Cow::Owned(v.to_string()))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RawValue(Raw::Null))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}

@@ -1,0 +1,228 @@
+//! The columnar event store: what the engines read.
+//!
+//! Users and accounts are mapped to dense indexes. Each event type has its own table: one
+//! run of rows per user, sorted by (ts, load order), found through an offsets array, so an
+//! event set reads only its own type and a window is a binary search on `ts`. Properties are
+//! typed columns (f64, bool, i64 microseconds, dictionary codes for strings) with a sentinel
+//! for missing values. Profiles and accounts are tables of the same shape whose rows carry
+//! history: a row states the attributes it has from its `ts` on (rows without `ts` hold from
+//! the beginning of time).
+
+mod build;
+pub mod load;
+
+use std::collections::HashMap;
+
+pub use build::StoreBuilder;
+
+/// Missing number (a JSON number is never NaN).
+pub const MISSING_NUMBER: f64 = f64::NAN;
+/// Missing bool.
+pub const MISSING_BOOL: u8 = 2;
+/// Missing timestamp.
+pub const MISSING_TIMESTAMP: i64 = i64::MIN;
+/// Missing string code.
+pub const MISSING_STRING: u32 = u32::MAX;
+/// The `ts` of an attribute row that holds from the beginning of time.
+pub const BEGINNING: i64 = i64::MIN;
+
+/// Interned strings: every string value of the store is a code into one dictionary.
+#[derive(Debug, Default, Clone)]
+pub struct Dictionary {
+    strings: Vec<Box<str>>,
+    codes: HashMap<Box<str>, u32>,
+}
+
+impl Dictionary {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&code) = self.codes.get(s) {
+            return code;
+        }
+        let code = u32::try_from(self.strings.len()).expect("fewer than 2^32 distinct strings");
+        self.strings.push(s.into());
+        self.codes.insert(s.into(), code);
+        code
+    }
+
+    #[must_use]
+    pub fn code(&self, s: &str) -> Option<u32> {
+        self.codes.get(s).copied()
+    }
+
+    #[must_use]
+    pub fn get(&self, code: u32) -> &str {
+        &self.strings[code as usize]
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+/// One typed column; missing values hold the type's sentinel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Number(Vec<f64>),
+    Bool(Vec<u8>),
+    Timestamp(Vec<i64>),
+    String(Vec<u32>),
+}
+
+impl Column {
+    #[must_use]
+    pub fn is_missing(&self, row: usize) -> bool {
+        match self {
+            Column::Number(v) => v[row].is_nan(),
+            Column::Bool(v) => v[row] == MISSING_BOOL,
+            Column::Timestamp(v) => v[row] == MISSING_TIMESTAMP,
+            Column::String(v) => v[row] == MISSING_STRING,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Column::Number(v) => v.len() * 8,
+            Column::Bool(v) => v.len(),
+            Column::Timestamp(v) => v.len() * 8,
+            Column::String(v) => v.len() * 4,
+        }
+    }
+}
+
+/// Dense ids: index to id and back.
+#[derive(Debug, Default, Clone)]
+pub struct IdIndex {
+    pub ids: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl IdIndex {
+    pub fn intern(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = u32::try_from(self.ids.len()).expect("fewer than 2^32 ids");
+        self.ids.push(id.into());
+        self.index.insert(id.into(), i);
+        i
+    }
+
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Rows grouped by entity (user or account), each group sorted by (ts, load order).
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// Entity `e`'s rows are `offsets[e]..offsets[e + 1]`.
+    pub offsets: Vec<u32>,
+    pub ts: Vec<i64>,
+    /// One column per property or attribute, in schema order.
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    #[must_use]
+    pub fn rows(&self, entity: u32) -> std::ops::Range<usize> {
+        let e = entity as usize;
+        match (self.offsets.get(e), self.offsets.get(e + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        }
+    }
+
+    /// The rows of `entity` with `lo <= ts < hi`.
+    #[must_use]
+    pub fn rows_between(&self, entity: u32, lo: i64, hi: i64) -> std::ops::Range<usize> {
+        let rows = self.rows(entity);
+        let ts = &self.ts[rows.clone()];
+        let start = ts.partition_point(|&t| t < lo);
+        let end = ts.partition_point(|&t| t < hi).max(start);
+        rows.start + start..rows.start + end
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    fn bytes(&self) -> usize {
+        self.offsets.len() * 4
+            + self.ts.len() * 8
+            + self.columns.iter().map(Column::bytes).sum::<usize>()
+    }
+}
+
+/// Everything loaded for one evaluation.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub users: IdIndex,
+    pub accounts: IdIndex,
+    pub strings: Dictionary,
+    /// One table per event type, in schema order; entities are users.
+    pub events: Vec<Table>,
+    /// Profile rows; entities are users.
+    pub profiles: Table,
+    /// Account rows; entities are accounts.
+    pub account_rows: Table,
+    /// Index of `account_id` among the profile attributes, if the schema declares it.
+    pub account_id_attribute: Option<usize>,
+}
+
+impl Store {
+    /// How many events, over all types.
+    #[must_use]
+    pub fn event_count(&self) -> usize {
+        self.events.iter().map(Table::len).sum()
+    }
+
+    /// Bytes held by the event tables (timestamps, columns, offsets).
+    #[must_use]
+    pub fn event_bytes(&self) -> usize {
+        self.events.iter().map(Table::bytes).sum()
+    }
+
+    /// The row of an entity's attribute that is in force at `now` (the latest row before
+    /// `now` that states it), if any.
+    #[must_use]
+    pub fn attribute_row(table: &Table, entity: u32, attribute: usize, now: i64) -> Option<usize> {
+        let rows = table.rows(entity);
+        let column = &table.columns[attribute];
+        rows.rev()
+            .find(|&r| table.ts[r] < now && !column.is_missing(r))
+    }
+
+    /// The account a user belongs to at `now` (through the profile's `account_id`).
+    #[must_use]
+    pub fn account_of(&self, user: u32, now: i64) -> Option<u32> {
+        let attribute = self.account_id_attribute?;
+        let row = Store::attribute_row(&self.profiles, user, attribute, now)?;
+        let Column::String(codes) = &self.profiles.columns[attribute] else {
+            return None;
+        };
+        self.accounts.get(self.strings.get(codes[row]))
+    }
+}
