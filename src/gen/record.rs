@@ -135,11 +135,11 @@ pub(crate) struct Event {
     pub props: Vec<(Prop, Value)>,
 }
 
-/// A history row's worth of change: from `ts` on, `attr` has `value` (`None`: unset).
+/// A history change: from `ts` on, attribute number `attr` has `value` (`None`: unset).
 #[derive(Clone, Debug)]
-pub(crate) struct Change<A> {
+pub(crate) struct Change {
     pub ts: i64,
-    pub attr: A,
+    pub attr: usize,
     pub value: Option<Value>,
 }
 

@@ -290,7 +290,7 @@ fn top<'a>(values: impl Iterator<Item = V<'a>>) -> V<'a> {
     for v in values {
         let key = format!("{v:?}");
         if let Some(&i) = index.get(&key) {
-            counts[i].1 += 1
+            counts[i].1 += 1;
         } else {
             index.insert(key, counts.len());
             counts.push((v, 1));
