@@ -1,0 +1,246 @@
+//! Loading bad and unusual input through the real binary: every bad row is reported with its
+//! file and line and exit code 1 (or skipped and counted with `--on-bad-row skip`); unusual but
+//! valid input (BOM, CRLF, empty files, quoted CSV fields, a 10 MB line) loads.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SCHEMA: &str = "[events.buy]\nvalue = \"number\"\nnote = \"string\"\n[events.login]\n[profile]\ncountry = \"string\"\n";
+const SEGMENTS: &str = "segment buyers = did(buy)\nsegment big = sum(buy.value) > 10\nsegment noted = did(buy where note contains \"a,b\")\n";
+
+fn dir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "seg-load-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("schema.toml"), SCHEMA).unwrap();
+    std::fs::write(dir.join("s.seg"), SEGMENTS).unwrap();
+    dir
+}
+
+fn eval(dir: &Path, events: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args([
+            "eval",
+            "--schema",
+            "schema.toml",
+            "--as-of",
+            "2026-11-15T12:00:00Z",
+            "--events",
+            events,
+        ])
+        .args(extra)
+        .arg("s.seg")
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Writes `name` with `bytes` and evaluates it.
+fn eval_file(name: &str, bytes: &[u8], extra: &[&str]) -> Output {
+    let dir = dir();
+    std::fs::write(dir.join(name), bytes).unwrap();
+    eval(&dir, name, extra)
+}
+
+fn assert_bad_row(output: &Output, location: &str, reason: &str) {
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
+    let err = stderr(output);
+    assert!(
+        err.contains(location) && err.contains(reason),
+        "expected `{location}` and `{reason}` in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+const GOOD: &str =
+    "{\"user_id\":\"u1\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":20}\n";
+
+#[test]
+fn truncated_line() {
+    let text = format!("{GOOD}{{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "ends early",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let text = format!("{GOOD}{{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":\"abc\"}}\n");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "`value` must be a number",
+    );
+    let csv = "user_id,event,ts,value\nu1,buy,2026-11-01,abc\n";
+    assert_bad_row(
+        &eval_file("e.csv", csv.as_bytes(), &[]),
+        "e.csv:2:",
+        "`value` must be a number",
+    );
+}
+
+#[test]
+fn bad_timestamp() {
+    let text = "{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-13-01T10:00:00Z\"}\n";
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:1:",
+        "ts",
+    );
+    let csv = "user_id,event,ts\nu1,buy,yesterday\n";
+    assert_bad_row(&eval_file("e.csv", csv.as_bytes(), &[]), "e.csv:2:", "ts");
+}
+
+#[test]
+fn missing_keys() {
+    for (line, key) in [
+        (
+            "{\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}",
+            "user_id",
+        ),
+        (
+            "{\"user_id\":\"u1\",\"ts\":\"2026-11-01T10:00:00Z\"}",
+            "event",
+        ),
+        ("{\"user_id\":\"u1\",\"event\":\"buy\"}", "ts"),
+        (
+            "{\"user_id\":\"\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}",
+            "user_id",
+        ),
+    ] {
+        let text = format!("{GOOD}{line}\n");
+        assert_bad_row(
+            &eval_file("e.ndjson", text.as_bytes(), &[]),
+            "e.ndjson:2:",
+            key,
+        );
+    }
+}
+
+#[test]
+fn not_flat_or_not_an_object() {
+    let text = format!("{GOOD}{{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":{{\"a\":1}}}}\n[1,2]\n");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "not a flat JSON object",
+    );
+}
+
+#[test]
+fn skipped_rows_are_counted() {
+    let text = format!("{GOOD}not json\n{{\"user_id\":\"u3\",\"event\":\"buy\"}}\n");
+    let output = eval_file("e.ndjson", text.as_bytes(), &["--on-bad-row", "skip"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("skipped 2 bad rows"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("buyers,u1"));
+}
+
+#[test]
+fn unknown_properties_and_events_are_counted_in_a_warning() {
+    let text = format!("{GOOD}{{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"coupon\":\"X\"}}\n{{\"user_id\":\"u2\",\"event\":\"refund\",\"ts\":\"2026-11-01T10:00:00Z\"}}\n");
+    let output = eval_file("e.ndjson", text.as_bytes(), &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let err = stderr(&output);
+    assert!(
+        err.contains("buy.coupon (1)") && err.contains("event type refund (1)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn byte_order_mark_and_crlf_load() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(GOOD.replace('\n', "\r\n").as_bytes());
+    bytes.extend(
+        b"{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":1}\r\n",
+    );
+    let output = eval_file("e.ndjson", &bytes, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "segment,user_id\nbig,u1\nbuyers,u1\nbuyers,u2\n"
+    );
+    let mut csv = b"\xEF\xBB\xBFuser_id,event,ts,value\r\n".to_vec();
+    csv.extend(b"u1,buy,2026-11-01T10:00:00Z,20\r\n");
+    let output = eval_file("e.csv", &csv, &[]);
+    assert_eq!(
+        stdout(&output),
+        "segment,user_id\nbig,u1\nbuyers,u1\n",
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn empty_files_load() {
+    let output = eval_file("e.ndjson", b"", &[]);
+    assert_eq!(
+        (output.status.code(), stdout(&output).as_str()),
+        (Some(0), "segment,user_id\n")
+    );
+    let output = eval_file("e.csv", b"", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn quoted_csv_fields_with_commas_and_newlines() {
+    let csv = "user_id,event,ts,note,value\nu1,buy,2026-11-01,\"x a,b\nsecond line \"\"quoted\"\"\",3\nu2,buy,2026-11-01,plain,4\n";
+    let output = eval_file("e.csv", csv.as_bytes(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("noted,u1") && !stdout(&output).contains("noted,u2"),
+        "{}",
+        stdout(&output)
+    );
+    let bad = "user_id,event,ts,value\nu1,buy,2026-11-01,1\nu2,buy\n";
+    assert_bad_row(
+        &eval_file("e.csv", bad.as_bytes(), &[]),
+        "e.csv:3:",
+        "fields",
+    );
+}
+
+#[test]
+fn a_ten_megabyte_line_loads() {
+    let note = "a,b".repeat(10 * 1024 * 1024 / 3);
+    let text = format!("{{\"user_id\":\"u9\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"note\":\"{note}\"}}\n");
+    assert!(text.len() > 10_000_000);
+    let output = eval_file("e.ndjson", text.as_bytes(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("noted,u9"));
+}
+
+#[test]
+fn invalid_utf8_is_a_bad_row() {
+    let mut bytes = GOOD.as_bytes().to_vec();
+    bytes.extend(b"{\"user_id\":\"u\xff\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}\n");
+    assert_bad_row(&eval_file("e.ndjson", &bytes, &[]), "e.ndjson:2:", "UTF-8");
+}
+
+#[test]
+fn a_missing_data_file_is_an_io_error() {
+    let dir = dir();
+    let output = eval(&dir, "nope.ndjson", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("nope.ndjson"));
+}
