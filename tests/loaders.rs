@@ -244,3 +244,46 @@ fn a_missing_data_file_is_an_io_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("nope.ndjson"));
 }
+
+#[test]
+fn parquet_holds_the_same_data_as_ndjson() {
+    let dir = dir();
+    let text = concat!(
+        "{\"user_id\":\"u1\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00.5Z\",\"value\":20,\"note\":\"x a,b\"}\n",
+        "{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-02T10:00:00Z\",\"value\":3}\n",
+        "{\"user_id\":\"u3\",\"event\":\"login\",\"ts\":\"2026-11-02T10:00:00Z\"}\n",
+    );
+    std::fs::write(dir.join("e.ndjson"), text).unwrap();
+    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), SCHEMA).unwrap();
+    seg::store::parquet::ndjson_to_parquet(
+        &schema,
+        seg::store::load::Kind::Events,
+        &dir.join("e.ndjson"),
+        &dir.join("e.parquet"),
+    )
+    .unwrap();
+    let from_ndjson = eval(&dir, "e.ndjson", &[]);
+    let from_parquet = eval(&dir, "e.parquet", &[]);
+    assert_eq!(
+        from_parquet.status.code(),
+        Some(0),
+        "{}",
+        stderr(&from_parquet)
+    );
+    assert_eq!(stdout(&from_ndjson), stdout(&from_parquet));
+    assert_eq!(
+        stdout(&from_parquet),
+        "segment,user_id\nbig,u1\nbuyers,u1\nbuyers,u2\nnoted,u1\n"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_parquet_is_an_error() {
+    let output = eval_file("e.parquet", b"PAR1 not really", &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("e.parquet: not a readable Parquet file"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -84,7 +84,7 @@ pub enum DataError {
 
 /// A value as the file holds it, before typing.
 #[derive(Debug, Clone, PartialEq)]
-enum Raw<'a> {
+pub(super) enum Raw<'a> {
     Null,
     Bool(bool),
     Number(f64),
@@ -92,6 +92,8 @@ enum Raw<'a> {
     Text(Cow<'a, str>),
     /// A CSV cell (untyped text; empty is missing).
     Cell(&'a str),
+    /// A Parquet timestamp or date, in microseconds.
+    Instant(i64),
 }
 
 impl Raw<'_> {
@@ -101,6 +103,7 @@ impl Raw<'_> {
             Raw::Bool(_) => "a bool",
             Raw::Number(_) => "a number",
             Raw::Text(_) | Raw::Cell(_) => "a string",
+            Raw::Instant(_) => "a timestamp",
         }
     }
 }
@@ -133,9 +136,12 @@ pub fn load_file(
     match extension.as_str() {
         "ndjson" | "jsonl" | "json" => loader.ndjson(BufReader::with_capacity(1 << 20, file)),
         "csv" => loader.csv(file),
+        "parquet" => super::parquet::read(file, &name, |line, fields| loader.row(line, fields)),
         other => Err(DataError::Format {
             path: name,
-            reason: format!("unknown data format `.{other}`: use .ndjson (or .jsonl) or .csv"),
+            reason: format!(
+                "unknown data format `.{other}`: use .ndjson (or .jsonl), .csv or .parquet"
+            ),
         }),
     }
 }
@@ -360,6 +366,41 @@ impl RowLoader<'_, '_, '_> {
     }
 }
 
+/// An owned, typed cell (for writing other formats).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    Instant(i64),
+}
+
+/// Parses one NDJSON line into typed cells for `columns` (None where absent or null).
+pub fn parse_ndjson_cells(
+    line: &str,
+    columns: &[(String, FieldType)],
+) -> Result<Vec<Option<Cell>>, String> {
+    let object =
+        serde_json::from_str::<FlatObject<'_>>(line).map_err(|e| describe_json_error(&e))?;
+    let mut cells = vec![None; columns.len()];
+    for (key, raw) in &object.0 {
+        let Some(index) = columns.iter().position(|(name, _)| name == key.as_ref()) else {
+            continue;
+        };
+        let ty = columns[index].1;
+        cells[index] = match convert(raw, ty)
+            .map_err(|found| format!("`{key}` must be a {}, found {found}", ty.name()))?
+        {
+            Typed::Text(s) => Some(Cell::Text(s.into_owned())),
+            Typed::Value(FieldValue::Number(n)) => Some(Cell::Number(n)),
+            Typed::Value(FieldValue::Bool(b)) => Some(Cell::Bool(b)),
+            Typed::Value(FieldValue::Timestamp(t)) => Some(Cell::Instant(t)),
+            Typed::Value(_) => None,
+        };
+    }
+    Ok(cells)
+}
+
 enum Typed<'a> {
     Value(FieldValue<'static>),
     Text(Cow<'a, str>),
@@ -371,6 +412,7 @@ fn convert<'a>(raw: &Raw<'a>, ty: FieldType) -> Result<Typed<'a>, String> {
         (Raw::Null | Raw::Cell(""), _) => FieldValue::Missing,
         (Raw::Number(n), FieldType::Number) => FieldValue::Number(*n),
         (Raw::Bool(b), FieldType::Bool) => FieldValue::Bool(*b),
+        (Raw::Instant(t), FieldType::Timestamp) => FieldValue::Timestamp(*t),
         (Raw::Text(s), FieldType::String) => return Ok(Typed::Text(s.clone())),
         (Raw::Cell(s), FieldType::String) => return Ok(Typed::Text(Cow::Borrowed(s))),
         (Raw::Text(s), FieldType::Timestamp) => {
@@ -408,6 +450,7 @@ fn required_text<'a>(raw: &Raw<'a>, key: &str) -> Result<Cow<'a, str>, String> {
 fn optional_timestamp(raw: &Raw<'_>) -> Result<Option<i64>, String> {
     let text = match raw {
         Raw::Null | Raw::Cell("") => return Ok(None),
+        Raw::Instant(t) => return Ok(Some(*t)),
         Raw::Text(s) => s.as_ref(),
         Raw::Cell(s) => s,
         other => {

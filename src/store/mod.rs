@@ -10,6 +10,7 @@
 
 mod build;
 pub mod load;
+pub mod parquet;
 
 use std::collections::HashMap;
 
