@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use seg::schema::FieldType;
+
 const SCHEMA: &str = "[events.buy]\nvalue = \"number\"\nnote = \"string\"\n[events.login]\n[profile]\ncountry = \"string\"\n";
 const SEGMENTS: &str = "segment buyers = did(buy)\nsegment big = sum(buy.value) > 10\nsegment noted = did(buy where note contains \"a,b\")\n";
 
@@ -286,4 +288,45 @@ fn a_file_that_is_not_parquet_is_an_error() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn infer_schema_drafts_types_from_every_format() {
+    let dir = dir();
+    std::fs::write(
+        dir.join("e.ndjson"),
+        "{\"user_id\":\"u1\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":20,\"paid_at\":\"2026-11-01T10:00:00Z\",\"gift\":true}\n{\"user_id\":\"u1\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":\"n/a\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("p.csv"),
+        "user_id,country,age,vip\nu1,DE,31,true\nu2,,40,false\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["infer-schema", "e.ndjson", "p.csv"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), &text)
+        .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    let buy = schema.event(schema.event_id("buy").unwrap());
+    let ty = |name: &str| buy.property(name).unwrap().1.ty;
+    assert_eq!(
+        (ty("value"), ty("paid_at"), ty("gift")),
+        (FieldType::String, FieldType::Timestamp, FieldType::Bool)
+    );
+    let profile = |name: &str| schema.profile_attribute(name).unwrap().1.ty;
+    assert_eq!(
+        (profile("country"), profile("age"), profile("vip")),
+        (FieldType::String, FieldType::Number, FieldType::Bool)
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["infer-schema", "missing.ndjson"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }

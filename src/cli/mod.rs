@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod infer;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate segments over event, profile and account data.
     Eval(eval::EvalArgs),
+    /// Print a draft schema (TOML) inferred from data files.
+    InferSchema(infer::InferArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -52,6 +55,7 @@ pub fn run() -> ExitCode {
             match cli.command {
                 Command::Check(args) => check::run(&args),
                 Command::Eval(args) => eval::run(args),
+                Command::InferSchema(args) => infer::run(&args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {

@@ -117,6 +117,29 @@ pub fn load_file(
     report: &mut LoadReport,
 ) -> Result<(), DataError> {
     let name = path.display().to_string();
+    let mut loader = RowLoader {
+        builder,
+        kind,
+        path: &name,
+        on_bad_row,
+        report,
+    };
+    read_rows(path, &mut |line, fields| match fields {
+        Ok(fields) => loader.row(line, fields),
+        Err(reason) => loader.bad(line, reason),
+    })
+}
+
+/// What a row reader hands over: a row's fields, or why the row could not be read.
+pub(super) type RowResult<'r, 'a> = Result<&'r [(&'r str, Raw<'a>)], String>;
+
+/// Reads every row of a data file, choosing the format by the extension: each row's
+/// (1-based) line or row number and its fields, or the reason it is malformed.
+pub(super) fn read_rows(
+    path: &Path,
+    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| DataError::Io {
         path: name.clone(),
         source,
@@ -126,23 +149,120 @@ pub fn load_file(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let mut loader = RowLoader {
-        builder,
-        kind,
-        path: &name,
-        on_bad_row,
-        report,
-    };
     match extension.as_str() {
-        "ndjson" | "jsonl" | "json" => loader.ndjson(BufReader::with_capacity(1 << 20, file)),
-        "csv" => loader.csv(file),
-        "parquet" => super::parquet::read(file, &name, |line, fields| loader.row(line, fields)),
+        "ndjson" | "jsonl" | "json" => {
+            read_ndjson(BufReader::with_capacity(1 << 20, file), &name, on_row)
+        }
+        "csv" => read_csv(file, &name, on_row),
+        "parquet" => super::parquet::read(file, &name, |line, fields| on_row(line, Ok(fields))),
         other => Err(DataError::Format {
             path: name,
             reason: format!(
                 "unknown data format `.{other}`: use .ndjson (or .jsonl), .csv or .parquet"
             ),
         }),
+    }
+}
+
+fn read_ndjson(
+    mut reader: impl BufRead,
+    path: &str,
+    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut buffer = Vec::new();
+    let mut line_number = 0u64;
+    loop {
+        buffer.clear();
+        let read = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|source| DataError::Io {
+                path: path.to_string(),
+                source,
+            })?;
+        if read == 0 {
+            return Ok(());
+        }
+        line_number += 1;
+        let mut bytes = buffer.as_slice();
+        if line_number == 1 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        while let [rest @ .., b'\n' | b'\r'] = bytes {
+            bytes = rest;
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            on_row(line_number, Err("the line is not valid UTF-8".into()))?;
+            continue;
+        };
+        match serde_json::from_str::<FlatObject<'_>>(text) {
+            Ok(object) => {
+                let fields: Vec<(&str, Raw<'_>)> = object
+                    .0
+                    .iter()
+                    .map(|(k, v)| (k.as_ref(), v.clone()))
+                    .collect();
+                on_row(line_number, Ok(&fields))?;
+            }
+            Err(e) => on_row(line_number, Err(describe_json_error(&e)))?,
+        }
+    }
+}
+
+fn read_csv(
+    file: std::fs::File,
+    path: &str,
+    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(BufReader::with_capacity(1 << 20, file));
+    let headers = reader.headers().map_err(|e| DataError::Format {
+        path: path.to_string(),
+        reason: format!("cannot read the header row: {e}"),
+    })?;
+    let headers: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = record.position().map_or(line, csv::Position::line);
+                let fields: Vec<(&str, Raw<'_>)> = headers
+                    .iter()
+                    .map(String::as_str)
+                    .zip(record.iter().map(Raw::Cell))
+                    .collect();
+                on_row(line, Ok(&fields))?;
+            }
+            Err(e) => {
+                let line = e.position().map_or(line, csv::Position::line);
+                let recoverable = matches!(
+                    e.kind(),
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                );
+                let reason = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => {
+                        format!("the row has {len} fields, the header has {expected_len}")
+                    }
+                    csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
+                    _ => e.to_string(),
+                };
+                on_row(line, Err(reason))?;
+                if !recoverable {
+                    return Ok(());
+                }
+            }
+        }
     }
 }
 
@@ -165,107 +285,6 @@ impl RowLoader<'_, '_, '_> {
             OnBadRow::Skip => {
                 self.report.skipped += 1;
                 Ok(())
-            }
-        }
-    }
-
-    fn ndjson(&mut self, mut reader: impl BufRead) -> Result<(), DataError> {
-        let mut buffer = Vec::new();
-        let mut line_number = 0u64;
-        loop {
-            buffer.clear();
-            let read = reader
-                .read_until(b'\n', &mut buffer)
-                .map_err(|source| DataError::Io {
-                    path: self.path.to_string(),
-                    source,
-                })?;
-            if read == 0 {
-                return Ok(());
-            }
-            line_number += 1;
-            let mut bytes = buffer.as_slice();
-            if line_number == 1 {
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            }
-            while let [rest @ .., b'\n' | b'\r'] = bytes {
-                bytes = rest;
-            }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let Ok(text) = std::str::from_utf8(bytes) else {
-                self.bad(line_number, "the line is not valid UTF-8".into())?;
-                continue;
-            };
-            match serde_json::from_str::<FlatObject<'_>>(text) {
-                Ok(object) => {
-                    let fields: Vec<(&str, Raw<'_>)> = object
-                        .0
-                        .iter()
-                        .map(|(k, v)| (k.as_ref(), v.clone()))
-                        .collect();
-                    self.row(line_number, &fields)?;
-                }
-                Err(e) => {
-                    let reason = describe_json_error(&e);
-                    self.bad(line_number, reason)?;
-                }
-            }
-        }
-    }
-
-    fn csv(&mut self, file: std::fs::File) -> Result<(), DataError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(false)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
-        let headers = match reader.headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                return Err(DataError::Format {
-                    path: self.path.to_string(),
-                    reason: format!("cannot read the header row: {e}"),
-                })
-            }
-        };
-        let headers: Vec<String> = headers
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
-            .collect();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let line = reader.position().line() + 1;
-            match reader.read_record(&mut record) {
-                Ok(false) => return Ok(()),
-                Ok(true) => {
-                    let line = record.position().map_or(line, csv::Position::line);
-                    let fields: Vec<(&str, Raw<'_>)> = headers
-                        .iter()
-                        .map(String::as_str)
-                        .zip(record.iter().map(Raw::Cell))
-                        .collect();
-                    self.row(line, &fields)?;
-                }
-                Err(e) => {
-                    let line = e.position().map_or(line, csv::Position::line);
-                    let reason = match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } => {
-                            format!("the row has {len} fields, the header has {expected_len}")
-                        }
-                        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
-                        _ => e.to_string(),
-                    };
-                    self.bad(line, reason)?;
-                    if !matches!(
-                        e.kind(),
-                        csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
-                    ) {
-                        return Ok(());
-                    }
-                }
             }
         }
     }

@@ -9,6 +9,7 @@
 //! the beginning of time).
 
 mod build;
+pub mod infer;
 pub mod load;
 pub mod parquet;
 
