@@ -64,6 +64,9 @@ pub struct EvalArgs {
     /// Fail on the first bad data row (default), or skip bad rows and report how many.
     #[arg(long, value_enum, default_value = "fail")]
     on_bad_row: BadRows,
+    /// Print `load`, `compile` and `eval` times and the peak memory to stderr.
+    #[arg(long)]
+    timings: bool,
     /// Segment files or folders; default: `segments` in seg.toml.
     files: Vec<PathBuf>,
 }
@@ -146,11 +149,31 @@ pub fn run(mut args: EvalArgs) -> u8 {
         (Kind::Profiles, data(&args.profiles, |c| &c.profiles)),
         (Kind::Accounts, data(&args.accounts, |c| &c.accounts)),
     ];
+    let started = std::time::Instant::now();
     let store = match load(&schema, &inputs, on_bad_row) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let memberships = crate::interp::evaluate(&plan, &schema, &store, now);
+    let loaded = started.elapsed();
+    let started = std::time::Instant::now();
+    let interpreter = crate::interp::Interpreter::new(&plan, &schema, &store, now);
+    let compiled = started.elapsed();
+    let started = std::time::Instant::now();
+    let memberships = interpreter.run();
+    let evaluated = started.elapsed();
+    if args.timings {
+        let mut err = io::stderr().lock();
+        let _ = writeln!(err, "load: {:.3} s", loaded.as_secs_f64());
+        let _ = writeln!(err, "compile: {:.3} s", compiled.as_secs_f64());
+        let _ = writeln!(err, "eval: {:.3} s", evaluated.as_secs_f64());
+        let _ = writeln!(err, "peak_rss: {} MiB", peak_rss_mib());
+        let _ = writeln!(
+            err,
+            "events: {} ({:.1} bytes per event)",
+            store.event_count(),
+            bytes_per_event(&store)
+        );
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let written = write_members(&mut out, &plan, &store, &memberships, &wanted, args.format)
@@ -160,6 +183,22 @@ pub fn run(mut args: EvalArgs) -> u8 {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => usage_error(e),
     }
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), 0 where unknown.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kib| kib / 1024)
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn bytes_per_event(store: &Store) -> f64 {
+    store.event_bytes() as f64 / store.event_count().max(1) as f64
 }
 
 fn current_instant() -> i64 {

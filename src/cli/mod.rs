@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod gen;
 mod infer;
 
 use std::io::Write;
@@ -33,6 +34,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate segments over event, profile and account data.
     Eval(eval::EvalArgs),
+    /// Write deterministic synthetic data for the example schema.
+    Gen(gen::GenArgs),
     /// Print a draft schema (TOML) inferred from data files.
     InferSchema(infer::InferArgs),
 }
@@ -56,6 +59,7 @@ pub fn run() -> ExitCode {
                 Command::Check(args) => check::run(&args),
                 Command::Eval(args) => eval::run(args),
                 Command::InferSchema(args) => infer::run(&args),
+                Command::Gen(args) => gen::run(&args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {

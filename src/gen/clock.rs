@@ -71,7 +71,14 @@ impl Clock {
     }
 
     /// A session start in [from, to), leaning toward `to`, at the persona's hours.
-    pub(crate) fn session(&self, rng: &mut Rng, from: i64, to: i64, lean: Lean, hours: Hours) -> i64 {
+    pub(crate) fn session(
+        &self,
+        rng: &mut Rng,
+        from: i64,
+        to: i64,
+        lean: Lean,
+        hours: Hours,
+    ) -> i64 {
         let span = to - from;
         if span <= HOUR {
             return from + rng.range(0, span.max(1));
@@ -83,15 +90,19 @@ impl Clock {
 
     /// Keeps a session start inside [from, to), and half an hour before now.
     pub(crate) fn clamp(&self, rng: &mut Rng, t: i64, from: i64, to: i64) -> i64 {
-        let to = if to >= self.now { self.now - 30 * MINUTE } else { to };
+        let to = if to >= self.now {
+            self.now - 30 * MINUTE
+        } else {
+            to
+        };
         let span = to - from;
         if span <= 0 {
             return from;
         }
         if t >= to {
-            to - rng.range(MINUTE, span.min(3 * HOUR).max(MINUTE + 1))
+            to - rng.range(MINUTE, span.clamp(MINUTE + 1, 3 * HOUR))
         } else if t < from {
-            from + rng.range(0, span.min(HOUR).max(1))
+            from + rng.range(0, span.clamp(1, HOUR))
         } else {
             t
         }

@@ -36,7 +36,8 @@ macro_rules! names {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub(crate) enum $ty { $($variant),* }
         impl $ty {
-            pub(crate) const ALL: &'static [$ty] = &[$($ty::$variant),*];
+            #[allow(dead_code)] // some lists are only walked by tests
+            pub(crate) const ALL: &[$ty] = &[$($ty::$variant),*];
             pub(crate) fn name(self) -> &'static str {
                 match self { $($ty::$variant => $name),* }
             }
@@ -89,8 +90,12 @@ names! {
 
 impl Prop {
     /// Whether the schema declares the property a number (all others are strings).
+    #[cfg(test)]
     pub(crate) fn is_number(self) -> bool {
-        matches!(self, Prop::Price | Prop::Value | Prop::Seconds | Prop::Seats | Prop::Score)
+        matches!(
+            self,
+            Prop::Price | Prop::Value | Prop::Seconds | Prop::Seats | Prop::Score
+        )
     }
 }
 
@@ -150,8 +155,19 @@ pub(crate) struct Table {
     ndjson: Option<BufWriter<File>>,
     csv: Option<BufWriter<File>>,
     pub rows: usize,
+    /// The current row's cell texts, one after another, and where each one is.
     text: String,
+    spans: Vec<Span>,
     line: String,
+}
+
+/// A rendered cell of the current row.
+struct Span {
+    column: usize,
+    start: usize,
+    end: usize,
+    /// A number or boolean: bare in JSON.
+    bare: bool,
 }
 
 const BUFFER: usize = 1 << 20;
@@ -194,6 +210,7 @@ impl Table {
             csv,
             rows: 0,
             text: String::new(),
+            spans: Vec::new(),
             line: String::new(),
         })
     }
@@ -209,61 +226,72 @@ impl Table {
     ) -> io::Result<()> {
         debug_assert_eq!(head.len() + 1, self.fixed.len());
         let ts_text = ts.map(|s| format_timestamp(s * MICROS_PER_SECOND));
-        if self.ndjson.is_some() {
-            self.line.clear();
-            self.line.push('{');
-            let mut first = true;
-            let fixed = self.fixed.iter().copied();
-            let heads = head.iter().map(|h| Some(*h)).chain([ts_text.as_deref()]);
-            for (name, value) in fixed.zip(heads) {
-                if let Some(value) = value {
-                    json_key(&mut self.line, name, &mut first);
-                    json_string(&mut self.line, value);
-                }
-            }
-            for &(column, value) in cells {
-                json_key(&mut self.line, self.columns[column], &mut first);
-                self.text.clear();
-                render(value, &mut self.text);
-                if matches!(value, Value::Num(_) | Value::Bool(_)) {
-                    self.line.push_str(&self.text);
-                } else {
-                    json_string(&mut self.line, &self.text);
-                }
-            }
-            self.line.push_str("}\n");
-            if let Some(out) = self.ndjson.as_mut() {
-                out.write_all(self.line.as_bytes())?;
-            }
+        // Each cell's text, rendered once for both formats.
+        self.text.clear();
+        self.spans.clear();
+        for &(column, value) in cells {
+            debug_assert!(
+                self.spans.last().is_none_or(|s| s.column < column),
+                "cells out of column order"
+            );
+            let start = self.text.len();
+            render(value, &mut self.text);
+            let bare = matches!(value, Value::Num(_) | Value::Bool(_));
+            self.spans.push(Span {
+                column,
+                start,
+                end: self.text.len(),
+                bare,
+            });
         }
-        if self.csv.is_some() {
-            self.line.clear();
+        if let Some(out) = self.ndjson.as_mut() {
+            let line = &mut self.line;
+            line.clear();
+            line.push('{');
+            let mut first = true;
+            let heads = head.iter().map(|h| Some(*h)).chain([ts_text.as_deref()]);
+            for (name, value) in self.fixed.iter().zip(heads) {
+                if let Some(value) = value {
+                    json_key(line, name, &mut first);
+                    json_string(line, value);
+                }
+            }
+            for span in &self.spans {
+                json_key(line, self.columns[span.column], &mut first);
+                let text = &self.text[span.start..span.end];
+                if span.bare {
+                    line.push_str(text);
+                } else {
+                    json_string(line, text);
+                }
+            }
+            line.push_str("}\n");
+            out.write_all(line.as_bytes())?;
+        }
+        if let Some(out) = self.csv.as_mut() {
+            let line = &mut self.line;
+            line.clear();
             for (i, h) in head.iter().enumerate() {
                 if i > 0 {
-                    self.line.push(',');
+                    line.push(',');
                 }
-                csv_field(&mut self.line, h);
+                csv_field(line, h);
             }
-            self.line.push(',');
-            csv_field(&mut self.line, ts_text.as_deref().unwrap_or(""));
+            line.push(',');
+            csv_field(line, ts_text.as_deref().unwrap_or(""));
             let mut next = 0;
-            for &(column, value) in cells {
-                debug_assert!(column >= next, "cells out of column order");
-                for _ in next..=column {
-                    self.line.push(',');
+            for span in &self.spans {
+                for _ in next..=span.column {
+                    line.push(',');
                 }
-                self.text.clear();
-                render(value, &mut self.text);
-                csv_field(&mut self.line, &self.text);
-                next = column + 1;
+                csv_field(line, &self.text[span.start..span.end]);
+                next = span.column + 1;
             }
             for _ in next..self.columns.len() {
-                self.line.push(',');
+                line.push(',');
             }
-            self.line.push('\n');
-            if let Some(out) = self.csv.as_mut() {
-                out.write_all(self.line.as_bytes())?;
-            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
         }
         self.rows += 1;
         Ok(())
@@ -301,6 +329,11 @@ fn json_key(line: &mut String, name: &str, first: &mut bool) {
 
 fn json_string(line: &mut String, s: &str) {
     line.push('"');
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        line.push_str(s);
+        line.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => line.push_str("\\\""),
@@ -319,7 +352,7 @@ fn json_string(line: &mut String, s: &str) {
 
 /// RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled.
 fn csv_field(line: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         line.push('"');
         line.push_str(&s.replace('"', "\"\""));
         line.push('"');

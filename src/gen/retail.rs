@@ -16,9 +16,9 @@ use super::record::{Attr, Kind, Prop, Value};
 use super::rng::{cents, weighted_at, Rng};
 use super::user::{num, txt, UserBuild};
 use super::vocab::{
-    Item, CATEGORIES, CONSUMER_DOMAINS, FAMILY_CATEGORIES, ITEMS, QUERIES, REFERRERS,
-    SALE_PAGES, SHOP_COUNTRIES, SHOP_LISTS, SHOP_LOGIN_METHODS, SHOP_PAGES, SHOP_PERSONAS,
-    SHOP_TOPICS, SHOP_VIDEOS, WEDDING_PAGES, WEDDING_QUERIES,
+    Item, CATEGORIES, CONSUMER_DOMAINS, FAMILY_CATEGORIES, ITEMS, QUERIES, REFERRERS, SALE_PAGES,
+    SHOP_COUNTRIES, SHOP_LISTS, SHOP_LOGIN_METHODS, SHOP_PAGES, SHOP_PERSONAS, SHOP_TOPICS,
+    SHOP_VIDEOS, WEDDING_PAGES, WEDDING_QUERIES,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,10 +161,20 @@ fn item(rng: &mut Rng, taste: &Taste) -> Item {
         // No Northwind product in the category: any product of the category.
         let count = ITEMS.iter().filter(|i| i.1 == cat).count().max(1);
         let k = rng.below(count as u64) as usize;
-        return ITEMS.iter().filter(|i| i.1 == cat).nth(k).copied().unwrap_or(ITEMS[0]);
+        return ITEMS
+            .iter()
+            .filter(|i| i.1 == cat)
+            .nth(k)
+            .copied()
+            .unwrap_or(ITEMS[0]);
     }
     let k = rng.below(count as u64) as usize;
-    ITEMS.iter().filter(matching).nth(k).copied().unwrap_or(ITEMS[0])
+    ITEMS
+        .iter()
+        .filter(matching)
+        .nth(k)
+        .copied()
+        .unwrap_or(ITEMS[0])
 }
 
 /// Generates one shopper. `pick` in [0, 1) chooses the archetype; `budget` is about how
@@ -174,15 +184,20 @@ pub(crate) fn shopper(b: &mut UserBuild, pick: f64, budget: usize) {
     let taste = taste(&mut b.rng, kind);
     profile(b, kind);
     let clock = b.clock;
-    let start = clock.ago(b.rng.uniform(7.0, 400.0));
+    // First seen 7 to 400 days ago, more of them long ago (a shop has a customer base).
+    let start = clock.ago(7.0 + 393.0 * b.rng.unit().sqrt());
     let end = if kind == Archetype::Lapsed {
         clock.ago(b.rng.uniform(40.0, 250.0))
     } else {
         clock.now
     };
     let start = start.min(end - 20 * DAY);
-    let sessions = (budget as f64 / 4.5).round().max(1.0) as usize;
-    let lean = if b.rng.chance(0.5) { Lean::VeryRecent } else { Lean::Recent };
+    let sessions = (budget as f64 / 5.0).round().max(1.0) as usize;
+    let lean = if b.rng.chance(0.5) {
+        Lean::VeryRecent
+    } else {
+        Lean::Recent
+    };
     let mut times: Vec<(i64, bool)> = (0..sessions)
         .map(|_| {
             let t = clock.session(&mut b.rng, start, end, lean, Hours::Evening);
@@ -233,10 +248,46 @@ pub(crate) fn shopper(b: &mut UserBuild, pick: f64, budget: usize) {
             b.emit(t, Kind::PushUnsubscribe, &[]);
         }
     }
+    if taste.sale > 0.5 && end == clock.now {
+        deal_checks(b, &taste);
+    }
     if b.rng.chance(0.07) {
-        // A session just after `as_of`: must be ignored by every evaluator.
-        let mut t = clock.now + b.rng.range(0, 36 * HOUR);
-        session(b, &mut t, &taste, b.rng.chance(0.5));
+        // A session at or just after `as_of`: must be ignored by every evaluator.
+        let mut t = clock.now;
+        if b.rng.chance(0.8) {
+            t += b.rng.range(1, 36 * HOUR);
+        }
+        let buys = b.rng.chance(0.5);
+        session(b, &mut t, &taste, buys);
+    }
+}
+
+/// Bargain hunters look at the sale pages on a few days of the last month, buying nothing.
+fn deal_checks(b: &mut UserBuild, taste: &Taste) {
+    let clock = b.clock;
+    for _ in 0..b.rng.range(1, 5) {
+        let mut t = clock.session(
+            &mut b.rng,
+            clock.ago(30.0),
+            clock.now,
+            Lean::Flat,
+            Hours::Evening,
+        );
+        let referrer = b.rng.chance(0.5).then_some("email");
+        let url = b.rng.pick(&SALE_PAGES);
+        b.page(t, url, referrer);
+        if b.rng.chance(0.5) {
+            b.step(&mut t);
+            let it = item(&mut b.rng, taste);
+            let p = price(&mut b.rng, taste.band);
+            let props = [
+                (Prop::Product, txt(it.0)),
+                (Prop::Category, txt(it.1)),
+                (Prop::Brand, txt(it.2)),
+                (Prop::Price, num(p)),
+            ];
+            b.emit(t, Kind::ProductView, &props);
+        }
     }
 }
 
@@ -250,7 +301,8 @@ fn holiday(b: &mut UserBuild, start: i64, end: i64, kind: Archetype) -> Option<i
         Archetype::BigSpender | Archetype::Regular => 0.5,
         _ => 0.3,
     };
-    if start > from || end < to || !b.rng.chance(p) {
+    let from = from.max(Clock::day_of(start) + DAY);
+    if from + 3 * DAY > to || end < to || !b.rng.chance(p) {
         return None;
     }
     let day = b.rng.range(0, (to - from) / DAY);
@@ -330,11 +382,19 @@ fn session(b: &mut UserBuild, t: &mut i64, taste: &Taste, must_buy: bool) {
     }
     let buy_now = !must_buy && b.rng.chance(0.03) && taste.buy > 0.0;
     if must_buy || b.rng.chance(taste.cart) {
-        let n = if seen.len() > 1 && b.rng.chance(0.3) { 2 } else { 1 };
+        let n = if seen.len() > 1 && b.rng.chance(0.3) {
+            2
+        } else {
+            1
+        };
         let cart = &seen[seen.len() - n..];
         for &(it, p) in cart {
             b.step(t);
-            let props = [(Prop::Product, txt(it.0)), (Prop::Category, txt(it.1)), (Prop::Price, num(p))];
+            let props = [
+                (Prop::Product, txt(it.0)),
+                (Prop::Category, txt(it.1)),
+                (Prop::Price, num(p)),
+            ];
             b.emit(*t, Kind::AddToCart, &props);
         }
         if must_buy || b.rng.chance(taste.buy) {
@@ -363,18 +423,30 @@ fn purchase(b: &mut UserBuild, t: &mut i64, it: Item, amount: f64) {
 fn content(b: &mut UserBuild, t: i64, taste: &Taste) {
     let x = b.rng.unit();
     if x < 0.6 {
-        let topic = if taste.wedding && b.rng.chance(0.7) { "wedding" } else { b.rng.pick(&SHOP_TOPICS) };
+        let topic = if taste.wedding && b.rng.chance(0.7) {
+            "wedding"
+        } else {
+            b.rng.pick(&SHOP_TOPICS)
+        };
         b.emit(t, Kind::ContentView, &[(Prop::Topic, txt(topic))]);
     } else if x < 0.8 {
         let video = b.rng.pick(&SHOP_VIDEOS);
         let seconds = f64::from(b.rng.range(3, 240) as i32);
-        b.emit(t, Kind::VideoView, &[(Prop::Content, txt(video)), (Prop::Seconds, num(seconds))]);
+        b.emit(
+            t,
+            Kind::VideoView,
+            &[(Prop::Content, txt(video)), (Prop::Seconds, num(seconds))],
+        );
     } else {
         let (article, topic) = if taste.wedding {
             ("wedding-planning-checklist", "wedding")
         } else {
             ("holiday-gift-guide", "gifts")
         };
-        b.emit(t, Kind::ArticleRead, &[(Prop::Article, txt(article)), (Prop::Topic, txt(topic))]);
+        b.emit(
+            t,
+            Kind::ArticleRead,
+            &[(Prop::Article, txt(article)), (Prop::Topic, txt(topic))],
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The generator's pseudo-random numbers: xoshiro256** seeded through SplitMix64.
+//! The generator's pseudo-random numbers: xoshiro256** seeded through `SplitMix64`.
 //!
 //! Hand-written so that a seed gives the same bytes on every platform and with every crate
 //! version. Only integer operations, `+ - * /` and `sqrt` on `f64` are used downstream
@@ -6,7 +6,7 @@
 //! between C libraries. Every user and account gets its own stream, derived from the seed
 //! and the stream number, so one user's draws never shift another's.
 
-/// One step of SplitMix64: advances `state` and returns a well-mixed word.
+/// One step of `SplitMix64`: advances `state` and returns a well-mixed word.
 pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
@@ -19,9 +19,7 @@ pub(crate) fn splitmix64(state: &mut u64) -> u64 {
 /// shifted by `salt`. Consecutive indexes spread evenly, so a weighted choice driven by it
 /// keeps its proportions even on a few hundred users.
 pub(crate) fn weyl(index: u64, salt: u64) -> f64 {
-    let x = index
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(salt);
+    let x = index.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(salt);
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 

@@ -1,5 +1,5 @@
 //! One user being generated: the RNG stream, the events so far and the profile with its
-//! history. Personas (`retail.rs`, `b2b.rs`) fill it; `mod.rs` writes it out.
+//! history. Personas (`retail.rs`, `leads.rs`, `product.rs`) fill it; `mod.rs` writes it out.
 //!
 //! [`UserBuild::emit`] drops each property of an event with a small probability, so that
 //! every property is occasionally missing. [`UserBuild::finish`] sorts the events by time
@@ -114,7 +114,11 @@ impl<'a> UserBuild<'a> {
     /// A page view; `referrer` only on a session's first page.
     pub(crate) fn page(&mut self, t: i64, url: &'static str, referrer: Option<&'static str>) {
         match referrer {
-            Some(r) => self.emit(t, Kind::PageView, &[(Prop::Url, txt(url)), (Prop::Referrer, txt(r))]),
+            Some(r) => self.emit(
+                t,
+                Kind::PageView,
+                &[(Prop::Url, txt(url)), (Prop::Referrer, txt(r))],
+            ),
             None => self.emit(t, Kind::PageView, &[(Prop::Url, txt(url))]),
         }
     }

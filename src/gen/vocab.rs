@@ -1,4 +1,4 @@
-//! Word lists of the example business: the shop's catalogue and pages, the SaaS vendor's
+//! Word lists of the example business: the shop's catalogue and pages, the software vendor's
 //! site, content, features and plans, countries, e-mail domains and company names.
 //!
 //! Lists hold near misses on purpose (`/wedding-gifts` is not matched by the wedding
@@ -67,7 +67,7 @@ pub(crate) const ITEMS: [Item; 40] = [
     ("Table Garland", "Wedding", "Greenhand"),
 ];
 
-/// The SaaS vendor's products, as seen on its product pages (`product_view`).
+/// The software vendor's products, as seen on its product pages (`product_view`).
 pub(crate) const SAAS_PRODUCTS: [&str; 4] = ["Audiences", "Connect", "Insights", "Journeys"];
 pub(crate) const SAAS_BRAND: &str = "Lumen";
 
@@ -184,7 +184,8 @@ pub(crate) const B2B_TOPICS: [&str; 6] = [
     "ai",
     "data",
 ];
-pub(crate) const SHOP_TOPICS: [&str; 6] = ["fashion", "home", "parenting", "gifts", "tech", "wedding"];
+pub(crate) const SHOP_TOPICS: [&str; 6] =
+    ["fashion", "home", "parenting", "gifts", "tech", "wedding"];
 
 /// Videos (`video_view.content`).
 pub(crate) const PRODUCT_TOUR: &str = "product-tour";
@@ -204,13 +205,21 @@ pub(crate) const B2B_LISTS: [&str; 3] = ["newsletter", "product-updates", "webin
 pub(crate) const DEMO_SOURCES: [(&str, u32); 4] =
     [("website", 6), ("webinar", 1), ("partner", 1), ("event", 1)];
 
-/// Plans of the SaaS product.
+/// Plans of the software product.
 pub(crate) const TRIAL_PLAN: &str = "team";
-pub(crate) const PAID_PLANS: [(&str, u32); 4] =
-    [("starter", 3), ("team", 4), ("business", 2), ("enterprise", 1)];
+pub(crate) const PAID_PLANS: [(&str, u32); 4] = [
+    ("starter", 3),
+    ("team", 4),
+    ("business", 2),
+    ("enterprise", 1),
+];
 
-pub(crate) const LOGIN_METHODS: [(&str, u32); 4] =
-    [("password", 5), ("google", 3), ("sso", 2), ("magic_link", 1)];
+pub(crate) const LOGIN_METHODS: [(&str, u32); 4] = [
+    ("password", 5),
+    ("google", 3),
+    ("sso", 2),
+    ("magic_link", 1),
+];
 pub(crate) const SHOP_LOGIN_METHODS: [(&str, u32); 3] =
     [("password", 5), ("google", 2), ("apple", 2)];
 
@@ -318,12 +327,26 @@ pub(crate) const B2B_PERSONAS: [&str; 5] = ["marketer", "analyst", "engineer", "
 
 /// Company names are an adjective and a noun (and a suffix); the domain is made from them.
 pub(crate) const COMPANY_ADJECTIVES: [&str; 16] = [
-    "Blue", "Bright", "Cedar", "Copper", "Falcon", "Granite", "Harbor", "Iron", "Juniper",
-    "Lumen", "Maple", "Nimbus", "Oak", "Polar", "Quartz", "Summit",
+    "Blue", "Bright", "Cedar", "Copper", "Falcon", "Granite", "Harbor", "Iron", "Juniper", "Lumen",
+    "Maple", "Nimbus", "Oak", "Polar", "Quartz", "Summit",
 ];
 pub(crate) const COMPANY_NOUNS: [&str; 16] = [
-    "Analytics", "Bank", "Brands", "Clinic", "Foods", "Freight", "Games", "Health", "Labs",
-    "Logistics", "Media", "Motors", "Outfitters", "Retail", "Software", "Studios",
+    "Analytics",
+    "Bank",
+    "Brands",
+    "Clinic",
+    "Foods",
+    "Freight",
+    "Games",
+    "Health",
+    "Labs",
+    "Logistics",
+    "Media",
+    "Motors",
+    "Outfitters",
+    "Retail",
+    "Software",
+    "Studios",
 ];
 pub(crate) const COMPANY_SUFFIXES: [&str; 4] = ["", " Inc", " GmbH", " Ltd"];
 pub(crate) const COMPANY_TLDS: [&str; 4] = [".com", ".io", ".de", ".co.uk"];

@@ -1,0 +1,104 @@
+//! `seg gen`: deterministic synthetic data for the example schema (a retail shop and a B2B
+//! software business), in
+//! NDJSON, CSV and Parquet. The Parquet files are converted from the NDJSON ones, so every
+//! form holds the same rows.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::usage_error;
+use crate::gen::{generate, Format, GenOptions};
+use crate::store::load::Kind;
+
+/// The schema the generator writes data for.
+pub const EXAMPLE_SCHEMA: &str = include_str!("../../examples/schema.toml");
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Ndjson,
+    Csv,
+    Parquet,
+}
+
+#[derive(Args)]
+pub struct GenArgs {
+    /// How many users.
+    #[arg(long, default_value_t = 300)]
+    users: usize,
+    /// About how many events each user has.
+    #[arg(long, default_value_t = 30)]
+    events_per_user: usize,
+    /// The seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The instant the data is generated for.
+    #[arg(long, value_name = "TS", default_value = "2026-11-15T12:00:00Z")]
+    as_of: String,
+    /// The formats to write (repeatable); default: all three.
+    #[arg(long = "format", value_enum)]
+    formats: Vec<DataFormat>,
+    /// The folder to write events.*, profiles.* and accounts.* into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+pub fn run(args: &GenArgs) -> u8 {
+    let as_of = match crate::time::parse_timestamp(&args.as_of) {
+        Ok(t) => t,
+        Err(e) => return usage_error(format!("--as-of `{}`: {e}", args.as_of)),
+    };
+    let wanted = if args.formats.is_empty() {
+        vec![DataFormat::Ndjson, DataFormat::Csv, DataFormat::Parquet]
+    } else {
+        args.formats.clone()
+    };
+    let mut formats = Vec::new();
+    if wanted.contains(&DataFormat::Ndjson) || wanted.contains(&DataFormat::Parquet) {
+        formats.push(Format::Ndjson);
+    }
+    if wanted.contains(&DataFormat::Csv) {
+        formats.push(Format::Csv);
+    }
+    let options = GenOptions {
+        users: args.users,
+        events_per_user: args.events_per_user,
+        seed: args.seed,
+        as_of,
+        formats,
+    };
+    let summary = match generate(&options, &args.out) {
+        Ok(s) => s,
+        Err(e) => return usage_error(format!("cannot write {}: {e}", args.out.display())),
+    };
+    if wanted.contains(&DataFormat::Parquet) {
+        let schema = crate::schema::Schema::from_toml(crate::source::FileId(0), EXAMPLE_SCHEMA)
+            .expect("the example schema is valid");
+        for (kind, name) in [
+            (Kind::Events, "events"),
+            (Kind::Profiles, "profiles"),
+            (Kind::Accounts, "accounts"),
+        ] {
+            let source = args.out.join(format!("{name}.ndjson"));
+            let target = args.out.join(format!("{name}.parquet"));
+            if let Err(e) =
+                crate::store::parquet::ndjson_to_parquet(&schema, kind, &source, &target)
+            {
+                return usage_error(format!("cannot write {}: {e}", target.display()));
+            }
+            if !wanted.contains(&DataFormat::Ndjson) {
+                let _ = std::fs::remove_file(&source);
+            }
+        }
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "wrote {} users, {} accounts, {} events to {}",
+        summary.users,
+        summary.accounts,
+        summary.events,
+        args.out.display()
+    );
+    0
+}
