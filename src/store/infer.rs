@@ -94,7 +94,7 @@ pub fn infer(paths: &[PathBuf]) -> Result<Inferred, DataError> {
                 (&mut inferred.profile, &["user_id", "ts"])
             };
             for (key, raw) in fields {
-                if !keys.contains(key) {
+                if !keys.contains(&key.as_ref()) {
                     if let Some(ty) = guess(raw) {
                         vote(table, key, ty);
                     }

@@ -117,12 +117,18 @@ pub fn load_file(
     report: &mut LoadReport,
 ) -> Result<(), DataError> {
     let name = path.display().to_string();
+    let schema = builder.schema();
+    let event_ids = (0u32..)
+        .zip(&schema.events)
+        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
+        .collect();
     let mut loader = RowLoader {
         builder,
         kind,
         path: &name,
         on_bad_row,
         report,
+        event_ids,
     };
     read_rows(path, &mut |line, fields| match fields {
         Ok(fields) => loader.row(line, fields),
@@ -131,7 +137,10 @@ pub fn load_file(
 }
 
 /// What a row reader hands over: a row's fields, or why the row could not be read.
-pub(super) type RowResult<'r, 'a> = Result<&'r [(&'r str, Raw<'a>)], String>;
+pub(super) type RowResult<'r, 'a> = Result<&'r [RawField<'a>], String>;
+
+/// A column name and its raw value.
+pub(super) type RawField<'a> = (Cow<'a, str>, Raw<'a>);
 
 /// Reads every row of a data file, choosing the format by the extension: each row's
 /// (1-based) line or row number and its fields, or the reason it is malformed.
@@ -199,12 +208,7 @@ fn read_ndjson(
         };
         match serde_json::from_str::<FlatObject<'_>>(text) {
             Ok(object) => {
-                let fields: Vec<(&str, Raw<'_>)> = object
-                    .0
-                    .iter()
-                    .map(|(k, v)| (k.as_ref(), v.clone()))
-                    .collect();
-                on_row(line_number, Ok(&fields))?;
+                on_row(line_number, Ok(&object.0))?;
             }
             Err(e) => on_row(line_number, Err(describe_json_error(&e)))?,
         }
@@ -235,9 +239,9 @@ fn read_csv(
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let line = record.position().map_or(line, csv::Position::line);
-                let fields: Vec<(&str, Raw<'_>)> = headers
+                let fields: Vec<RawField<'_>> = headers
                     .iter()
-                    .map(String::as_str)
+                    .map(|h| Cow::Borrowed(h.as_str()))
                     .zip(record.iter().map(Raw::Cell))
                     .collect();
                 on_row(line, Ok(&fields))?;
@@ -272,6 +276,8 @@ struct RowLoader<'b, 's, 'r> {
     path: &'r str,
     on_bad_row: OnBadRow,
     report: &'r mut LoadReport,
+    /// Event type names to ids, looked up once per row.
+    event_ids: rustc_hash::FxHashMap<&'s str, crate::schema::EventId>,
 }
 
 impl RowLoader<'_, '_, '_> {
@@ -290,7 +296,7 @@ impl RowLoader<'_, '_, '_> {
     }
 
     /// Types one row and hands it to the builder.
-    fn row(&mut self, line: u64, fields: &[(&str, Raw<'_>)]) -> Result<(), DataError> {
+    fn row(&mut self, line: u64, fields: &[RawField<'_>]) -> Result<(), DataError> {
         match self.typed_row(fields) {
             Ok(()) => {
                 self.report.rows += 1;
@@ -300,7 +306,7 @@ impl RowLoader<'_, '_, '_> {
         }
     }
 
-    fn typed_row(&mut self, fields: &[(&str, Raw<'_>)]) -> Result<(), String> {
+    fn typed_row(&mut self, fields: &[RawField<'_>]) -> Result<(), String> {
         let schema = self.builder.schema();
         let kind = self.kind;
         let id_key = if kind == Kind::Accounts {
@@ -314,7 +320,7 @@ impl RowLoader<'_, '_, '_> {
         let mut event = None;
         let mut ts = None;
         for (key, raw) in fields {
-            match *key {
+            match key.as_ref() {
                 k if k == id_key => id = Some(required_text(raw, id_key)?),
                 "event" if kind == Kind::Events => event = Some(required_text(raw, "event")?),
                 "ts" => ts = optional_timestamp(raw)?,
@@ -328,7 +334,7 @@ impl RowLoader<'_, '_, '_> {
                 if ts.is_none() {
                     return Err("the row has no `ts`".into());
                 }
-                let Some(event_id) = schema.event_id(&name) else {
+                let Some(&event_id) = self.event_ids.get(name.as_ref()) else {
                     *self
                         .report
                         .unknown
@@ -347,7 +353,6 @@ impl RowLoader<'_, '_, '_> {
             Kind::Accounts => (&schema.account, "account", None),
         };
         let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; declared.len()];
-        let mut texts: Vec<(usize, Cow<'_, str>)> = Vec::new();
         for (key, raw) in fields {
             if structural(key) {
                 continue;
@@ -363,15 +368,8 @@ impl RowLoader<'_, '_, '_> {
                 continue;
             };
             let ty = declared[index].ty;
-            match convert(raw, ty)
-                .map_err(|found| format!("`{key}` must be a {}, found {found}", ty.name()))?
-            {
-                Typed::Value(v) => values[index] = v,
-                Typed::Text(s) => texts.push((index, s)),
-            }
-        }
-        for (index, s) in &texts {
-            values[*index] = FieldValue::Str(s.as_ref());
+            values[index] = convert(raw, ty)
+                .map_err(|found| format!("`{key}` must be a {}, found {found}", ty.name()))?;
         }
         match event_id {
             Some(event_id) => {
@@ -410,30 +408,25 @@ pub fn parse_ndjson_cells(
         cells[index] = match convert(raw, ty)
             .map_err(|found| format!("`{key}` must be a {}, found {found}", ty.name()))?
         {
-            Typed::Text(s) => Some(Cell::Text(s.into_owned())),
-            Typed::Value(FieldValue::Number(n)) => Some(Cell::Number(n)),
-            Typed::Value(FieldValue::Bool(b)) => Some(Cell::Bool(b)),
-            Typed::Value(FieldValue::Timestamp(t)) => Some(Cell::Instant(t)),
-            Typed::Value(_) => None,
+            FieldValue::Str(s) => Some(Cell::Text(s.to_string())),
+            FieldValue::Number(n) => Some(Cell::Number(n)),
+            FieldValue::Bool(b) => Some(Cell::Bool(b)),
+            FieldValue::Timestamp(t) => Some(Cell::Instant(t)),
+            FieldValue::Missing => None,
         };
     }
     Ok(cells)
 }
 
-enum Typed<'a> {
-    Value(FieldValue<'static>),
-    Text(Cow<'a, str>),
-}
-
 /// Types a raw value; the error names what was found.
-fn convert<'a>(raw: &Raw<'a>, ty: FieldType) -> Result<Typed<'a>, String> {
+fn convert<'r>(raw: &'r Raw<'_>, ty: FieldType) -> Result<FieldValue<'r>, String> {
     let value = match (raw, ty) {
         (Raw::Null | Raw::Cell(""), _) => FieldValue::Missing,
         (Raw::Number(n), FieldType::Number) => FieldValue::Number(*n),
         (Raw::Bool(b), FieldType::Bool) => FieldValue::Bool(*b),
         (Raw::Instant(t), FieldType::Timestamp) => FieldValue::Timestamp(*t),
-        (Raw::Text(s), FieldType::String) => return Ok(Typed::Text(s.clone())),
-        (Raw::Cell(s), FieldType::String) => return Ok(Typed::Text(Cow::Borrowed(s))),
+        (Raw::Text(s), FieldType::String) => FieldValue::Str(s),
+        (Raw::Cell(s), FieldType::String) => FieldValue::Str(s),
         (Raw::Text(s), FieldType::Timestamp) => {
             FieldValue::Timestamp(parse_timestamp(s).map_err(|e| format!("`{s}`: {e}"))?)
         }
@@ -451,7 +444,7 @@ fn convert<'a>(raw: &Raw<'a>, ty: FieldType) -> Result<Typed<'a>, String> {
         },
         (other, _) => return Err(other.describe().to_string()),
     };
-    Ok(Typed::Value(value))
+    Ok(value)
 }
 
 fn required_text<'a>(raw: &Raw<'a>, key: &str) -> Result<Cow<'a, str>, String> {

@@ -13,7 +13,7 @@ pub mod infer;
 pub mod load;
 pub mod parquet;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub use build::StoreBuilder;
 

@@ -15,7 +15,7 @@ use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray};
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::load::{DataError, Raw};
+use super::load::{DataError, Raw, RawField};
 use crate::time::MICROS_PER_DAY;
 
 /// The cells of one column, typed once per batch.
@@ -117,7 +117,7 @@ impl<'a> Cells<'a> {
 pub(super) fn read(
     file: std::fs::File,
     path: &str,
-    mut row: impl FnMut(u64, &[(&str, Raw<'_>)]) -> Result<(), DataError>,
+    mut row: impl FnMut(u64, &[RawField<'_>]) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     let format = |reason: String| DataError::Format {
         path: path.to_string(),
@@ -135,7 +135,7 @@ pub(super) fn read(
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let columns: Vec<(&ArrayRef, Cells<'_>)> =
             batch.columns().iter().map(|a| (a, cells(a))).collect();
-        let mut fields: Vec<(&str, Raw<'_>)> = Vec::with_capacity(names.len());
+        let mut fields: Vec<RawField<'_>> = Vec::with_capacity(names.len());
         for r in 0..batch.num_rows() {
             number += 1;
             fields.clear();
@@ -147,7 +147,7 @@ pub(super) fn read(
                         .get(r)
                         .map_err(|reason| format(format!("column `{name}`: {reason}")))?
                 };
-                fields.push((name, raw));
+                fields.push((Cow::Borrowed(*name), raw));
             }
             row(number, &fields)?;
         }
