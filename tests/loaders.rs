@@ -330,3 +330,75 @@ fn infer_schema_drafts_types_from_every_format() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn bad_parquet_rows_are_reported_with_their_row_number() {
+    use seg::store::load::Cell;
+    use seg::store::parquet::ParquetWriter;
+    let dir = dir();
+    let text = |s: &str| Some(Cell::Text(s.to_string()));
+    let columns = |names: &[(&str, FieldType)]| {
+        names
+            .iter()
+            .map(|(n, t)| ((*n).to_string(), *t))
+            .collect::<Vec<_>>()
+    };
+    // `value` written as strings: the second row's is not a number.
+    let mut writer = ParquetWriter::create(
+        &dir.join("typed.parquet"),
+        columns(&[
+            ("user_id", FieldType::String),
+            ("event", FieldType::String),
+            ("ts", FieldType::Timestamp),
+            ("value", FieldType::String),
+            ("coupon", FieldType::String),
+        ]),
+    )
+    .unwrap();
+    writer
+        .push(vec![
+            text("u1"),
+            text("buy"),
+            Some(Cell::Instant(1)),
+            None,
+            text("X"),
+        ])
+        .unwrap();
+    writer
+        .push(vec![
+            text("u2"),
+            text("buy"),
+            Some(Cell::Instant(1)),
+            text("abc"),
+            None,
+        ])
+        .unwrap();
+    writer.finish().unwrap();
+    let output = eval(&dir, "typed.parquet", &[]);
+    assert_bad_row(
+        &output,
+        "typed.parquet:2:",
+        "`value` must be a number, found a string",
+    );
+    let skipped = eval(&dir, "typed.parquet", &["--on-bad-row", "skip"]);
+    assert_eq!(skipped.status.code(), Some(0), "{}", stderr(&skipped));
+    assert!(
+        stderr(&skipped).contains("skipped 1 bad rows")
+            && stderr(&skipped).contains("buy.coupon (1)"),
+        "{}",
+        stderr(&skipped)
+    );
+    // No `ts` column at all.
+    let mut writer = ParquetWriter::create(
+        &dir.join("nots.parquet"),
+        columns(&[("user_id", FieldType::String), ("event", FieldType::String)]),
+    )
+    .unwrap();
+    writer.push(vec![text("u1"), text("buy")]).unwrap();
+    writer.finish().unwrap();
+    assert_bad_row(
+        &eval(&dir, "nots.parquet", &[]),
+        "nots.parquet:1:",
+        "no `ts`",
+    );
+}

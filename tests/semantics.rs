@@ -226,6 +226,9 @@ fn aggregates_skip_missing_values_and_have_empty_set_values() {
             "segment last_missing = last(buy.value) is not set\n",
             "segment distinct_two = distinct(buy.item) == 2\n",
             "segment days_two = days(buy) == 2\n",
+            "segment all_empty = min(buy.value) is not set and max(buy.value) is not set\n",
+            "segment all_empty2 = first(buy) is not set and last(buy) is not set and top(buy.item) is not set\n",
+            "segment all_empty3 = distinct(buy.item) == 0 and days(buy) == 0 and first(buy.value) is not set\n",
         ),
         events: concat!(
             ev!("mixed", "buy", "2026-11-01T10:00:00Z", "item": "null"),
@@ -247,6 +250,9 @@ fn aggregates_skip_missing_values_and_have_empty_set_values() {
             ("last_missing", &["none"]),
             ("distinct_two", &["mixed"]),
             ("days_two", &["mixed"]),
+            ("all_empty", &["none"]),
+            ("all_empty2", &["none"]),
+            ("all_empty3", &["none"]),
         ],
     }]);
 }

@@ -130,6 +130,18 @@ pub fn load_file(
         report,
         event_ids,
     };
+    let is_parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if kind == Kind::Events && is_parquet {
+        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        return super::parquet::read_batches(file, &name, |first, batch| {
+            loader.event_batch(first, batch)
+        });
+    }
     read_rows(path, &mut |line, fields| match fields {
         Ok(fields) => loader.row(line, fields),
         Err(reason) => loader.bad(line, reason),
@@ -293,6 +305,125 @@ impl RowLoader<'_, '_, '_> {
                 Ok(())
             }
         }
+    }
+
+    /// A Parquet batch of events: the columns of each event type's properties are found once
+    /// per batch, and each row reads only its own type's columns.
+    fn event_batch(
+        &mut self,
+        first: u64,
+        batch: &super::parquet::Batch<'_>,
+    ) -> Result<(), DataError> {
+        let schema = self.builder.schema();
+        let column = |name: &str| batch.names.iter().position(|n| *n == name);
+        let (Some(id_column), Some(event_column), Some(ts_column)) =
+            (column("user_id"), column("event"), column("ts"))
+        else {
+            let missing = ["user_id", "event", "ts"]
+                .into_iter()
+                .find(|k| column(k).is_none())
+                .unwrap_or("ts");
+            for r in 0..batch.rows {
+                self.bad(first + r as u64, format!("the row has no `{missing}`"))?;
+            }
+            return Ok(());
+        };
+        // Per event type: the column of each property, and the other non-key columns.
+        let layouts: Vec<(Vec<Option<usize>>, Vec<usize>)> = schema
+            .events
+            .iter()
+            .map(|event| {
+                let properties = event.properties.iter().map(|p| column(&p.name)).collect();
+                let others = (0..batch.names.len())
+                    .filter(|&c| c != id_column && c != event_column && c != ts_column)
+                    .filter(|&c| event.property(batch.names[c]).is_none())
+                    .collect();
+                (properties, others)
+            })
+            .collect();
+        let mut raws: Vec<Raw<'_>> = Vec::new();
+        for r in 0..batch.rows {
+            let line = first + r as u64;
+            let outcome = (|| -> Result<Option<(usize, i64)>, String> {
+                let id_raw = batch.raw(id_column, r)?;
+                let event_raw = batch.raw(event_column, r)?;
+                required_text(&id_raw, "user_id")?;
+                let name = required_text(&event_raw, "event")?;
+                let ts =
+                    optional_timestamp(&batch.raw(ts_column, r)?)?.ok_or("the row has no `ts`")?;
+                let Some(&event_id) = self.event_ids.get(name.as_ref()) else {
+                    *self
+                        .report
+                        .unknown
+                        .entry(format!("event type {name}"))
+                        .or_default() += 1;
+                    return Ok(None);
+                };
+                let index = event_id.0 as usize;
+                raws.clear();
+                for c in &layouts[index].0 {
+                    raws.push(match c {
+                        Some(c) => batch.raw(*c, r)?,
+                        None => Raw::Null,
+                    });
+                }
+                Ok(Some((index, ts)))
+            })();
+            let (index, ts) = match outcome {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(reason) => {
+                    self.bad(line, reason)?;
+                    continue;
+                }
+            };
+            let event_type = &schema.events[index];
+            let values: Result<Vec<FieldValue<'_>>, String> = raws
+                .iter()
+                .zip(&event_type.properties)
+                .map(|(raw, p)| {
+                    convert(raw, p.ty).map_err(|found| {
+                        format!("`{}` must be a {}, found {found}", p.name, p.ty.name())
+                    })
+                })
+                .collect();
+            let values = match values {
+                Ok(v) => v,
+                Err(reason) => {
+                    self.bad(line, reason)?;
+                    continue;
+                }
+            };
+            for &c in &layouts[index].1 {
+                if !batch.is_null(c, r) {
+                    *self
+                        .report
+                        .unknown
+                        .entry(format!("{}.{}", event_type.name, batch.names[c]))
+                        .or_default() += 1;
+                }
+            }
+            let id = batch
+                .raw(id_column, r)
+                .map_err(|reason| DataError::BadRow {
+                    path: self.path.to_string(),
+                    line,
+                    reason,
+                })?;
+            let id = required_text(&id, "user_id").map_err(|reason| DataError::BadRow {
+                path: self.path.to_string(),
+                line,
+                reason,
+            })?;
+            self.builder.add_event(
+                &id,
+                crate::schema::EventId(u32::try_from(index).unwrap_or(u32::MAX)),
+                ts,
+                &values,
+            );
+            self.report.rows += 1;
+        }
+        Ok(())
     }
 
     /// Types one row and hands it to the builder.

@@ -12,6 +12,17 @@ use arrow_array::types::{
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray};
+
+/// The validity bits of a column whose nulls are physical (every type read here).
+trait NullsRef {
+    fn logical_nulls_ref(&self) -> Option<&arrow_buffer::NullBuffer>;
+}
+
+impl NullsRef for ArrayRef {
+    fn logical_nulls_ref(&self) -> Option<&arrow_buffer::NullBuffer> {
+        self.nulls()
+    }
+}
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -113,11 +124,38 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// Reads every row of a Parquet file, calling `row` with its (1-based) number and fields.
-pub(super) fn read(
+/// One record batch: its column names and typed cell readers.
+pub(super) struct Batch<'a> {
+    pub names: Vec<&'a str>,
+    columns: Vec<(&'a ArrayRef, Cells<'a>)>,
+    /// Each column's validity bits (None: no nulls).
+    validity: Vec<Option<&'a arrow_buffer::NullBuffer>>,
+    pub rows: usize,
+}
+
+impl<'a> Batch<'a> {
+    /// The cell at (`column`, `row`), `Raw::Null` when null.
+    pub fn raw(&self, column: usize, row: usize) -> Result<Raw<'a>, String> {
+        if self.is_null(column, row) {
+            return Ok(Raw::Null);
+        }
+        self.columns[column]
+            .1
+            .get(row)
+            .map_err(|reason| format!("column `{}`: {reason}", self.names[column]))
+    }
+
+    pub fn is_null(&self, column: usize, row: usize) -> bool {
+        self.validity[column].is_some_and(|nulls| nulls.is_null(row))
+    }
+}
+
+/// Reads a Parquet file batch by batch, calling `on_batch` with the (1-based) number of the
+/// batch's first row.
+pub(super) fn read_batches(
     file: std::fs::File,
     path: &str,
-    mut row: impl FnMut(u64, &[RawField<'_>]) -> Result<(), DataError>,
+    mut on_batch: impl FnMut(u64, &Batch<'_>) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     let format = |reason: String| DataError::Format {
         path: path.to_string(),
@@ -128,31 +166,50 @@ pub(super) fn read(
         .with_batch_size(8192)
         .build()
         .map_err(|e| format(format!("cannot read: {e}")))?;
-    let mut number = 0u64;
+    let mut first = 1u64;
     for batch in reader {
         let batch = batch.map_err(|e| format(format!("cannot read a row group: {e}")))?;
         let schema = batch.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let columns: Vec<(&ArrayRef, Cells<'_>)> =
-            batch.columns().iter().map(|a| (a, cells(a))).collect();
-        let mut fields: Vec<RawField<'_>> = Vec::with_capacity(names.len());
-        for r in 0..batch.num_rows() {
-            number += 1;
-            fields.clear();
-            for (name, (array, column)) in names.iter().zip(&columns) {
-                let raw = if array.is_null(r) {
-                    Raw::Null
-                } else {
-                    column
-                        .get(r)
-                        .map_err(|reason| format(format!("column `{name}`: {reason}")))?
-                };
-                fields.push((Cow::Borrowed(*name), raw));
-            }
-            row(number, &fields)?;
-        }
+        let columns = batch.columns().iter().map(|a| (a, cells(a))).collect();
+        let validity = batch
+            .columns()
+            .iter()
+            .map(|a| a.logical_nulls_ref())
+            .collect();
+        let batch_view = Batch {
+            names,
+            columns,
+            validity,
+            rows: batch.num_rows(),
+        };
+        on_batch(first, &batch_view)?;
+        first += batch.num_rows() as u64;
     }
     Ok(())
+}
+
+/// Reads every row of a Parquet file, calling `row` with its (1-based) number and fields.
+pub(super) fn read(
+    file: std::fs::File,
+    path: &str,
+    mut row: impl FnMut(u64, &[RawField<'_>]) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    read_batches(file, path, |first, batch| {
+        let mut fields: Vec<RawField<'_>> = Vec::with_capacity(batch.names.len());
+        for r in 0..batch.rows {
+            fields.clear();
+            for (c, name) in batch.names.iter().enumerate() {
+                let raw = batch.raw(c, r).map_err(|reason| DataError::Format {
+                    path: path.to_string(),
+                    reason,
+                })?;
+                fields.push((Cow::Borrowed(*name), raw));
+            }
+            row(first + r as u64, &fields)?;
+        }
+        Ok(())
+    })
 }
 
 /// The columns of a data file of one kind: the keys, then every property or attribute the
