@@ -78,15 +78,22 @@ pub(crate) fn project(schema: Option<&Path>, files: &[PathBuf]) -> Result<Projec
     })
 }
 
-pub fn run(args: &CheckArgs) -> u8 {
-    let project = match project(args.schema.as_deref(), &args.files) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+/// Finds the project (flags, then seg.toml) and checks its segment files.
+pub(crate) fn check_project(
+    schema: Option<&Path>,
+    files: &[PathBuf],
+) -> Result<(Project, SourceMap, crate::check::Checked), u8> {
+    let project = project(schema, files)?;
     let mut sources = SourceMap::new();
-    let checked = match check_paths(&DiskFs, &mut sources, &project.schema, &project.roots) {
-        Ok(c) => c,
-        Err(e) => return usage_error(e),
+    let checked =
+        check_paths(&DiskFs, &mut sources, &project.schema, &project.roots).map_err(usage_error)?;
+    Ok((project, sources, checked))
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    let (_, sources, checked) = match check_project(args.schema.as_deref(), &args.files) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let json = args.format == DiagnosticFormat::Json;
     let stderr = io::stderr();

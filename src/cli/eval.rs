@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::check::project;
+use super::check::check_project;
 use super::{usage_error, EXIT_FOUND};
-use crate::check::{check_paths, DiskFs};
 use crate::diag::render;
 use crate::plan::Plan;
 use crate::schema::Schema;
@@ -94,14 +93,9 @@ pub fn run(mut args: EvalArgs) -> u8 {
         },
         None => current_instant(),
     };
-    let project = match project(args.schema.as_deref(), &args.files) {
-        Ok(p) => p,
+    let (project, sources, checked) = match check_project(args.schema.as_deref(), &args.files) {
+        Ok(found) => found,
         Err(code) => return code,
-    };
-    let mut sources = SourceMap::new();
-    let checked = match check_paths(&DiskFs, &mut sources, &project.schema, &project.roots) {
-        Ok(c) => c,
-        Err(e) => return usage_error(e),
     };
     let stderr = io::stderr();
     let _ = render::write_all(
