@@ -124,9 +124,23 @@ pub struct StoreBuilder<'s> {
     events: Vec<Pending>,
     profiles: Pending,
     account_rows: Pending,
+    /// The last user id seen and its index: rows usually come grouped by user, and this
+    /// saves a hash lookup per row.
+    last_user: Option<(Box<str>, u32)>,
 }
 
 impl<'s> StoreBuilder<'s> {
+    fn user_index(&mut self, user: &str) -> u32 {
+        if let Some((id, index)) = &self.last_user {
+            if **id == *user {
+                return *index;
+            }
+        }
+        let index = self.users.intern(user);
+        self.last_user = Some((user.into(), index));
+        index
+    }
+
     #[must_use]
     pub fn new(schema: &'s Schema) -> Self {
         StoreBuilder {
@@ -141,6 +155,7 @@ impl<'s> StoreBuilder<'s> {
                 .collect(),
             profiles: Pending::new(&schema.profile),
             account_rows: Pending::new(&schema.account),
+            last_user: None,
         }
     }
 
@@ -151,13 +166,13 @@ impl<'s> StoreBuilder<'s> {
 
     /// An event; `values` in the order of the event type's properties.
     pub fn add_event(&mut self, user: &str, event: EventId, ts: i64, values: &[FieldValue<'_>]) {
-        let user = self.users.intern(user);
+        let user = self.user_index(user);
         self.events[event.0 as usize].push(user, ts, values, &mut self.strings);
     }
 
     /// A profile row (`ts` None: from the beginning of time).
     pub fn add_profile(&mut self, user: &str, ts: Option<i64>, values: &[FieldValue<'_>]) {
-        let user = self.users.intern(user);
+        let user = self.user_index(user);
         self.profiles
             .push(user, ts.unwrap_or(BEGINNING), values, &mut self.strings);
     }
