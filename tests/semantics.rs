@@ -26,6 +26,7 @@ stage = "string"
 account_id = "string"
 [account]
 plan = "string"
+since = "timestamp"
 "#;
 
 /// `2026-11-15T12:00:00Z`, the instant every case is evaluated at.
@@ -79,7 +80,7 @@ fn evaluate(case: &Case<'_>) -> BTreeMap<String, Vec<String>> {
     }
     let store = builder.finish();
     let now = seg::time::parse_timestamp(NOW).unwrap();
-    let memberships = seg::interp::evaluate(&plan, &schema, &store, now);
+    let memberships = seg::interp::evaluate(&plan, &store, now);
     plan.segments
         .iter()
         .enumerate()
@@ -463,6 +464,24 @@ fn profile_history_and_changed() {
             ("recent_change", &["a"]),
             ("to_sql", &[]),
         ],
+    }]);
+}
+
+#[test]
+fn account_windows_read_the_accounts_own_attributes() {
+    run(&[Case {
+        rule: "a window bound at account level is evaluated for that account",
+        segments:
+            "segment plan_changed_since on account = changed(account.plan after account.since)\n",
+        events: "",
+        profiles: "",
+        accounts: concat!(
+            "{\"account_id\":\"early\",\"plan\":\"free\",\"since\":\"2026-10-01T00:00:00Z\"}\n",
+            "{\"account_id\":\"early\",\"ts\":\"2026-11-01T00:00:00Z\",\"plan\":\"pro\"}\n",
+            "{\"account_id\":\"late\",\"plan\":\"free\",\"since\":\"2026-11-10T00:00:00Z\"}\n",
+            "{\"account_id\":\"late\",\"ts\":\"2026-11-01T00:00:00Z\",\"plan\":\"pro\"}\n",
+        ),
+        expected: &[("plan_changed_since", &["early"])],
     }]);
 }
 

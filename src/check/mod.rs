@@ -402,7 +402,10 @@ impl<'a> Checker<'a> {
                 }
             })
             .collect();
-        Plan { segments }
+        Plan {
+            segments,
+            schema: self.schema.clone(),
+        }
     }
 }
 

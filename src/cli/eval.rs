@@ -11,7 +11,6 @@ use super::{usage_error, EXIT_FOUND};
 use crate::diag::render;
 use crate::plan::Plan;
 use crate::schema::Schema;
-use crate::source::SourceMap;
 use crate::store::load::{load_file, Kind, LoadReport, OnBadRow};
 use crate::store::{Store, StoreBuilder};
 
@@ -112,9 +111,7 @@ pub fn run(mut args: EvalArgs) -> u8 {
         Ok(w) => w,
         Err(name) => return usage_error(format!("no segment is named `{name}`")),
     };
-    let Some(schema) = read_schema(&sources) else {
-        return usage_error("the schema could not be read again");
-    };
+    let schema = &plan.schema;
     let data = |flag: &[PathBuf], configured: fn(&crate::config::Config) -> &Vec<PathBuf>| {
         if flag.is_empty() {
             project
@@ -144,13 +141,13 @@ pub fn run(mut args: EvalArgs) -> u8 {
         (Kind::Accounts, data(&args.accounts, |c| &c.accounts)),
     ];
     let started = std::time::Instant::now();
-    let store = match load(&schema, &inputs, on_bad_row) {
+    let store = match load(schema, &inputs, on_bad_row) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let loaded = started.elapsed();
     let started = std::time::Instant::now();
-    let interpreter = crate::interp::Interpreter::new(&plan, &schema, &store, now);
+    let interpreter = crate::interp::Interpreter::new(&plan, &store, now);
     let compiled = started.elapsed();
     let started = std::time::Instant::now();
     let memberships = interpreter.run();
@@ -200,12 +197,6 @@ fn current_instant() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
-}
-
-/// The schema as `check_paths` read it (the first source).
-fn read_schema(sources: &SourceMap) -> Option<Schema> {
-    let (id, file) = sources.iter().next()?;
-    Schema::from_toml(id, &file.text).ok()
 }
 
 /// Indexes of the segments to print, sorted by name.

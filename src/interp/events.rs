@@ -4,12 +4,10 @@
 //! positive step takes its latest event, which leaves the fewest events after it), `steps`,
 //! and `changed` over attribute history.
 
-use std::collections::HashMap;
-
 use super::value::{order, V};
 use super::{Ctx, Entity, Interpreter, Memo};
 use crate::plan::{Aggregate, AggregateFn, AttrScope, CalendarUnit, Changed, EventSet, Window};
-use crate::store::{Store, Table};
+use crate::store::Table;
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
 
 /// The rows of one event set for one user, in (ts, load order).
@@ -20,9 +18,14 @@ struct Matches {
 
 impl<'a> Interpreter<'a> {
     /// `[lo, hi)` of a window, already cut at `now`; None when a bound is missing.
-    fn window_range(&self, window: &'a Window, user: u32, memo: Memo<'_>) -> Option<(i64, i64)> {
+    fn window_range(
+        &self,
+        window: &'a Window,
+        entity: Entity,
+        memo: Memo<'_>,
+    ) -> Option<(i64, i64)> {
         let ctx = Ctx {
-            entity: Entity::User(user),
+            entity,
             event: None,
         };
         let instant = |e| match self.eval(e, ctx, memo) {
@@ -48,7 +51,7 @@ impl<'a> Interpreter<'a> {
     fn matches(&self, set: &'a EventSet, user: u32, after: Option<i64>, memo: Memo<'_>) -> Matches {
         let event = set.event.0 as usize;
         let table = &self.store.events[event];
-        let Some((mut lo, hi)) = self.window_range(&set.window, user, memo) else {
+        let Some((mut lo, hi)) = self.window_range(&set.window, Entity::User(user), memo) else {
             return Matches {
                 event,
                 rows: Vec::new(),
@@ -146,16 +149,12 @@ impl<'a> Interpreter<'a> {
                 .map(|v| number(&v))
                 .reduce(f64::max)
                 .map_or(V::Missing, V::Num),
-            (AggregateFn::Distinct, _) => {
-                let mut seen: Vec<V<'a>> = Vec::new();
-                for v in values() {
-                    if !seen.contains(&v) {
-                        seen.push(v);
-                    }
-                }
-                count(seen.len())
-            }
-            (AggregateFn::Top, _) => top(values()),
+            (AggregateFn::Distinct, _) => count(runs(values()).len()),
+            (AggregateFn::Top, _) => runs(values())
+                .into_iter()
+                .rev()
+                .max_by_key(|(_, n)| *n)
+                .map_or(V::Missing, |(v, _)| v),
         }
     }
 
@@ -222,15 +221,7 @@ impl<'a> Interpreter<'a> {
         };
         let from = changed.from.as_deref().map(|e| self.eval(e, plain, memo));
         let to = changed.to.as_deref().map(|e| self.eval(e, plain, memo));
-        let user = match ctx.entity {
-            Entity::User(u) => u,
-            Entity::Account(_) => 0,
-        };
-        let range = match (&changed.window, ctx.entity) {
-            (Window::All, _) => Some((i64::MIN, self.now)),
-            (window, Entity::User(_)) => self.window_range(window, user, memo),
-            (window, Entity::Account(_)) => self.account_window(window),
-        };
+        let range = self.window_range(&changed.window, ctx.entity, memo);
         let Some((lo, hi)) = range else { return false };
         let column = &table.columns[changed.attribute];
         let mut previous = V::Missing;
@@ -262,18 +253,6 @@ impl<'a> Interpreter<'a> {
         }
         false
     }
-
-    /// A window's range at account level, where its bounds can only be constants and `now`.
-    fn account_window(&self, window: &'a Window) -> Option<(i64, i64)> {
-        let users = Memo {
-            own: &[],
-            users: &[],
-        };
-        // Window bounds never read a user's data at account level (the checker allows only
-        // instants and attributes of the account there), so any user index serves.
-        let _ = Store::attribute_row;
-        self.window_range(window, 0, users)
-    }
 }
 
 fn number(v: &V<'_>) -> f64 {
@@ -283,24 +262,18 @@ fn number(v: &V<'_>) -> f64 {
     }
 }
 
-/// The most frequent value; ties go to the smallest value.
-fn top<'a>(values: impl Iterator<Item = V<'a>>) -> V<'a> {
-    let mut counts: Vec<(V<'a>, usize)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for v in values {
-        let key = format!("{v:?}");
-        if let Some(&i) = index.get(&key) {
-            counts[i].1 += 1;
-        } else {
-            index.insert(key, counts.len());
-            counts.push((v, 1));
+/// The distinct values in ascending order, each with how often it occurs. (`top` scans them
+/// from the largest down, so that `max_by_key`, which keeps the last maximum, settles a tie on
+/// the smallest value.)
+fn runs<'a>(values: impl Iterator<Item = V<'a>>) -> Vec<(V<'a>, usize)> {
+    let mut sorted: Vec<V<'a>> = values.collect();
+    sorted.sort_by(|a, b| order(a, b).unwrap_or(std::cmp::Ordering::Equal));
+    let mut runs: Vec<(V<'a>, usize)> = Vec::new();
+    for v in sorted {
+        match runs.last_mut() {
+            Some((last, n)) if order(last, &v) == Some(std::cmp::Ordering::Equal) => *n += 1,
+            _ => runs.push((v, 1)),
         }
     }
-    counts
-        .into_iter()
-        .max_by(|(a, n), (b, m)| {
-            n.cmp(m)
-                .then_with(|| order(b, a).unwrap_or(std::cmp::Ordering::Equal))
-        })
-        .map_or(V::Missing, |(v, _)| v)
+    runs
 }

@@ -16,7 +16,6 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::plan::{AttrScope, Expr, ExprKind, Plan, SegmentId, Target};
-use crate::schema::Schema;
 use crate::store::{Column, Store, Table};
 use crate::time::MICROS_PER_DAY;
 use value::V;
@@ -65,7 +64,7 @@ pub struct Interpreter<'a> {
 impl<'a> Interpreter<'a> {
     /// Prepares an evaluation as of `now` (microseconds since the epoch).
     #[must_use]
-    pub fn new(plan: &'a Plan, _schema: &'a Schema, store: &'a Store, now: i64) -> Self {
+    pub fn new(plan: &'a Plan, store: &'a Store, now: i64) -> Self {
         let mut regexes = HashMap::new();
         for segment in &plan.segments {
             let mut body = segment.body.clone();
@@ -308,6 +307,6 @@ pub fn bucket(salt: &str, id: &str) -> u32 {
 
 /// Evaluates a plan over a store as of `now`.
 #[must_use]
-pub fn evaluate(plan: &Plan, schema: &Schema, store: &Store, now: i64) -> Memberships {
-    Interpreter::new(plan, schema, store, now).run()
+pub fn evaluate(plan: &Plan, store: &Store, now: i64) -> Memberships {
+    Interpreter::new(plan, store, now).run()
 }

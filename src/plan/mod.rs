@@ -87,6 +87,8 @@ pub struct SegmentId(pub u32);
 pub struct Plan {
     /// In dependency order.
     pub segments: Vec<Segment>,
+    /// The schema the plan was checked against (its indexes point into it).
+    pub schema: crate::schema::Schema,
 }
 
 impl Plan {

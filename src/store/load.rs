@@ -344,10 +344,9 @@ impl RowLoader<'_, '_, '_> {
         let mut raws: Vec<Raw<'_>> = Vec::new();
         for r in 0..batch.rows {
             let line = first + r as u64;
-            let outcome = (|| -> Result<Option<(usize, i64)>, String> {
-                let id_raw = batch.raw(id_column, r)?;
+            let outcome = (|| -> Result<Option<(usize, i64, Cow<'_, str>)>, String> {
+                let id = required_text(&batch.raw(id_column, r)?, "user_id")?;
                 let event_raw = batch.raw(event_column, r)?;
-                required_text(&id_raw, "user_id")?;
                 let name = required_text(&event_raw, "event")?;
                 let ts =
                     optional_timestamp(&batch.raw(ts_column, r)?)?.ok_or("the row has no `ts`")?;
@@ -367,9 +366,9 @@ impl RowLoader<'_, '_, '_> {
                         None => Raw::Null,
                     });
                 }
-                Ok(Some((index, ts)))
+                Ok(Some((index, ts, id)))
             })();
-            let (index, ts) = match outcome {
+            let (index, ts, id) = match outcome {
                 Ok(Some(found)) => found,
                 Ok(None) => continue,
                 Err(reason) => {
@@ -403,18 +402,6 @@ impl RowLoader<'_, '_, '_> {
                         .or_default() += 1;
                 }
             }
-            let id = batch
-                .raw(id_column, r)
-                .map_err(|reason| DataError::BadRow {
-                    path: self.path.to_string(),
-                    line,
-                    reason,
-                })?;
-            let id = required_text(&id, "user_id").map_err(|reason| DataError::BadRow {
-                path: self.path.to_string(),
-                line,
-                reason,
-            })?;
             self.builder.add_event(
                 &id,
                 crate::schema::EventId(u32::try_from(index).unwrap_or(u32::MAX)),
