@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod docs;
+pub mod engine;
 pub mod gen;
 pub mod interp;
 pub mod plan;

@@ -23,8 +23,13 @@ pub enum OutputFormat {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Engine {
+    /// The fused plan, interpreted.
     Interp,
+    /// The fused plan, compiled with Cranelift.
     Jit,
+    /// The reference interpreter (a tree walk per user and segment), for checking the others.
+    #[value(hide = true)]
+    Reference,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,9 +87,6 @@ fn split_segment_files(args: &mut EvalArgs) {
 
 pub fn run(mut args: EvalArgs) -> u8 {
     split_segment_files(&mut args);
-    if args.engine == Engine::Jit {
-        return usage_error("the JIT engine is not built yet; use --engine interp");
-    }
     let now = match &args.as_of {
         Some(text) => match crate::time::parse_timestamp(text) {
             Ok(t) => t,
@@ -147,10 +149,14 @@ pub fn run(mut args: EvalArgs) -> u8 {
     };
     let loaded = started.elapsed();
     let started = std::time::Instant::now();
-    let interpreter = crate::interp::Interpreter::new(&plan, &store, now);
+    let engine = match args.engine {
+        Engine::Interp => crate::engine::Engine::Interp,
+        Engine::Jit => crate::engine::Engine::Jit,
+        Engine::Reference => crate::engine::Engine::Reference,
+    };
     let compiled = started.elapsed();
     let started = std::time::Instant::now();
-    let memberships = interpreter.run();
+    let memberships = crate::engine::evaluate(&plan, &store, now, engine);
     let evaluated = started.elapsed();
     if args.timings {
         let mut err = io::stderr().lock();
