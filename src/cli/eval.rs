@@ -56,7 +56,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "TS")]
     as_of: Option<String>,
     /// The engine.
-    #[arg(long, value_enum, default_value = "interp")]
+    #[arg(long, value_enum, default_value = "jit")]
     engine: Engine,
     /// Evaluate only these segments (and what they use); repeatable.
     #[arg(long = "segment", value_name = "NAME")]
@@ -70,6 +70,9 @@ pub struct EvalArgs {
     /// Print `load`, `compile` and `eval` times and the peak memory to stderr.
     #[arg(long)]
     timings: bool,
+    /// Print the engine of each segment and the fused plan instead of evaluating.
+    #[arg(long)]
+    explain_plan: bool,
     /// Segment files or folders; default: `segments` in seg.toml.
     files: Vec<PathBuf>,
 }
@@ -154,9 +157,23 @@ pub fn run(mut args: EvalArgs) -> u8 {
         Engine::Jit => crate::engine::Engine::Jit,
         Engine::Reference => crate::engine::Engine::Reference,
     };
+    let prepared = match crate::engine::prepare(&plan, &store, now, engine) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: the JIT could not compile the plan: {e}"
+            );
+            return super::EXIT_USAGE;
+        }
+    };
     let compiled = started.elapsed();
+    if args.explain_plan {
+        let _ = io::stdout().write_all(prepared.explain().as_bytes());
+        return 0;
+    }
     let started = std::time::Instant::now();
-    let memberships = crate::engine::evaluate(&plan, &store, now, engine);
+    let memberships = prepared.run();
     let evaluated = started.elapsed();
     if args.timings {
         let mut err = io::stderr().lock();

@@ -8,7 +8,7 @@
 //! a filter per row.
 
 mod events;
-mod value;
+pub(crate) mod value;
 
 use std::collections::HashMap;
 
@@ -96,16 +96,23 @@ impl<'a> Interpreter<'a> {
     /// Evaluates every segment of the plan.
     #[must_use]
     pub fn run(&self) -> Memberships {
+        self.run_given(&vec![None; self.plan.segments.len()])
+    }
+
+    /// Evaluates the segments of the plan whose members are not given (`given[segment]`,
+    /// indexed by entity); segments evaluated here read the given ones they refer to.
+    #[must_use]
+    pub fn run_given(&self, given: &[Option<Vec<bool>>]) -> Memberships {
         let n = self.plan.segments.len();
         let user_rows: Vec<Vec<bool>> = (0..u32::try_from(self.store.users.len())
             .expect("fewer than 2^32 users"))
             .into_par_iter()
-            .map(|user| self.entity_row(Entity::User(user), &[]))
+            .map(|user| self.entity_row(Entity::User(user), &[], given))
             .collect();
         let account_rows: Vec<Vec<bool>> = (0..u32::try_from(self.store.accounts.len())
             .expect("fewer than 2^32 accounts"))
             .into_par_iter()
-            .map(|account| self.entity_row(Entity::Account(account), &user_rows))
+            .map(|account| self.entity_row(Entity::Account(account), &user_rows, given))
             .collect();
         let members = (0..n)
             .map(|s| match self.plan.segments[s].target {
@@ -117,14 +124,23 @@ impl<'a> Interpreter<'a> {
     }
 
     /// One entity's memberships in the segments of its kind, in plan order.
-    fn entity_row(&self, entity: Entity, users: &[Vec<bool>]) -> Vec<bool> {
-        let target = match entity {
-            Entity::User(_) => Target::User,
-            Entity::Account(_) => Target::Account,
+    fn entity_row(
+        &self,
+        entity: Entity,
+        users: &[Vec<bool>],
+        given: &[Option<Vec<bool>>],
+    ) -> Vec<bool> {
+        let (target, index) = match entity {
+            Entity::User(u) => (Target::User, u as usize),
+            Entity::Account(a) => (Target::Account, a as usize),
         };
         let mut row = vec![false; self.plan.segments.len()];
         for (i, segment) in self.plan.segments.iter().enumerate() {
             if segment.target != target {
+                continue;
+            }
+            if let Some(members) = &given[i] {
+                row[i] = members[index];
                 continue;
             }
             let ctx = Ctx {

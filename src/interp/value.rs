@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::plan::{ArithOp, CompareOp, Value};
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum V<'a> {
+pub(crate) enum V<'a> {
     Missing,
     Bool(bool),
     Num(f64),
@@ -61,7 +61,7 @@ pub(super) fn order(a: &V<'_>, b: &V<'_>) -> Option<std::cmp::Ordering> {
     }
 }
 
-pub(super) fn compare(op: CompareOp, a: &V<'_>, b: &V<'_>) -> bool {
+pub(crate) fn compare(op: CompareOp, a: &V<'_>, b: &V<'_>) -> bool {
     use std::cmp::Ordering::{Equal, Greater, Less};
     if !a.is_set() || !b.is_set() {
         return false;

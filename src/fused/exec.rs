@@ -1,0 +1,340 @@
+//! The fused interpreter: runs a program for each user, users split across threads.
+
+use rayon::prelude::*;
+
+use super::ir::{Bin, Cc, Helper, Kind, Op, Un};
+use super::lower::Program;
+use crate::store::{Column, Dictionary, Store};
+use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
+
+/// How many users a thread takes at a time.
+pub const CHUNK: usize = 4096;
+
+/// A column of the store, as the program's loads see it.
+#[derive(Clone, Copy)]
+enum Data<'a> {
+    I64(&'a [i64]),
+    F64(&'a [f64]),
+    W32(&'a [u32]),
+    W8(&'a [u8]),
+}
+
+/// A thread's mutable state: variables and buffers.
+struct State {
+    vars: Vec<u64>,
+    buffers: Vec<Vec<u64>>,
+}
+
+/// Runs `program` over every user; returns the members, user-major: `out[user * width + slot]`.
+#[must_use]
+pub fn run(program: &Program, store: &Store, now: i64) -> Vec<u8> {
+    let width = program.slots.len();
+    let users = store.users.len();
+    let mut out = vec![0u8; users * width];
+    if width == 0 {
+        return out;
+    }
+    let columns: Vec<Data<'_>> = program
+        .columns
+        .iter()
+        .map(
+            |c| match &store.events[c.event as usize].columns[c.property as usize] {
+                Column::Number(v) => Data::F64(v),
+                Column::Timestamp(v) => Data::I64(v),
+                Column::String(v) => Data::W32(v),
+                Column::Bool(v) => Data::W8(v),
+            },
+        )
+        .collect();
+    let runner = Runner {
+        program,
+        store,
+        now,
+        columns,
+    };
+    out.par_chunks_mut(CHUNK * width)
+        .enumerate()
+        .for_each(|(chunk, rows)| {
+            let mut state = State {
+                vars: vec![0; program.vars.len()],
+                buffers: vec![Vec::new(); program.buffers.len()],
+            };
+            for (i, row) in rows.chunks_mut(width).enumerate() {
+                let user = u32::try_from(chunk * CHUNK + i).expect("fewer than 2^32 users");
+                for b in &mut state.buffers {
+                    b.clear();
+                }
+                runner.ops(&program.ops, &mut state, user, 0, row);
+            }
+        });
+    out
+}
+
+struct Runner<'a> {
+    program: &'a Program,
+    store: &'a Store,
+    now: i64,
+    columns: Vec<Data<'a>>,
+}
+
+impl Runner<'_> {
+    fn ops(&self, ops: &[Op], st: &mut State, user: u32, row: usize, out: &mut [u8]) {
+        for op in ops {
+            match op {
+                Op::Const(dst, bits) => st.vars[*dst as usize] = *bits,
+                Op::Copy(dst, src) => st.vars[*dst as usize] = st.vars[*src as usize],
+                Op::Un(op, dst, a) => st.vars[*dst as usize] = unary(*op, st.vars[*a as usize]),
+                Op::Bin(op, dst, a, b) => {
+                    st.vars[*dst as usize] =
+                        binary(*op, st.vars[*a as usize], st.vars[*b as usize]);
+                }
+                Op::Select(dst, c, a, b) => {
+                    let pick = if st.vars[*c as usize] == 1 { a } else { b };
+                    st.vars[*dst as usize] = st.vars[*pick as usize];
+                }
+                Op::Snapshot(dst, i) => {
+                    st.vars[*dst as usize] = self.program.snapshots[*i as usize][user as usize];
+                }
+                Op::Lookup(dst, table, code) => {
+                    let table = &self.program.tables[*table as usize];
+                    let code = st.vars[*code as usize];
+                    st.vars[*dst as usize] = usize::try_from(code)
+                        .ok()
+                        .and_then(|c| table.get(c))
+                        .map_or(0, |&b| u64::from(b));
+                }
+                Op::Load(dst, column, _) => {
+                    st.vars[*dst as usize] = self.load(*column, row);
+                }
+                Op::If(cond, body) => {
+                    if st.vars[*cond as usize] == 1 {
+                        self.ops(body, st, user, row, out);
+                    }
+                }
+                Op::Rows { event, ts, body } => {
+                    let table = &self.store.events[*event as usize];
+                    for r in table.rows(user) {
+                        let t = table.ts[r];
+                        if t >= self.now {
+                            break;
+                        }
+                        st.vars[*ts as usize] = t.cast_unsigned();
+                        self.ops(body, st, user, r, out);
+                    }
+                }
+                Op::Push(buffer, v) => {
+                    let value = st.vars[*v as usize];
+                    st.buffers[*buffer as usize].push(value);
+                }
+                Op::Call(dst, helper) => {
+                    let buffers: Vec<&[u64]> = st.buffers.iter().map(Vec::as_slice).collect();
+                    st.vars[*dst as usize] = call(
+                        &self.program.helpers[*helper as usize],
+                        &buffers,
+                        &self.store.strings,
+                    );
+                }
+                Op::Member(slot, v) => out[*slot as usize] = u8::from(st.vars[*v as usize] == 1),
+            }
+        }
+    }
+
+    fn load(&self, column: u32, row: usize) -> u64 {
+        match self.columns[column as usize] {
+            Data::F64(v) => v[row].to_bits(),
+            Data::I64(v) => v[row].cast_unsigned(),
+            Data::W32(v) => u64::from(v[row]),
+            Data::W8(v) => u64::from(v[row]),
+        }
+    }
+}
+
+fn int(x: u64) -> i64 {
+    x.cast_signed()
+}
+
+fn float(x: u64) -> f64 {
+    f64::from_bits(x)
+}
+
+/// One-operand operations, on raw 64-bit words.
+#[must_use]
+pub fn unary(op: Un, a: u64) -> u64 {
+    match op {
+        Un::Truthy => u64::from(a == 1),
+        Un::NotTruthy => u64::from(a != 1),
+        Un::FNeg => (-float(a)).to_bits(),
+        Un::INeg => int(a).wrapping_neg().cast_unsigned(),
+        #[allow(clippy::cast_precision_loss)]
+        Un::IToF => (int(a) as f64).to_bits(),
+        Un::FFinite => {
+            if float(a).is_finite() {
+                a
+            } else {
+                f64::NAN.to_bits()
+            }
+        }
+        Un::FIsSet => u64::from(!float(a).is_nan()),
+        Un::Day => int(a).div_euclid(MICROS_PER_DAY).cast_unsigned(),
+        Un::Weekday => ((int(a).div_euclid(MICROS_PER_DAY) + 3).rem_euclid(7) + 1).cast_unsigned(),
+        Un::Hour => (int(a).rem_euclid(MICROS_PER_DAY) / MICROS_PER_HOUR).cast_unsigned(),
+        Un::Month => month(int(a)),
+    }
+}
+
+/// The month (1-12) of a timestamp, in UTC.
+#[must_use]
+pub fn month(ts: i64) -> u64 {
+    u64::from(civil_from_days(ts.div_euclid(MICROS_PER_DAY)).1)
+}
+
+fn cc_holds<T: PartialOrd>(cc: Cc, a: &T, b: &T) -> bool {
+    match cc {
+        Cc::Eq => a == b,
+        Cc::Ne => a != b,
+        Cc::Lt => a < b,
+        Cc::Le => a <= b,
+        Cc::Gt => a > b,
+        Cc::Ge => a >= b,
+    }
+}
+
+/// Two-operand operations, on raw 64-bit words.
+#[must_use]
+pub fn binary(op: Bin, a: u64, b: u64) -> u64 {
+    let checked = |r: Option<i64>| {
+        if int(a) == i64::MIN || int(b) == i64::MIN {
+            return i64::MIN.cast_unsigned();
+        }
+        r.unwrap_or(i64::MIN).cast_unsigned()
+    };
+    match op {
+        Bin::IAdd => int(a).wrapping_add(int(b)).cast_unsigned(),
+        Bin::ISub => int(a).wrapping_sub(int(b)).cast_unsigned(),
+        Bin::IAddChecked => checked(int(a).checked_add(int(b))),
+        Bin::ISubChecked => checked(int(a).checked_sub(int(b))),
+        Bin::And => a & b,
+        Bin::Or => a | b,
+        Bin::FAdd => (float(a) + float(b)).to_bits(),
+        Bin::FSub => (float(a) - float(b)).to_bits(),
+        Bin::FMul => (float(a) * float(b)).to_bits(),
+        Bin::FDiv => unary(Un::FFinite, (float(a) / float(b)).to_bits()),
+        Bin::ICmp(cc) => u64::from(cc_holds(cc, &int(a), &int(b))),
+        Bin::FCmp(cc) => {
+            let (x, y) = (float(a), float(b));
+            u64::from(!x.is_nan() && !y.is_nan() && cc_holds(cc, &x, &y))
+        }
+    }
+}
+
+/// Orders two values of a buffer by their kind.
+fn order(kind: Kind, strings: &Dictionary, a: u64, b: u64) -> std::cmp::Ordering {
+    match kind {
+        Kind::Number => float(a)
+            .partial_cmp(&float(b))
+            .unwrap_or(std::cmp::Ordering::Equal),
+        Kind::Int => int(a).cmp(&int(b)),
+        Kind::Bool => a.cmp(&b),
+        Kind::String => {
+            let code = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
+            strings
+                .get(code(a))
+                .as_bytes()
+                .cmp(strings.get(code(b)).as_bytes())
+        }
+    }
+}
+
+/// Runs a helper over a user's buffers.
+#[must_use]
+pub fn call(helper: &Helper, buffers: &[&[u64]], strings: &Dictionary) -> u64 {
+    match helper {
+        Helper::Top { buffer, kind } | Helper::Distinct { buffer, kind } => {
+            let mut values = buffers[*buffer as usize].to_vec();
+            values.sort_by(|&a, &b| order(*kind, strings, a, b));
+            let mut runs: Vec<(u64, usize)> = Vec::new();
+            for v in values {
+                match runs.last_mut() {
+                    Some((last, n)) if order(*kind, strings, *last, v).is_eq() => *n += 1,
+                    _ => runs.push((v, 1)),
+                }
+            }
+            if matches!(helper, Helper::Distinct { .. }) {
+                #[allow(clippy::cast_precision_loss)]
+                return (runs.len() as f64).to_bits();
+            }
+            // The first of the most frequent runs: ties go to the smallest value.
+            let mut best: Option<(u64, usize)> = None;
+            for (v, n) in runs {
+                if best.is_none_or(|(_, m)| n > m) {
+                    best = Some((v, n));
+                }
+            }
+            best.map_or_else(|| missing(*kind), |(v, _)| v)
+        }
+        Helper::Then {
+            buffers: steps,
+            last_negated,
+        } => u64::from(then(steps, *last_negated, buffers)),
+        Helper::Steps { buffers: steps } => {
+            let mut previous: Option<i64> = None;
+            let mut done = 0u32;
+            for &b in steps {
+                match first_after(buffers[b as usize], previous) {
+                    Some(t) => {
+                        previous = Some(t);
+                        done += 1;
+                    }
+                    None => break,
+                }
+            }
+            f64::from(done).to_bits()
+        }
+    }
+}
+
+fn missing(kind: Kind) -> u64 {
+    match kind {
+        Kind::Number => f64::NAN.to_bits(),
+        Kind::Int => i64::MIN.cast_unsigned(),
+        Kind::Bool => 2,
+        Kind::String => u64::from(u32::MAX),
+    }
+}
+
+/// The earliest timestamp of a buffer above `previous` (buffers hold ascending timestamps).
+fn first_after(times: &[u64], previous: Option<i64>) -> Option<i64> {
+    times
+        .iter()
+        .map(|&t| int(t))
+        .find(|&t| previous.is_none_or(|p| t > p))
+}
+
+fn then(steps: &[u32], last_negated: bool, buffers: &[&[u64]]) -> bool {
+    let positive = if last_negated {
+        &steps[..steps.len() - 1]
+    } else {
+        steps
+    };
+    let mut previous: Option<i64> = None;
+    for (i, &b) in positive.iter().enumerate() {
+        let times = buffers[b as usize];
+        let pick = if last_negated && i + 1 == positive.len() {
+            times
+                .last()
+                .map(|&t| int(t))
+                .filter(|&t| previous.is_none_or(|p| t > p))
+        } else {
+            first_after(times, previous)
+        };
+        match pick {
+            Some(t) => previous = Some(t),
+            None => return false,
+        }
+    }
+    if !last_negated {
+        return true;
+    }
+    let negative = buffers[*steps.last().expect("then has steps") as usize];
+    first_after(negative, previous).is_none()
+}

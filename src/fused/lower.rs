@@ -1,0 +1,1083 @@
+//! From the typed plan to the fused program, for one store and one `now`.
+//!
+//! Each user segment is lowered in plan order. Its event sets become blocks inside the loop
+//! of their event type (a window test, a calendar test and the `where` filter, then the
+//! accumulator updates the segment needs), and its body becomes straight-line code over the
+//! accumulators, attribute snapshots and earlier segments. String comparisons against
+//! literals become compares of dictionary codes, or lookups in tables computed once over the
+//! dictionary (`contains`, `matches`, ordering). A segment with a form the program does not
+//! cover is left to the reference interpreter, with the reason recorded; so is every
+//! segment that refers to one.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use super::ir::{Bin, Cc, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
+use crate::interp::value::{compare, V};
+use crate::plan::{
+    Aggregate, AggregateFn, ArithOp, AttrScope, CalendarUnit, CompareOp, EventSet, Expr, ExprKind,
+    Plan, SegmentId, Target, Type, Value, Window,
+};
+use crate::store::{Column, Store, Table, MISSING_STRING};
+use crate::time::MICROS_PER_DAY;
+
+const MISSING_INT: u64 = i64::MIN.cast_unsigned();
+const MISSING_BOOL: u64 = 2;
+const MISSING_CODE: u64 = MISSING_STRING as u64;
+
+/// The fused program and the data it reads besides the store.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub ops: Vec<Op>,
+    pub vars: Vec<Ty>,
+    /// The columns `Load` reads.
+    pub columns: Vec<ColumnRef>,
+    /// Attribute values as of `now`, one per user.
+    pub snapshots: Vec<Vec<u64>>,
+    /// Predicates over dictionary codes.
+    pub tables: Vec<Vec<u8>>,
+    /// The event type of each buffer (a buffer never holds more than a user's rows of it).
+    pub buffers: Vec<u32>,
+    pub helpers: Vec<Helper>,
+    /// The segment of each output column.
+    pub slots: Vec<SegmentId>,
+    /// Segments the program leaves to the reference interpreter, with the reason.
+    pub fallback: Vec<(SegmentId, String)>,
+    /// The event types the program loops over.
+    pub events: Vec<u32>,
+}
+
+impl Program {
+    /// The output column of a segment, when the program computes it.
+    #[must_use]
+    pub fn slot(&self, id: SegmentId) -> Option<usize> {
+        self.slots.iter().position(|&s| s == id)
+    }
+}
+
+/// Why a form is left to the reference interpreter.
+type Unsupported = String;
+
+/// The type of a lowered value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vt {
+    Num,
+    Bool,
+    Ts,
+    Dur,
+    Str,
+}
+
+impl Vt {
+    fn of(ty: &Type) -> Result<Vt, Unsupported> {
+        Ok(match ty {
+            Type::Bool => Vt::Bool,
+            Type::Number => Vt::Num,
+            Type::String => Vt::Str,
+            Type::Timestamp => Vt::Ts,
+            Type::Duration => Vt::Dur,
+            other => return Err(format!("a value of type {}", other.name())),
+        })
+    }
+
+    fn of_column(column: &Column) -> (Vt, Width) {
+        match column {
+            Column::Number(_) => (Vt::Num, Width::W64),
+            Column::Bool(_) => (Vt::Bool, Width::W8),
+            Column::Timestamp(_) => (Vt::Ts, Width::W64),
+            Column::String(_) => (Vt::Str, Width::W32),
+        }
+    }
+
+    fn ty(self) -> Ty {
+        if self == Vt::Num {
+            Ty::F64
+        } else {
+            Ty::I64
+        }
+    }
+
+    fn missing(self) -> u64 {
+        match self {
+            Vt::Num => f64::NAN.to_bits(),
+            Vt::Bool => MISSING_BOOL,
+            Vt::Ts | Vt::Dur => MISSING_INT,
+            Vt::Str => MISSING_CODE,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            Vt::Num => Kind::Number,
+            Vt::Bool => Kind::Bool,
+            Vt::Ts | Vt::Dur => Kind::Int,
+            Vt::Str => Kind::String,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Val {
+    var: Var,
+    vt: Vt,
+}
+
+/// What an accumulator keeps for one event set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Acc {
+    Count,
+    FirstTs,
+    LastTs,
+    Sum(u32),
+    SetCount(u32),
+    Min(u32),
+    Max(u32),
+    First(u32),
+    Last(u32),
+    Days,
+    Values(u32),
+    Times,
+}
+
+/// One event set's block inside its event type's loop.
+#[derive(Debug, Clone)]
+struct SetBlock {
+    event: u32,
+    /// Computes `ok`, the row's membership in the set.
+    test: Vec<Op>,
+    ok: Var,
+    updates: Vec<Op>,
+    accs: HashMap<Acc, Var>,
+    /// Properties loaded at the top of `updates`.
+    loads: HashMap<u32, Val>,
+}
+
+/// Where an expression is lowered.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// Before the loops (window bounds): no segments, no aggregates.
+    Before,
+    /// Inside a set's test, for a row of an event type: its `ts` variable.
+    Row { event: u32, ts: Var },
+    /// After the loops (segment bodies).
+    After,
+}
+
+#[derive(Debug, Clone)]
+struct Builder<'s> {
+    store: &'s Store,
+    now: i64,
+    vars: Vec<Ty>,
+    before: Vec<Op>,
+    sets: Vec<SetBlock>,
+    after: Vec<Op>,
+    columns: Vec<ColumnRef>,
+    snapshot_keys: Vec<(AttrScope, usize)>,
+    tables: Vec<Vec<u8>>,
+    buffers: Vec<u32>,
+    helpers: Vec<Helper>,
+    /// Literals absent from the dictionary, with the fresh codes they were given.
+    fresh: HashMap<String, u32>,
+    /// The membership variable of each segment lowered so far.
+    members: HashMap<SegmentId, Var>,
+    consts: HashMap<u64, Var>,
+    regexes: HashMap<String, Regex>,
+}
+
+/// Lowers every user segment of `plan` it can; the rest are listed in `fallback`.
+#[must_use]
+pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
+    let mut b = Builder {
+        store,
+        now,
+        vars: Vec::new(),
+        before: Vec::new(),
+        sets: Vec::new(),
+        after: Vec::new(),
+        columns: Vec::new(),
+        snapshot_keys: Vec::new(),
+        tables: Vec::new(),
+        buffers: Vec::new(),
+        helpers: Vec::new(),
+        fresh: HashMap::new(),
+        members: HashMap::new(),
+        consts: HashMap::new(),
+        regexes: HashMap::new(),
+    };
+    let mut slots = Vec::new();
+    let mut fallback = Vec::new();
+    for (i, segment) in plan.segments.iter().enumerate() {
+        let id = SegmentId(u32::try_from(i).expect("fewer than 2^32 segments"));
+        if segment.target == Target::Account {
+            fallback.push((id, "an account segment".to_string()));
+            continue;
+        }
+        let saved = b.clone();
+        match b.expr(&segment.body, Scope::After) {
+            Ok(value) => {
+                let member = b.truthy(value, Scope::After);
+                let slot = u32::try_from(slots.len()).expect("fewer than 2^32 segments");
+                b.after.push(Op::Member(slot, member));
+                b.members.insert(id, member);
+                slots.push(id);
+            }
+            Err(reason) => {
+                b = saved;
+                fallback.push((id, reason));
+            }
+        }
+    }
+    b.finish(slots, fallback)
+}
+
+impl Builder<'_> {
+    fn finish(self, slots: Vec<SegmentId>, fallback: Vec<(SegmentId, String)>) -> Program {
+        let mut ops = self.before;
+        let mut events: Vec<u32> = self.sets.iter().map(|s| s.event).collect();
+        events.sort_unstable();
+        events.dedup();
+        let mut sets = self.sets;
+        for &event in &events {
+            let mut body = Vec::new();
+            let mut ts = None;
+            for set in sets.iter_mut().filter(|s| s.event == event) {
+                body.append(&mut set.test);
+                if !set.updates.is_empty() {
+                    body.push(Op::If(set.ok, std::mem::take(&mut set.updates)));
+                }
+                ts.get_or_insert(set_ts(&body));
+            }
+            let ts = ts.flatten().expect("a set's test reads ts");
+            ops.push(Op::Rows { event, ts, body });
+        }
+        ops.extend(self.after);
+        let store = self.store;
+        let now = self.now;
+        let snapshots = self
+            .snapshot_keys
+            .iter()
+            .map(|&(scope, index)| snapshot(store, scope, index, now))
+            .collect();
+        Program {
+            ops,
+            vars: self.vars,
+            columns: self.columns,
+            snapshots,
+            tables: self.tables,
+            buffers: self.buffers,
+            helpers: self.helpers,
+            slots,
+            fallback,
+            events,
+        }
+    }
+
+    fn var(&mut self, ty: Ty) -> Var {
+        self.vars.push(ty);
+        Var::try_from(self.vars.len() - 1).expect("fewer than 2^32 variables")
+    }
+
+    /// A variable holding a constant, set once before the loops.
+    fn constant(&mut self, bits: u64, ty: Ty) -> Var {
+        if let Some(&v) = self.consts.get(&bits) {
+            if self.vars[v as usize] == ty {
+                return v;
+            }
+        }
+        let v = self.var(ty);
+        // Constants are defined at the very start so every block can read them.
+        self.before.insert(0, Op::Const(v, bits));
+        self.consts.insert(bits, v);
+        v
+    }
+
+    fn int(&mut self, n: i64) -> Var {
+        self.constant(n.cast_unsigned(), Ty::I64)
+    }
+
+    fn ops(&mut self, scope: Scope) -> &mut Vec<Op> {
+        match scope {
+            Scope::Before => &mut self.before,
+            Scope::Row { .. } => &mut self.sets.last_mut().expect("a set is open").test,
+            Scope::After => &mut self.after,
+        }
+    }
+
+    fn emit(&mut self, scope: Scope, op: Op) {
+        self.ops(scope).push(op);
+    }
+
+    fn un(&mut self, scope: Scope, op: Un, a: Var) -> Var {
+        let ty = match op {
+            Un::FNeg | Un::IToF | Un::FFinite => Ty::F64,
+            _ => Ty::I64,
+        };
+        let dst = self.var(ty);
+        self.emit(scope, Op::Un(op, dst, a));
+        dst
+    }
+
+    fn bin(&mut self, scope: Scope, op: Bin, a: Var, b: Var) -> Var {
+        let ty = match op {
+            Bin::FAdd | Bin::FSub | Bin::FMul | Bin::FDiv => Ty::F64,
+            _ => Ty::I64,
+        };
+        let dst = self.var(ty);
+        self.emit(scope, Op::Bin(op, dst, a, b));
+        dst
+    }
+
+    fn truthy(&mut self, value: Val, scope: Scope) -> Var {
+        self.un(scope, Un::Truthy, value.var)
+    }
+
+    /// 1 when the value is present.
+    fn is_set(&mut self, value: Val, scope: Scope) -> Var {
+        if value.vt == Vt::Num {
+            return self.un(scope, Un::FIsSet, value.var);
+        }
+        let missing = self.constant(value.vt.missing(), Ty::I64);
+        self.bin(scope, Bin::ICmp(Cc::Ne), value.var, missing)
+    }
+
+    fn all(&mut self, scope: Scope, conds: &[Var]) -> Var {
+        let mut acc = conds[0];
+        for &c in &conds[1..] {
+            acc = self.bin(scope, Bin::And, acc, c);
+        }
+        acc
+    }
+
+    fn string_code(&mut self, s: &str) -> u64 {
+        if let Some(code) = self.store.strings.code(s) {
+            return u64::from(code);
+        }
+        let next = u32::try_from(self.store.strings.len() + self.fresh.len())
+            .expect("fewer than 2^32 strings");
+        u64::from(*self.fresh.entry(s.to_string()).or_insert(next))
+    }
+
+    fn value(&mut self, value: &Value) -> Result<Val, Unsupported> {
+        let (bits, vt) = match value {
+            Value::Bool(b) => (u64::from(*b), Vt::Bool),
+            Value::Number(n) => (n.to_bits(), Vt::Num),
+            Value::String(s) => (self.string_code(s), Vt::Str),
+            Value::Timestamp(t) => (t.cast_unsigned(), Vt::Ts),
+            Value::Duration(d) => (d.cast_unsigned(), Vt::Dur),
+            Value::List(_) => return Err("a list outside `in`".into()),
+        };
+        Ok(Val {
+            var: self.constant(bits, vt.ty()),
+            vt,
+        })
+    }
+
+    fn expr(&mut self, e: &Expr, scope: Scope) -> Result<Val, Unsupported> {
+        let bool_of = |var| Val { var, vt: Vt::Bool };
+        Ok(match &e.kind {
+            ExprKind::Const(value) => self.value(value)?,
+            ExprKind::Now => Val {
+                var: self.int(self.now),
+                vt: Vt::Ts,
+            },
+            ExprKind::List(_) => return Err("a list outside `in`".into()),
+            ExprKind::Property(index) => {
+                let Scope::Row { event, .. } = scope else {
+                    unreachable!("the checker allows properties only inside `where`")
+                };
+                self.load(event, u32::try_from(*index).expect("few properties"), scope)
+            }
+            ExprKind::EventTs => {
+                let Scope::Row { ts, .. } = scope else {
+                    unreachable!("the checker allows `ts` only inside `where`")
+                };
+                Val {
+                    var: ts,
+                    vt: Vt::Ts,
+                }
+            }
+            ExprKind::Attribute(attr_scope, index) => self.attribute(*attr_scope, *index, scope),
+            ExprKind::SegmentRef(id) => match (scope, self.members.get(id)) {
+                (Scope::After, Some(&var)) => bool_of(var),
+                (Scope::After, None) => {
+                    return Err("a reference to a segment left to the interpreter".into())
+                }
+                _ => return Err("a segment reference inside an event set".into()),
+            },
+            ExprKind::Not(inner) => {
+                let v = self.expr(inner, scope)?;
+                bool_of(self.un(scope, Un::NotTruthy, v.var))
+            }
+            ExprKind::Neg(inner) => {
+                let v = self.expr(inner, scope)?;
+                let op = if v.vt == Vt::Num { Un::FNeg } else { Un::INeg };
+                Val {
+                    var: self.un(scope, op, v.var),
+                    vt: v.vt,
+                }
+            }
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let op = if matches!(e.kind, ExprKind::And(_)) {
+                    Bin::And
+                } else {
+                    Bin::Or
+                };
+                let mut acc = None;
+                for item in items {
+                    let v = self.expr(item, scope)?;
+                    let t = self.truthy(v, scope);
+                    acc = Some(match acc {
+                        None => t,
+                        Some(a) => self.bin(scope, op, a, t),
+                    });
+                }
+                bool_of(acc.expect("and/or has operands"))
+            }
+            ExprKind::Compare(op, a, b) => bool_of(self.compare(*op, a, b, scope)?),
+            ExprKind::Matches(inner, pattern) => {
+                let regex = if let Some(r) = self.regexes.get(pattern) {
+                    r.clone()
+                } else {
+                    let r = Regex::new(pattern).map_err(|e| e.to_string())?;
+                    self.regexes.insert(pattern.clone(), r.clone());
+                    r
+                };
+                let v = self.expr(inner, scope)?;
+                bool_of(self.table(v, scope, |s| regex.is_match(s)))
+            }
+            ExprKind::Arith(op, a, b) => self.arith(*op, a, b, scope)?,
+            ExprKind::IsSet { negated, expr } => {
+                let v = self.expr(expr, scope)?;
+                let set = self.is_set(v, scope);
+                if *negated {
+                    bool_of(self.un(scope, Un::NotTruthy, set))
+                } else {
+                    bool_of(set)
+                }
+            }
+            ExprKind::Aggregate(aggregate) => self.aggregate(aggregate, scope)?,
+            ExprKind::Then {
+                steps,
+                last_negated,
+            } => bool_of(self.then(steps, *last_negated, scope)?),
+            ExprKind::Steps(steps) => {
+                let buffers = self.chain_buffers(steps, scope)?;
+                let helper = self.helper(Helper::Steps { buffers });
+                let dst = self.var(Ty::F64);
+                self.emit(scope, Op::Call(dst, helper));
+                Val {
+                    var: dst,
+                    vt: Vt::Num,
+                }
+            }
+            ExprKind::Changed(_) => return Err("`changed`".into()),
+            ExprKind::Users { .. } => return Err("`users`".into()),
+            ExprKind::Lower(_) => return Err("`lower` outside a comparison".into()),
+            ExprKind::Len(_) => return Err("`len`".into()),
+            ExprKind::Bucket(_) => return Err("`bucket`".into()),
+        })
+    }
+
+    fn load(&mut self, event: u32, property: u32, scope: Scope) -> Val {
+        let column = &self.store.events[event as usize].columns[property as usize];
+        let (vt, width) = Vt::of_column(column);
+        let index = self.column(ColumnRef { event, property });
+        let var = self.var(vt.ty());
+        self.emit(scope, Op::Load(var, index, width));
+        Val { var, vt }
+    }
+
+    /// The index of a column among the program's loads.
+    fn column(&mut self, reference: ColumnRef) -> u32 {
+        let index = self
+            .columns
+            .iter()
+            .position(|c| *c == reference)
+            .unwrap_or_else(|| {
+                self.columns.push(reference);
+                self.columns.len() - 1
+            });
+        u32::try_from(index).expect("few columns")
+    }
+
+    fn attribute(&mut self, scope: AttrScope, index: usize, at: Scope) -> Val {
+        let table = match scope {
+            AttrScope::Profile => &self.store.profiles,
+            AttrScope::Account => &self.store.account_rows,
+        };
+        let (vt, _) = Vt::of_column(&table.columns[index]);
+        let key = (scope, index);
+        let i = self
+            .snapshot_keys
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or_else(|| {
+                self.snapshot_keys.push(key);
+                self.snapshot_keys.len() - 1
+            });
+        let var = self.var(vt.ty());
+        let i = u32::try_from(i).expect("few attributes");
+        self.emit(at, Op::Snapshot(var, i));
+        Val { var, vt }
+    }
+
+    /// A predicate over a string value, tabulated over the dictionary.
+    fn table(&mut self, code: Val, scope: Scope, predicate: impl Fn(&str) -> bool) -> Var {
+        let strings = &self.store.strings;
+        let table: Vec<u8> = (0..u32::try_from(strings.len()).expect("fewer than 2^32 strings"))
+            .map(|c| u8::from(predicate(strings.get(c))))
+            // A 0 past the dictionary: what every other code (missing, fresh literals) reads.
+            .chain([0])
+            .collect();
+        self.tables.push(table);
+        let index = u32::try_from(self.tables.len() - 1).expect("few tables");
+        let dst = self.var(Ty::I64);
+        self.emit(scope, Op::Lookup(dst, index, code.var));
+        dst
+    }
+
+    fn compare(
+        &mut self,
+        op: CompareOp,
+        a: &Expr,
+        b: &Expr,
+        scope: Scope,
+    ) -> Result<Var, Unsupported> {
+        if matches!(op, CompareOp::In | CompareOp::NotIn) {
+            return self.membership(op, a, b, scope);
+        }
+        let (ta, tb) = (Vt::of(&a.ty), Vt::of(&b.ty));
+        let (Ok(ta), Ok(tb)) = (ta, tb) else {
+            return Err("a comparison of unusual types".into());
+        };
+        if ta != tb {
+            // A timestamp against a duration (W0003): always false.
+            return Ok(self.int(0));
+        }
+        let cc = Cc::of(op);
+        if ta == Vt::Str && !(matches!(op, CompareOp::Eq | CompareOp::Ne)) {
+            return self.string_predicate(op, a, b, scope);
+        }
+        let cc = cc.ok_or_else(|| format!("`{op:?}` on values of type {}", a.ty.name()))?;
+        let va = self.expr(a, scope)?;
+        let vb = self.expr(b, scope)?;
+        Ok(self.compare_values(cc, va, vb, scope))
+    }
+
+    fn compare_values(&mut self, cc: Cc, a: Val, b: Val, scope: Scope) -> Var {
+        if a.vt == Vt::Num {
+            return self.bin(scope, Bin::FCmp(cc), a.var, b.var);
+        }
+        let set_a = self.is_set(a, scope);
+        let set_b = self.is_set(b, scope);
+        let c = self.bin(scope, Bin::ICmp(cc), a.var, b.var);
+        self.all(scope, &[set_a, set_b, c])
+    }
+
+    /// `contains`, `starts with`, `ends with` and ordering on strings: one side a literal.
+    fn string_predicate(
+        &mut self,
+        op: CompareOp,
+        a: &Expr,
+        b: &Expr,
+        scope: Scope,
+    ) -> Result<Var, Unsupported> {
+        let literal = |e: &Expr| match &e.kind {
+            ExprKind::Const(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        match (literal(a), literal(b)) {
+            (Some(x), Some(y)) => Ok(self.int(i64::from(compare(
+                op,
+                &V::Str(x.as_str().into()),
+                &V::Str(y.as_str().into()),
+            )))),
+            (None, Some(lit)) => {
+                let v = self.expr(a, scope)?;
+                Ok(self.table(v, scope, |s| {
+                    compare(op, &V::Str(s.into()), &V::Str(lit.as_str().into()))
+                }))
+            }
+            (Some(lit), None) => {
+                let v = self.expr(b, scope)?;
+                Ok(self.table(v, scope, |s| {
+                    compare(op, &V::Str(lit.as_str().into()), &V::Str(s.into()))
+                }))
+            }
+            (None, None) => Err("a string comparison between two non-literals".into()),
+        }
+    }
+
+    /// `a in [...]` and `a not in [...]`.
+    fn membership(
+        &mut self,
+        op: CompareOp,
+        a: &Expr,
+        b: &Expr,
+        scope: Scope,
+    ) -> Result<Var, Unsupported> {
+        let va = self.expr(a, scope)?;
+        let items: Vec<Val> = match &b.kind {
+            ExprKind::Const(Value::List(values)) => values
+                .iter()
+                .map(|v| self.value(v))
+                .collect::<Result<_, _>>()?,
+            ExprKind::List(items) => items
+                .iter()
+                .map(|i| self.expr(i, scope))
+                .collect::<Result<_, _>>()?,
+            _ => return Err("`in` over a non-list".into()),
+        };
+        let mut found = self.int(0);
+        for item in items {
+            if item.vt != va.vt {
+                continue;
+            }
+            let eq = self.compare_values(Cc::Eq, va, item, scope);
+            found = self.bin(scope, Bin::Or, found, eq);
+        }
+        Ok(if op == CompareOp::In {
+            found
+        } else {
+            let set = self.is_set(va, scope);
+            let absent = self.un(scope, Un::NotTruthy, found);
+            self.bin(scope, Bin::And, set, absent)
+        })
+    }
+
+    fn arith(&mut self, op: ArithOp, a: &Expr, b: &Expr, scope: Scope) -> Result<Val, Unsupported> {
+        let va = self.expr(a, scope)?;
+        let vb = self.expr(b, scope)?;
+        let float = |op| match op {
+            ArithOp::Add => Bin::FAdd,
+            ArithOp::Sub => Bin::FSub,
+            ArithOp::Mul => Bin::FMul,
+            ArithOp::Div => Bin::FDiv,
+        };
+        let (bin, vt) = match (op, va.vt, vb.vt) {
+            (_, Vt::Num, Vt::Num) => (float(op), Vt::Num),
+            (ArithOp::Add, Vt::Ts, Vt::Dur) | (ArithOp::Add, Vt::Dur, Vt::Ts) => {
+                (Bin::IAddChecked, Vt::Ts)
+            }
+            (ArithOp::Sub, Vt::Ts, Vt::Dur) => (Bin::ISubChecked, Vt::Ts),
+            (ArithOp::Add, Vt::Dur, Vt::Dur) => (Bin::IAddChecked, Vt::Dur),
+            (ArithOp::Sub, Vt::Dur | Vt::Ts, Vt::Dur | Vt::Ts) if va.vt == vb.vt => {
+                (Bin::ISubChecked, Vt::Dur)
+            }
+            _ => return Err("arithmetic that mixes durations and numbers".into()),
+        };
+        let mut var = self.bin(scope, bin, va.var, vb.var);
+        if vt == Vt::Num && bin != Bin::FDiv {
+            var = self.un(scope, Un::FFinite, var);
+        }
+        Ok(Val { var, vt })
+    }
+
+    /// Opens the block of an event set; returns its index.
+    fn set(&mut self, set: &EventSet, scope: Scope) -> Result<usize, Unsupported> {
+        if !matches!(scope, Scope::After) {
+            return Err("an event set inside a `where` or a window".into());
+        }
+        let event = set.event.0;
+        // The window's bounds, before the loops.
+        let mut conds_before = Vec::new();
+        let (lo, hi) = self.window_bounds(&set.window, &mut conds_before)?;
+        let shared = self
+            .sets
+            .iter()
+            .find(|s| s.event == event)
+            .and_then(|s| set_ts(&s.test));
+        let ts = match shared {
+            Some(ts) => ts,
+            None => self.var(Ty::I64),
+        };
+        self.sets.push(SetBlock {
+            event,
+            test: Vec::new(),
+            ok: 0,
+            updates: Vec::new(),
+            accs: HashMap::new(),
+            loads: HashMap::new(),
+        });
+        let row = Scope::Row { event, ts };
+        // The first op of every test names the loop's ts variable.
+        self.emit(row, Op::Copy(ts, ts));
+        let mut conds = conds_before;
+        if let Some(lo) = lo {
+            conds.push(self.bin(row, Bin::ICmp(Cc::Ge), ts, lo));
+        }
+        if let Some(hi) = hi {
+            conds.push(self.bin(row, Bin::ICmp(Cc::Lt), ts, hi));
+        }
+        if let Window::During(unit, values) = &set.window {
+            let op = match unit {
+                CalendarUnit::Months => Un::Month,
+                CalendarUnit::Weekdays => Un::Weekday,
+                CalendarUnit::Hours => Un::Hour,
+            };
+            let part = self.un(row, op, ts);
+            let mut any = self.int(0);
+            for &v in values {
+                let c = self.int(i64::from(v));
+                let eq = self.bin(row, Bin::ICmp(Cc::Eq), part, c);
+                any = self.bin(row, Bin::Or, any, eq);
+            }
+            conds.push(any);
+        }
+        if let Some(filter) = &set.filter {
+            let result = self.expr(filter, row);
+            let v = match result {
+                Ok(v) => v,
+                Err(e) => {
+                    self.sets.pop();
+                    return Err(e);
+                }
+            };
+            conds.push(self.truthy(v, row));
+        }
+        if conds.is_empty() {
+            conds.push(self.int(1));
+        }
+        let ok = self.all(row, &conds);
+        let index = self.sets.len() - 1;
+        self.sets[index].ok = ok;
+        Ok(index)
+    }
+
+    /// The window's `[lo, hi)` as variables computed before the loops (None: unbounded), with
+    /// a validity condition pushed when a bound can be missing.
+    fn window_bounds(
+        &mut self,
+        window: &Window,
+        conds: &mut Vec<Var>,
+    ) -> Result<(Option<Var>, Option<Var>), Unsupported> {
+        let day_start = self.now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
+        let bound = |b: &mut Self, e: &Expr, conds: &mut Vec<Var>| -> Result<Var, Unsupported> {
+            let v = b.expr(e, Scope::Before)?;
+            if !matches!(&e.kind, ExprKind::Const(_) | ExprKind::Now) {
+                conds.push(b.is_set(v, Scope::Before));
+            }
+            Ok(v.var)
+        };
+        Ok(match window {
+            Window::All | Window::During(..) => (None, None),
+            Window::Within(d) => {
+                let d = bound(self, d, conds)?;
+                let now = self.int(self.now);
+                let lo = self.bin(Scope::Before, Bin::ISubChecked, now, d);
+                (Some(lo), None)
+            }
+            Window::Today => (Some(self.int(day_start)), None),
+            Window::Yesterday => (
+                Some(self.int(day_start - MICROS_PER_DAY)),
+                Some(self.int(day_start)),
+            ),
+            Window::Between(a, b) => (Some(bound(self, a, conds)?), Some(bound(self, b, conds)?)),
+            Window::Before(a) => (None, Some(bound(self, a, conds)?)),
+            Window::After(a) => (Some(bound(self, a, conds)?), None),
+        })
+    }
+
+    /// The accumulator `acc` of set `set`, created on first use.
+    fn acc(&mut self, set: usize, acc: Acc) -> Var {
+        if let Some(&v) = self.sets[set].accs.get(&acc) {
+            return v;
+        }
+        let event = self.sets[set].event;
+        let ts = set_ts(&self.sets[set].test).expect("a set's test reads ts");
+        let prop = |b: &mut Self, p: u32| -> Val {
+            if let Some(&v) = b.sets[set].loads.get(&p) {
+                return v;
+            }
+            let column = &b.store.events[event as usize].columns[p as usize];
+            let (vt, width) = Vt::of_column(column);
+            let index = b.column(ColumnRef { event, property: p });
+            let var = b.var(vt.ty());
+            b.sets[set].updates.insert(0, Op::Load(var, index, width));
+            let v = Val { var, vt };
+            b.sets[set].loads.insert(p, v);
+            v
+        };
+        let (ty, init) = match acc {
+            Acc::Count | Acc::SetCount(_) | Acc::Days | Acc::Values(_) | Acc::Times => (Ty::I64, 0),
+            Acc::FirstTs | Acc::LastTs => (Ty::I64, MISSING_INT),
+            Acc::Sum(_) => (Ty::F64, 0f64.to_bits()),
+            Acc::Min(_) | Acc::Max(_) => (Ty::F64, f64::NAN.to_bits()),
+            Acc::First(p) | Acc::Last(p) => {
+                let vt = prop(self, p).vt;
+                (vt.ty(), vt.missing())
+            }
+        };
+        let var = self.var(ty);
+        self.before.push(Op::Const(var, init));
+        let mut updates = Vec::new();
+        match acc {
+            Acc::Count => {
+                let one = self.int(1);
+                updates.push(Op::Bin(Bin::IAdd, var, var, one));
+            }
+            Acc::FirstTs => {
+                let missing = self.int(i64::MIN);
+                let first = self.var(Ty::I64);
+                updates.push(Op::Bin(Bin::ICmp(Cc::Eq), first, var, missing));
+                updates.push(Op::If(first, vec![Op::Copy(var, ts)]));
+            }
+            Acc::LastTs => updates.push(Op::Copy(var, ts)),
+            Acc::Sum(p) | Acc::SetCount(p) | Acc::Min(p) | Acc::Max(p) | Acc::Last(p) => {
+                let v = prop(self, p);
+                let set_v = self.var(Ty::I64);
+                let inner = match acc {
+                    Acc::Sum(_) => vec![Op::Bin(Bin::FAdd, var, var, v.var)],
+                    Acc::SetCount(_) => {
+                        let one = self.int(1);
+                        vec![Op::Bin(Bin::IAdd, var, var, one)]
+                    }
+                    Acc::Min(_) | Acc::Max(_) => {
+                        let cc = if matches!(acc, Acc::Min(_)) {
+                            Cc::Lt
+                        } else {
+                            Cc::Gt
+                        };
+                        let (better, empty, take) =
+                            (self.var(Ty::I64), self.var(Ty::I64), self.var(Ty::I64));
+                        let nonempty = self.var(Ty::I64);
+                        vec![
+                            Op::Bin(Bin::FCmp(cc), better, v.var, var),
+                            Op::Un(Un::FIsSet, nonempty, var),
+                            Op::Un(Un::NotTruthy, empty, nonempty),
+                            Op::Bin(Bin::Or, take, better, empty),
+                            Op::Select(var, take, v.var, var),
+                        ]
+                    }
+                    _ => vec![Op::Copy(var, v.var)],
+                };
+                updates.extend(self.set_test(v, set_v));
+                updates.push(Op::If(set_v, inner));
+            }
+            Acc::First(p) => {
+                let v = prop(self, p);
+                let set_v = self.var(Ty::I64);
+                updates.extend(self.set_test(v, set_v));
+                let empty_acc = self.var(Ty::I64);
+                let fresh = self.var(Ty::I64);
+                let missing = Val { var, vt: v.vt };
+                updates.extend(self.set_test(missing, empty_acc));
+                updates.push(Op::Un(Un::NotTruthy, empty_acc, empty_acc));
+                updates.push(Op::Bin(Bin::And, fresh, set_v, empty_acc));
+                updates.push(Op::If(fresh, vec![Op::Copy(var, v.var)]));
+            }
+            Acc::Days => {
+                let last = self.var(Ty::I64);
+                self.before.push(Op::Const(last, MISSING_INT));
+                let (day, new) = (self.var(Ty::I64), self.var(Ty::I64));
+                let one = self.int(1);
+                updates.push(Op::Un(Un::Day, day, ts));
+                updates.push(Op::Bin(Bin::ICmp(Cc::Ne), new, day, last));
+                updates.push(Op::If(
+                    new,
+                    vec![Op::Bin(Bin::IAdd, var, var, one), Op::Copy(last, day)],
+                ));
+            }
+            Acc::Values(p) => {
+                let v = prop(self, p);
+                let set_v = self.var(Ty::I64);
+                let buffer = self.buffer(event);
+                updates.extend(self.set_test(v, set_v));
+                updates.push(Op::If(set_v, vec![Op::Push(buffer, v.var)]));
+                self.sets[set].accs.insert(acc, buffer);
+                self.sets[set].updates.extend(updates);
+                return buffer;
+            }
+            Acc::Times => {
+                let buffer = self.buffer(event);
+                self.sets[set].accs.insert(acc, buffer);
+                self.sets[set].updates.push(Op::Push(buffer, ts));
+                return buffer;
+            }
+        }
+        self.sets[set].updates.extend(updates);
+        self.sets[set].accs.insert(acc, var);
+        var
+    }
+
+    /// Ops setting `dst` to 1 when `v` is present (reading constants made before the loops).
+    fn set_test(&mut self, v: Val, dst: Var) -> Vec<Op> {
+        if v.vt == Vt::Num {
+            return vec![Op::Un(Un::FIsSet, dst, v.var)];
+        }
+        let missing = self.constant(v.vt.missing(), Ty::I64);
+        vec![Op::Bin(Bin::ICmp(Cc::Ne), dst, v.var, missing)]
+    }
+
+    fn buffer(&mut self, event: u32) -> u32 {
+        self.buffers.push(event);
+        u32::try_from(self.buffers.len() - 1).expect("few buffers")
+    }
+
+    fn helper(&mut self, helper: Helper) -> u32 {
+        self.helpers.push(helper);
+        u32::try_from(self.helpers.len() - 1).expect("few helpers")
+    }
+
+    fn aggregate(&mut self, aggregate: &Aggregate, scope: Scope) -> Result<Val, Unsupported> {
+        let set = self.set(&aggregate.set, scope)?;
+        let property = aggregate
+            .property
+            .map(|p| u32::try_from(p).expect("few properties"));
+        let prop_vt = |b: &Self| {
+            property.map(|p| {
+                Vt::of_column(&b.store.events[aggregate.set.event.0 as usize].columns[p as usize]).0
+            })
+        };
+        let num = |var| Val { var, vt: Vt::Num };
+        Ok(match (aggregate.function, property) {
+            (AggregateFn::Did, _) => {
+                let count = self.acc(set, Acc::Count);
+                let zero = self.int(0);
+                Val {
+                    var: self.bin(scope, Bin::ICmp(Cc::Gt), count, zero),
+                    vt: Vt::Bool,
+                }
+            }
+            (AggregateFn::Count, _) => {
+                let count = self.acc(set, Acc::Count);
+                num(self.un(scope, Un::IToF, count))
+            }
+            (AggregateFn::Days, _) => {
+                let days = self.acc(set, Acc::Days);
+                num(self.un(scope, Un::IToF, days))
+            }
+            (AggregateFn::First, None) => Val {
+                var: self.acc(set, Acc::FirstTs),
+                vt: Vt::Ts,
+            },
+            (AggregateFn::Last, None) => Val {
+                var: self.acc(set, Acc::LastTs),
+                vt: Vt::Ts,
+            },
+            (function, Some(p)) => {
+                let vt = prop_vt(self).expect("a property");
+                match function {
+                    AggregateFn::Sum => num(self.acc(set, Acc::Sum(p))),
+                    AggregateFn::Avg => {
+                        let sum = self.acc(set, Acc::Sum(p));
+                        let n = self.acc(set, Acc::SetCount(p));
+                        let n = self.un(scope, Un::IToF, n);
+                        num(self.bin(scope, Bin::FDiv, sum, n))
+                    }
+                    AggregateFn::Min => num(self.acc(set, Acc::Min(p))),
+                    AggregateFn::Max => num(self.acc(set, Acc::Max(p))),
+                    AggregateFn::First => Val {
+                        var: self.acc(set, Acc::First(p)),
+                        vt,
+                    },
+                    AggregateFn::Last => Val {
+                        var: self.acc(set, Acc::Last(p)),
+                        vt,
+                    },
+                    AggregateFn::Top | AggregateFn::Distinct => {
+                        let buffer = self.acc(set, Acc::Values(p));
+                        let kind = vt.kind();
+                        let (helper, vt) = if function == AggregateFn::Top {
+                            (Helper::Top { buffer, kind }, vt)
+                        } else {
+                            (Helper::Distinct { buffer, kind }, Vt::Num)
+                        };
+                        let helper = self.helper(helper);
+                        let dst = self.var(vt.ty());
+                        self.emit(scope, Op::Call(dst, helper));
+                        Val { var: dst, vt }
+                    }
+                    _ => unreachable!("the checker gives these forms no property"),
+                }
+            }
+            (function, None) => {
+                return Err(format!("`{function:?}` without a property"));
+            }
+        })
+    }
+
+    fn chain_buffers(&mut self, steps: &[EventSet], scope: Scope) -> Result<Vec<u32>, Unsupported> {
+        steps
+            .iter()
+            .map(|step| {
+                let set = self.set(step, scope)?;
+                Ok(self.acc(set, Acc::Times))
+            })
+            .collect()
+    }
+
+    fn then(
+        &mut self,
+        steps: &[EventSet],
+        last_negated: bool,
+        scope: Scope,
+    ) -> Result<Var, Unsupported> {
+        match (steps, last_negated) {
+            ([only], false) => {
+                let set = self.set(only, scope)?;
+                let count = self.acc(set, Acc::Count);
+                let zero = self.int(0);
+                Ok(self.bin(scope, Bin::ICmp(Cc::Gt), count, zero))
+            }
+            ([positive, negative], true) => {
+                // The positive step takes its latest event; no negative event may follow.
+                let p = self.set(positive, scope)?;
+                let n = self.set(negative, scope)?;
+                let t = self.acc(p, Acc::LastTs);
+                let after = self.acc(n, Acc::LastTs);
+                let missing = self.int(i64::MIN);
+                let found = self.bin(scope, Bin::ICmp(Cc::Ne), t, missing);
+                let follows = self.bin(scope, Bin::ICmp(Cc::Gt), after, t);
+                let clear = self.un(scope, Un::NotTruthy, follows);
+                Ok(self.bin(scope, Bin::And, found, clear))
+            }
+            _ => {
+                let buffers = self.chain_buffers(steps, scope)?;
+                let helper = self.helper(Helper::Then {
+                    buffers,
+                    last_negated,
+                });
+                let dst = self.var(Ty::I64);
+                self.emit(scope, Op::Call(dst, helper));
+                Ok(dst)
+            }
+        }
+    }
+}
+
+/// The loop's ts variable, named by the `Copy(ts, ts)` that starts every set's test.
+fn set_ts(test: &[Op]) -> Option<Var> {
+    match test.first() {
+        Some(Op::Copy(ts, _)) => Some(*ts),
+        _ => None,
+    }
+}
+
+/// An attribute's value as of `now` for every user, in the store's encoding.
+fn snapshot(store: &Store, scope: AttrScope, index: usize, now: i64) -> Vec<u64> {
+    let users = u32::try_from(store.users.len()).expect("fewer than 2^32 users");
+    let table: &Table = match scope {
+        AttrScope::Profile => &store.profiles,
+        AttrScope::Account => &store.account_rows,
+    };
+    let column = &table.columns[index];
+    let missing = Vt::of_column(column).0.missing();
+    (0..users)
+        .map(|u| {
+            let owner = match scope {
+                AttrScope::Profile => Some(u),
+                AttrScope::Account => store.account_of(u, now),
+            };
+            owner
+                .and_then(|o| Store::attribute_row(table, o, index, now))
+                .map_or(missing, |row| match column {
+                    Column::Number(v) => v[row].to_bits(),
+                    Column::Bool(v) => u64::from(v[row]),
+                    Column::Timestamp(v) => v[row].cast_unsigned(),
+                    Column::String(v) => u64::from(v[row]),
+                })
+        })
+        .collect()
+}

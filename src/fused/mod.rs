@@ -1,0 +1,75 @@
+//! The fused plan: every segment being evaluated shares one pass over each user's events.
+//!
+//! [`lower`] turns the typed plan into a [`Program`] for one store and one `now`; [`exec`]
+//! interprets it, and `crate::jit` compiles it. Segments the program does not cover are
+//! evaluated by the reference interpreter afterwards, reading the program's results for the
+//! segments they refer to.
+
+pub mod exec;
+pub mod ir;
+pub mod lower;
+
+pub use lower::{lower, Program};
+
+use std::fmt::Write as _;
+
+use ir::Op;
+
+/// The program in words: the event loops with their sets, then the bodies.
+#[must_use]
+pub fn explain(program: &Program, schema: &crate::schema::Schema) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "fused plan: {} variables, {} columns, {} attribute snapshots, {} dictionary tables, {} buffers",
+        program.vars.len(),
+        program.columns.len(),
+        program.snapshots.len(),
+        program.tables.len(),
+        program.buffers.len()
+    );
+    write_ops(&mut out, &program.ops, 1, program, schema);
+    out
+}
+
+fn write_ops(
+    out: &mut String,
+    ops: &[Op],
+    depth: usize,
+    program: &Program,
+    schema: &crate::schema::Schema,
+) {
+    let pad = "  ".repeat(depth);
+    for op in ops {
+        match op {
+            Op::Rows { event, ts, body } => {
+                let name = &schema.events[*event as usize].name;
+                let _ = writeln!(out, "{pad}for each {name} row (v{ts} = ts, ts < now):");
+                write_ops(out, body, depth + 1, program, schema);
+            }
+            Op::If(cond, body) => {
+                let _ = writeln!(out, "{pad}if v{cond}:");
+                write_ops(out, body, depth + 1, program, schema);
+            }
+            Op::Load(dst, column, _) => {
+                let c = program.columns[*column as usize];
+                let event = &schema.events[c.event as usize];
+                let _ = writeln!(
+                    out,
+                    "{pad}v{dst} = {}.{}",
+                    event.name, event.properties[c.property as usize].name
+                );
+            }
+            Op::Member(slot, v) => {
+                let id = program.slots[*slot as usize];
+                let _ = writeln!(out, "{pad}member of segment #{} = v{v}", id.0);
+            }
+            Op::Call(dst, helper) => {
+                let _ = writeln!(out, "{pad}v{dst} = {:?}", program.helpers[*helper as usize]);
+            }
+            other => {
+                let _ = writeln!(out, "{pad}{other:?}");
+            }
+        }
+    }
+}
