@@ -59,6 +59,9 @@ pub fn run(program: &Program, store: &Store, now: i64) -> Vec<u8> {
                 vars: vec![0; program.vars.len()],
                 buffers: vec![Vec::new(); program.buffers.len()],
             };
+            for &(v, bits) in &program.constants {
+                state.vars[v as usize] = bits;
+            }
             for (i, row) in rows.chunks_mut(width).enumerate() {
                 let user = u32::try_from(chunk * CHUNK + i).expect("fewer than 2^32 users");
                 for b in &mut state.buffers {
@@ -127,10 +130,10 @@ impl Runner<'_> {
                     st.buffers[*buffer as usize].push(value);
                 }
                 Op::Call(dst, helper) => {
-                    let buffers: Vec<&[u64]> = st.buffers.iter().map(Vec::as_slice).collect();
+                    let buffers = &st.buffers;
                     st.vars[*dst as usize] = call(
                         &self.program.helpers[*helper as usize],
-                        &buffers,
+                        &|b| buffers[b as usize].as_slice(),
                         &self.store.strings,
                     );
                 }
@@ -245,32 +248,22 @@ fn order(kind: Kind, strings: &Dictionary, a: u64, b: u64) -> std::cmp::Ordering
     }
 }
 
+/// A user's buffers, by index.
+pub type Buffers<'b> = dyn Fn(u32) -> &'b [u64] + 'b;
+
 /// Runs a helper over a user's buffers.
 #[must_use]
-pub fn call(helper: &Helper, buffers: &[&[u64]], strings: &Dictionary) -> u64 {
+pub fn call(helper: &Helper, buffers: &Buffers<'_>, strings: &Dictionary) -> u64 {
     match helper {
-        Helper::Top { buffer, kind } | Helper::Distinct { buffer, kind } => {
-            let mut values = buffers[*buffer as usize].to_vec();
-            values.sort_by(|&a, &b| order(*kind, strings, a, b));
-            let mut runs: Vec<(u64, usize)> = Vec::new();
-            for v in values {
-                match runs.last_mut() {
-                    Some((last, n)) if order(*kind, strings, *last, v).is_eq() => *n += 1,
-                    _ => runs.push((v, 1)),
-                }
-            }
-            if matches!(helper, Helper::Distinct { .. }) {
-                #[allow(clippy::cast_precision_loss)]
-                return (runs.len() as f64).to_bits();
-            }
-            // The first of the most frequent runs: ties go to the smallest value.
-            let mut best: Option<(u64, usize)> = None;
-            for (v, n) in runs {
-                if best.is_none_or(|(_, m)| n > m) {
-                    best = Some((v, n));
-                }
-            }
-            best.map_or_else(|| missing(*kind), |(v, _)| v)
+        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, strings),
+        Helper::Distinct { buffer, kind } => {
+            let values = buffers(*buffer);
+            let distinct = (0..values.len())
+                .filter(|&i| !values[..i].iter().any(|&v| same(*kind, v, values[i])))
+                .count();
+            #[allow(clippy::cast_precision_loss)]
+            let distinct = distinct as f64;
+            distinct.to_bits()
         }
         Helper::Then {
             buffers: steps,
@@ -280,7 +273,7 @@ pub fn call(helper: &Helper, buffers: &[&[u64]], strings: &Dictionary) -> u64 {
             let mut previous: Option<i64> = None;
             let mut done = 0u32;
             for &b in steps {
-                match first_after(buffers[b as usize], previous) {
+                match first_after(buffers(b), previous) {
                     Some(t) => {
                         previous = Some(t);
                         done += 1;
@@ -291,6 +284,35 @@ pub fn call(helper: &Helper, buffers: &[&[u64]], strings: &Dictionary) -> u64 {
             f64::from(done).to_bits()
         }
     }
+}
+
+/// Equal values of a kind (dictionary codes are equal exactly when their strings are).
+fn same(kind: Kind, a: u64, b: u64) -> bool {
+    if kind == Kind::Number {
+        float(a) == float(b)
+    } else {
+        a == b
+    }
+}
+
+/// The most frequent value, ties to the smallest; quadratic in the user's values, which
+/// are few, and free of allocation.
+fn top(values: &[u64], kind: Kind, strings: &Dictionary) -> u64 {
+    let mut best: Option<(u64, usize)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if values[..i].iter().any(|&w| same(kind, v, w)) {
+            continue;
+        }
+        let n = values[i..].iter().filter(|&&w| same(kind, v, w)).count();
+        let better = match best {
+            None => true,
+            Some((b, m)) => n > m || (n == m && order(kind, strings, v, b).is_lt()),
+        };
+        if better {
+            best = Some((v, n));
+        }
+    }
+    best.map_or_else(|| missing(kind), |(v, _)| v)
 }
 
 fn missing(kind: Kind) -> u64 {
@@ -310,7 +332,7 @@ fn first_after(times: &[u64], previous: Option<i64>) -> Option<i64> {
         .find(|&t| previous.is_none_or(|p| t > p))
 }
 
-fn then(steps: &[u32], last_negated: bool, buffers: &[&[u64]]) -> bool {
+fn then(steps: &[u32], last_negated: bool, buffers: &Buffers<'_>) -> bool {
     let positive = if last_negated {
         &steps[..steps.len() - 1]
     } else {
@@ -318,7 +340,7 @@ fn then(steps: &[u32], last_negated: bool, buffers: &[&[u64]]) -> bool {
     };
     let mut previous: Option<i64> = None;
     for (i, &b) in positive.iter().enumerate() {
-        let times = buffers[b as usize];
+        let times = buffers(b);
         let pick = if last_negated && i + 1 == positive.len() {
             times
                 .last()
@@ -335,6 +357,6 @@ fn then(steps: &[u32], last_negated: bool, buffers: &[&[u64]]) -> bool {
     if !last_negated {
         return true;
     }
-    let negative = buffers[*steps.last().expect("then has steps") as usize];
+    let negative = buffers(*steps.last().expect("then has steps"));
     first_after(negative, previous).is_none()
 }

@@ -29,7 +29,10 @@ const MISSING_CODE: u64 = MISSING_STRING as u64;
 /// The fused program and the data it reads besides the store.
 #[derive(Debug, Clone)]
 pub struct Program {
+    /// The work for one user.
     pub ops: Vec<Op>,
+    /// Variables that hold the same value for every user, set before the first.
+    pub constants: Vec<(Var, u64)>,
     pub vars: Vec<Ty>,
     /// The columns `Load` reads.
     pub columns: Vec<ColumnRef>,
@@ -182,6 +185,8 @@ struct Builder<'s> {
     /// The membership variable of each segment lowered so far.
     members: HashMap<SegmentId, Var>,
     consts: HashMap<u64, Var>,
+    /// Variables that hold the same constant for every user.
+    constants: Vec<(Var, u64)>,
     regexes: HashMap<String, Regex>,
 }
 
@@ -203,6 +208,7 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
         fresh: HashMap::new(),
         members: HashMap::new(),
         consts: HashMap::new(),
+        constants: Vec::new(),
         regexes: HashMap::new(),
     };
     let mut slots = Vec::new();
@@ -242,11 +248,16 @@ impl Builder<'_> {
             let mut body = Vec::new();
             let mut ts = None;
             for set in sets.iter_mut().filter(|s| s.event == event) {
-                body.append(&mut set.test);
+                ts.get_or_insert(set_ts(&set.test));
+                // The marker that names the loop's ts variable has done its work.
+                body.extend(
+                    set.test
+                        .drain(..)
+                        .filter(|op| !matches!(op, Op::Copy(a, b) if a == b)),
+                );
                 if !set.updates.is_empty() {
                     body.push(Op::If(set.ok, std::mem::take(&mut set.updates)));
                 }
-                ts.get_or_insert(set_ts(&body));
             }
             let ts = ts.flatten().expect("a set's test reads ts");
             ops.push(Op::Rows { event, ts, body });
@@ -261,6 +272,7 @@ impl Builder<'_> {
             .collect();
         Program {
             ops,
+            constants: self.constants,
             vars: self.vars,
             columns: self.columns,
             snapshots,
@@ -286,8 +298,7 @@ impl Builder<'_> {
             }
         }
         let v = self.var(ty);
-        // Constants are defined at the very start so every block can read them.
-        self.before.insert(0, Op::Const(v, bits));
+        self.constants.push((v, bits));
         self.consts.insert(bits, v);
         v
     }

@@ -28,6 +28,9 @@ pub fn explain(program: &Program, schema: &crate::schema::Schema) -> String {
         program.tables.len(),
         program.buffers.len()
     );
+    for (v, bits) in &program.constants {
+        let _ = writeln!(out, "  const v{v} = {bits:#x}");
+    }
     write_ops(&mut out, &program.ops, 1, program, schema);
     out
 }

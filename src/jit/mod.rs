@@ -99,21 +99,19 @@ extern "C" fn run_helper(ctx: *const HelperCtx<'_>, scratch: *const u64, helper:
         // Safety: `ctx` is the `HelperCtx` that `Compiled::run` placed in `env` and keeps alive
         // for the whole run; the compiled code passes it through unchanged.
         let ctx = unsafe { &*ctx };
-        let count = ctx.program.buffers.len();
-        let buffers: Vec<&[u64]> = (0..count)
-            .map(|b| {
-                // Safety: `scratch` holds `count` (pointer, length) pairs written by
-                // `Compiled::run` and the compiled pushes; each pointer addresses a live
-                // `Vec<u64>` of that thread with at least `length` initialized values.
-                unsafe {
-                    let ptr = *scratch.add(2 * b) as *const u64;
-                    let len = usize::try_from(*scratch.add(2 * b + 1)).unwrap_or(0);
-                    std::slice::from_raw_parts(ptr, len)
-                }
-            })
-            .collect();
+        let buffer = |b: u32| -> &[u64] {
+            let b = b as usize;
+            // Safety: `scratch` holds a (pointer, length) pair per buffer, written by
+            // `Compiled::run` and the compiled pushes; each pointer addresses a live `Vec<u64>`
+            // of this thread with at least `length` initialized values.
+            unsafe {
+                let ptr = *scratch.add(2 * b) as *const u64;
+                let len = usize::try_from(*scratch.add(2 * b + 1)).unwrap_or(0);
+                std::slice::from_raw_parts(ptr, len)
+            }
+        };
         let helper = usize::try_from(helper).expect("a helper index");
-        call(&ctx.program.helpers[helper], &buffers, ctx.strings)
+        call(&ctx.program.helpers[helper], &buffer, ctx.strings)
     });
     // A panic must not unwind into compiled code.
     outcome.unwrap_or_else(|_| std::process::abort())
@@ -356,6 +354,9 @@ impl<'a, 'b> Gen<'a, 'b> {
         for i in 0..self.program.buffers.len() {
             let offset = i32::try_from(16 * i + 8).expect("few buffers");
             self.b.ins().store(flags(), zero, self.scratch, offset);
+        }
+        for &(v, bits) in &self.program.constants {
+            self.op(&Op::Const(v, bits));
         }
         let ops = &self.program.ops;
         self.ops(ops);
