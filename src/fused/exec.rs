@@ -289,7 +289,7 @@ pub fn call(helper: &Helper, buffers: &Buffers<'_>, strings: &Dictionary) -> u64
 /// Equal values of a kind (dictionary codes are equal exactly when their strings are).
 fn same(kind: Kind, a: u64, b: u64) -> bool {
     if kind == Kind::Number {
-        float(a) == float(b)
+        float(a).partial_cmp(&float(b)).is_some_and(std::cmp::Ordering::is_eq)
     } else {
         a == b
     }
