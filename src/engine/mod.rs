@@ -65,14 +65,22 @@ impl Prepared<'_> {
         let Some(program) = &self.program else {
             return Interpreter::new(self.plan, self.store, self.now).run();
         };
+        let trace = std::env::var_os("SEG_TRACE").is_some();
+        let started = std::time::Instant::now();
         let rows = match &self.jit {
             Some(jit) => jit.run(program, self.store),
             None => fused::exec::run(program, self.store, self.now),
         };
+        if trace {
+            eprintln!("trace: fused pass {:.3} s", started.elapsed().as_secs_f64());
+        }
         let width = program.slots.len();
         let mut given: Vec<Option<Vec<bool>>> = vec![None; self.plan.segments.len()];
         for (slot, id) in program.slots.iter().enumerate() {
             given[id.0 as usize] = Some(rows.chunks(width).map(|r| r[slot] == 1).collect());
+        }
+        if trace {
+            eprintln!("trace: members {:.3} s", started.elapsed().as_secs_f64());
         }
         if program.fallback.is_empty() {
             let members = given

@@ -85,6 +85,18 @@ impl Runner<'_> {
         for op in ops {
             match op {
                 Op::Const(dst, bits) => st.vars[*dst as usize] = *bits,
+                Op::Init(values) => {
+                    for &(v, bits) in values {
+                        st.vars[v as usize] = bits;
+                    }
+                }
+                Op::Inc(v) => st.vars[*v as usize] = st.vars[*v as usize].wrapping_add(1),
+                Op::Window { dst, ts, lo, hi } => {
+                    let t = int(st.vars[*ts as usize]);
+                    let above = lo.is_none_or(|lo| t >= int(st.vars[lo as usize]));
+                    let below = hi.is_none_or(|hi| t < int(st.vars[hi as usize]));
+                    st.vars[*dst as usize] = u64::from(above && below);
+                }
                 Op::Copy(dst, src) => st.vars[*dst as usize] = st.vars[*src as usize],
                 Op::Un(op, dst, a) => st.vars[*dst as usize] = unary(*op, st.vars[*a as usize]),
                 Op::Bin(op, dst, a, b) => {
@@ -289,7 +301,9 @@ pub fn call(helper: &Helper, buffers: &Buffers<'_>, strings: &Dictionary) -> u64
 /// Equal values of a kind (dictionary codes are equal exactly when their strings are).
 fn same(kind: Kind, a: u64, b: u64) -> bool {
     if kind == Kind::Number {
-        float(a).partial_cmp(&float(b)).is_some_and(std::cmp::Ordering::is_eq)
+        float(a)
+            .partial_cmp(&float(b))
+            .is_some_and(std::cmp::Ordering::is_eq)
     } else {
         a == b
     }

@@ -135,6 +135,17 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     Const(Var, u64),
+    /// Several constants at once (each user's accumulators).
+    Init(Vec<(Var, u64)>),
+    /// `dst += 1`.
+    Inc(Var),
+    /// `dst = lo <= ts < hi` (an absent bound is no bound).
+    Window {
+        dst: Var,
+        ts: Var,
+        lo: Option<Var>,
+        hi: Option<Var>,
+    },
     Copy(Var, Var),
     Un(Un, Var, Var),
     Bin(Bin, Var, Var, Var),

@@ -149,7 +149,8 @@ struct SetBlock {
     event: u32,
     /// Computes `ok`, the row's membership in the set.
     test: Vec<Op>,
-    ok: Var,
+    /// None when every row of the event type is in the set.
+    ok: Option<Var>,
     updates: Vec<Op>,
     accs: HashMap<Acc, Var>,
     /// Properties loaded at the top of `updates`.
@@ -239,7 +240,7 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
 
 impl Builder<'_> {
     fn finish(self, slots: Vec<SegmentId>, fallback: Vec<(SegmentId, String)>) -> Program {
-        let mut ops = self.before;
+        let mut ops = group_inits(self.before);
         let mut events: Vec<u32> = self.sets.iter().map(|s| s.event).collect();
         events.sort_unstable();
         events.dedup();
@@ -255,8 +256,11 @@ impl Builder<'_> {
                         .drain(..)
                         .filter(|op| !matches!(op, Op::Copy(a, b) if a == b)),
                 );
-                if !set.updates.is_empty() {
-                    body.push(Op::If(set.ok, std::mem::take(&mut set.updates)));
+                let updates = std::mem::take(&mut set.updates);
+                match set.ok {
+                    _ if updates.is_empty() => {}
+                    Some(ok) => body.push(Op::If(ok, updates)),
+                    None => body.extend(updates),
                 }
             }
             let ts = ts.flatten().expect("a set's test reads ts");
@@ -706,7 +710,7 @@ impl Builder<'_> {
         self.sets.push(SetBlock {
             event,
             test: Vec::new(),
-            ok: 0,
+            ok: None,
             updates: Vec::new(),
             accs: HashMap::new(),
             loads: HashMap::new(),
@@ -715,11 +719,18 @@ impl Builder<'_> {
         // The first op of every test names the loop's ts variable.
         self.emit(row, Op::Copy(ts, ts));
         let mut conds = conds_before;
-        if let Some(lo) = lo {
-            conds.push(self.bin(row, Bin::ICmp(Cc::Ge), ts, lo));
-        }
-        if let Some(hi) = hi {
-            conds.push(self.bin(row, Bin::ICmp(Cc::Lt), ts, hi));
+        if lo.is_some() || hi.is_some() {
+            let inside = self.var(Ty::I64);
+            self.emit(
+                row,
+                Op::Window {
+                    dst: inside,
+                    ts,
+                    lo,
+                    hi,
+                },
+            );
+            conds.push(inside);
         }
         if let Window::During(unit, values) = &set.window {
             let op = match unit {
@@ -747,12 +758,11 @@ impl Builder<'_> {
             };
             conds.push(self.truthy(v, row));
         }
-        if conds.is_empty() {
-            conds.push(self.int(1));
-        }
-        let ok = self.all(row, &conds);
         let index = self.sets.len() - 1;
-        self.sets[index].ok = ok;
+        if !conds.is_empty() {
+            let ok = self.all(row, &conds);
+            self.sets[index].ok = Some(ok);
+        }
         Ok(index)
     }
 
@@ -824,10 +834,7 @@ impl Builder<'_> {
         self.before.push(Op::Const(var, init));
         let mut updates = Vec::new();
         match acc {
-            Acc::Count => {
-                let one = self.int(1);
-                updates.push(Op::Bin(Bin::IAdd, var, var, one));
-            }
+            Acc::Count => updates.push(Op::Inc(var)),
             Acc::FirstTs => {
                 let missing = self.int(i64::MIN);
                 let first = self.var(Ty::I64);
@@ -840,10 +847,7 @@ impl Builder<'_> {
                 let set_v = self.var(Ty::I64);
                 let inner = match acc {
                     Acc::Sum(_) => vec![Op::Bin(Bin::FAdd, var, var, v.var)],
-                    Acc::SetCount(_) => {
-                        let one = self.int(1);
-                        vec![Op::Bin(Bin::IAdd, var, var, one)]
-                    }
+                    Acc::SetCount(_) => vec![Op::Inc(var)],
                     Acc::Min(_) | Acc::Max(_) => {
                         let cc = if matches!(acc, Acc::Min(_)) {
                             Cc::Lt
@@ -882,13 +886,9 @@ impl Builder<'_> {
                 let last = self.var(Ty::I64);
                 self.before.push(Op::Const(last, MISSING_INT));
                 let (day, new) = (self.var(Ty::I64), self.var(Ty::I64));
-                let one = self.int(1);
                 updates.push(Op::Un(Un::Day, day, ts));
                 updates.push(Op::Bin(Bin::ICmp(Cc::Ne), new, day, last));
-                updates.push(Op::If(
-                    new,
-                    vec![Op::Bin(Bin::IAdd, var, var, one), Op::Copy(last, day)],
-                ));
+                updates.push(Op::If(new, vec![Op::Inc(var), Op::Copy(last, day)]));
             }
             Acc::Values(p) => {
                 let v = prop(self, p);
@@ -1056,6 +1056,19 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Runs of `Const` ops (accumulators set up for each user) become one `Init`.
+fn group_inits(ops: Vec<Op>) -> Vec<Op> {
+    let mut grouped: Vec<Op> = Vec::new();
+    for op in ops {
+        match (op, grouped.last_mut()) {
+            (Op::Const(v, bits), Some(Op::Init(values))) => values.push((v, bits)),
+            (Op::Const(v, bits), _) => grouped.push(Op::Init(vec![(v, bits)])),
+            (op, _) => grouped.push(op),
+        }
+    }
+    grouped
 }
 
 /// The loop's ts variable, named by the `Copy(ts, ts)` that starts every set's test.

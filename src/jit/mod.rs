@@ -408,6 +408,32 @@ impl<'a, 'b> Gen<'a, 'b> {
                 };
                 self.set(*dst, value);
             }
+            Op::Init(values) => {
+                for &(v, bits) in values {
+                    self.op(&Op::Const(v, bits));
+                }
+            }
+            Op::Inc(v) => {
+                let x = self.get(*v);
+                let y = self.b.ins().iadd_imm_s(x, 1);
+                self.set(*v, y);
+            }
+            Op::Window { dst, ts, lo, hi } => {
+                let t = self.get(*ts);
+                let mut inside = self.b.ins().iconst(types::I8, 1);
+                if let Some(lo) = lo {
+                    let lo = self.get(*lo);
+                    let above = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, t, lo);
+                    inside = self.b.ins().band(inside, above);
+                }
+                if let Some(hi) = hi {
+                    let hi = self.get(*hi);
+                    let below = self.b.ins().icmp(IntCC::SignedLessThan, t, hi);
+                    inside = self.b.ins().band(inside, below);
+                }
+                let v = self.bool64(inside);
+                self.set(*dst, v);
+            }
             Op::Copy(dst, src) => {
                 let v = self.get(*src);
                 self.set(*dst, v);
