@@ -2,8 +2,9 @@
 
 use rayon::prelude::*;
 
-use super::ir::{Bin, Cc, Helper, Kind, Op, Un};
+use super::ir::{Bin, Cc, ChangedSpec, Helper, Kind, Op, Un};
 use super::lower::Program;
+use crate::plan::{AttrScope, CalendarUnit};
 use crate::store::{Column, Dictionary, Store};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
 
@@ -118,6 +119,11 @@ impl Runner<'_> {
                         .and_then(|c| table.get(c))
                         .map_or(0, |&b| u64::from(b));
                 }
+                Op::Map(dst, map, code) => {
+                    let map = &self.program.maps[*map as usize];
+                    let code = usize::try_from(st.vars[*code as usize]).unwrap_or(usize::MAX);
+                    st.vars[*dst as usize] = map[code.min(map.len() - 1)];
+                }
                 Op::Load(dst, column, _) => {
                     st.vars[*dst as usize] = self.load(*column, row);
                 }
@@ -146,7 +152,9 @@ impl Runner<'_> {
                     st.vars[*dst as usize] = call(
                         &self.program.helpers[*helper as usize],
                         &|b| buffers[b as usize].as_slice(),
-                        &self.store.strings,
+                        self.store,
+                        user,
+                        self.now,
                     );
                 }
                 Op::Member(slot, v) => out[*slot as usize] = u8::from(st.vars[*v as usize] == 1),
@@ -263,10 +271,15 @@ fn order(kind: Kind, strings: &Dictionary, a: u64, b: u64) -> std::cmp::Ordering
 /// A user's buffers, by index.
 pub type Buffers<'b> = dyn Fn(u32) -> &'b [u64] + 'b;
 
-/// Runs a helper over a user's buffers.
+/// Runs a helper for `user` over the user's buffers.
 #[must_use]
-pub fn call(helper: &Helper, buffers: &Buffers<'_>, strings: &Dictionary) -> u64 {
+pub fn call(helper: &Helper, buffers: &Buffers<'_>, store: &Store, user: u32, now: i64) -> u64 {
+    let strings = &store.strings;
     match helper {
+        Helper::Bucket { salt } => {
+            f64::from(crate::interp::bucket(salt, &store.users.ids[user as usize])).to_bits()
+        }
+        Helper::Changed(spec) => u64::from(changed(spec, store, user, now)),
         Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, strings),
         Helper::Distinct { buffer, kind } => {
             let values = buffers(*buffer);
@@ -327,6 +340,61 @@ fn top(values: &[u64], kind: Kind, strings: &Dictionary) -> u64 {
         }
     }
     best.map_or_else(|| missing(kind), |(v, _)| v)
+}
+
+/// `changed(...)`: a value that differs from the one before it, in the window, matching
+/// `from` and `to` (a first value counts as a change from missing; `from` never matches it).
+fn changed(spec: &ChangedSpec, store: &Store, user: u32, now: i64) -> bool {
+    let (table, owner) = match spec.scope {
+        AttrScope::Profile => (&store.profiles, Some(user)),
+        AttrScope::Account => (&store.account_rows, store.account_of(user, now)),
+    };
+    let Some(owner) = owner else { return false };
+    let column = &table.columns[spec.attribute];
+    let mut previous: Option<u64> = None;
+    for row in table.rows(owner) {
+        let ts = table.ts[row];
+        if ts >= now {
+            break;
+        }
+        if column.is_missing(row) {
+            continue;
+        }
+        let value = match column {
+            Column::Number(v) => v[row].to_bits(),
+            Column::Bool(v) => u64::from(v[row]),
+            Column::Timestamp(v) => v[row].cast_unsigned(),
+            Column::String(v) => u64::from(v[row]),
+        };
+        let is_change =
+            ts != crate::store::BEGINNING && previous.is_none_or(|p| !same(spec.kind, p, value));
+        if is_change
+            && spec.lo <= ts
+            && ts < spec.hi
+            && spec
+                .calendar
+                .as_ref()
+                .is_none_or(|(unit, values)| values.contains(&calendar(*unit, ts)))
+            && spec
+                .from
+                .is_none_or(|f| previous.is_some_and(|p| same(spec.kind, p, f)))
+            && spec.to.is_none_or(|t| same(spec.kind, value, t))
+        {
+            return true;
+        }
+        previous = Some(value);
+    }
+    false
+}
+
+/// A timestamp's month, ISO weekday or hour, in UTC.
+fn calendar(unit: CalendarUnit, ts: i64) -> u32 {
+    let op = match unit {
+        CalendarUnit::Months => Un::Month,
+        CalendarUnit::Weekdays => Un::Weekday,
+        CalendarUnit::Hours => Un::Hour,
+    };
+    u32::try_from(unary(op, ts.cast_unsigned())).unwrap_or(0)
 }
 
 fn missing(kind: Kind) -> u64 {

@@ -121,6 +121,25 @@ pub enum Helper {
     },
     /// How many steps of a funnel are done, as f64.
     Steps { buffers: Vec<u32> },
+    /// `bucket(salt)` for the user, as f64.
+    Bucket { salt: String },
+    /// `changed(...)` over the history of a profile or account attribute: 1 or 0.
+    Changed(ChangedSpec),
+}
+
+/// A `changed` whose values and window bounds are constants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedSpec {
+    pub scope: crate::plan::AttrScope,
+    pub attribute: usize,
+    pub kind: Kind,
+    /// Raw values in the store's encoding.
+    pub from: Option<u64>,
+    pub to: Option<u64>,
+    /// `[lo, hi)`, already cut at `now`.
+    pub lo: i64,
+    pub hi: i64,
+    pub calendar: Option<(crate::plan::CalendarUnit, Vec<u32>)>,
 }
 
 /// The type of a buffer's values, for ordering them.
@@ -155,6 +174,8 @@ pub enum Op {
     Snapshot(Var, u32),
     /// `tables[i][code]` (0 or 1), or 0 when the code is missing or past the table.
     Lookup(Var, u32, Var),
+    /// `maps[i][code]`, or the map's last entry (the missing value) past its end.
+    Map(Var, u32, Var),
     /// A column of the current row (inside `Rows`): `columns[i][row]`.
     Load(Var, u32, Width),
     If(Var, Vec<Op>),

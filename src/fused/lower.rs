@@ -13,11 +13,11 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::ir::{Bin, Cc, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
+use super::ir::{Bin, Cc, ChangedSpec, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
 use crate::interp::value::{compare, V};
 use crate::plan::{
-    Aggregate, AggregateFn, ArithOp, AttrScope, CalendarUnit, CompareOp, EventSet, Expr, ExprKind,
-    Plan, SegmentId, Target, Type, Value, Window,
+    Aggregate, AggregateFn, ArithOp, AttrScope, CalendarUnit, Changed, CompareOp, EventSet, Expr,
+    ExprKind, Plan, SegmentId, Target, Type, Value, Window,
 };
 use crate::store::{Column, Store, Table, MISSING_STRING};
 use crate::time::MICROS_PER_DAY;
@@ -40,6 +40,8 @@ pub struct Program {
     pub snapshots: Vec<Vec<u64>>,
     /// Predicates over dictionary codes.
     pub tables: Vec<Vec<u8>>,
+    /// Functions of dictionary codes (`lower`, `len`), as raw values.
+    pub maps: Vec<Vec<u64>>,
     /// The event type of each buffer (a buffer never holds more than a user's rows of it).
     pub buffers: Vec<u32>,
     pub helpers: Vec<Helper>,
@@ -179,6 +181,7 @@ struct Builder<'s> {
     columns: Vec<ColumnRef>,
     snapshot_keys: Vec<(AttrScope, usize)>,
     tables: Vec<Vec<u8>>,
+    maps: Vec<Vec<u64>>,
     buffers: Vec<u32>,
     helpers: Vec<Helper>,
     /// Literals absent from the dictionary, with the fresh codes they were given.
@@ -204,6 +207,7 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
         columns: Vec::new(),
         snapshot_keys: Vec::new(),
         tables: Vec::new(),
+        maps: Vec::new(),
         buffers: Vec::new(),
         helpers: Vec::new(),
         fresh: HashMap::new(),
@@ -281,6 +285,7 @@ impl Builder<'_> {
             columns: self.columns,
             snapshots,
             tables: self.tables,
+            maps: self.maps,
             buffers: self.buffers,
             helpers: self.helpers,
             slots,
@@ -486,11 +491,87 @@ impl Builder<'_> {
                     vt: Vt::Num,
                 }
             }
-            ExprKind::Changed(_) => return Err("`changed`".into()),
+            ExprKind::Changed(changed) => {
+                let spec = self.changed(changed)?;
+                let helper = self.helper(Helper::Changed(spec));
+                let dst = self.var(Ty::I64);
+                self.emit(scope, Op::Call(dst, helper));
+                bool_of(dst)
+            }
             ExprKind::Users { .. } => return Err("`users`".into()),
-            ExprKind::Lower(_) => return Err("`lower` outside a comparison".into()),
-            ExprKind::Len(_) => return Err("`len`".into()),
-            ExprKind::Bucket(_) => return Err("`bucket`".into()),
+            ExprKind::Lower(inner) | ExprKind::Len(inner) => {
+                self.string_function(e, inner, scope)?
+            }
+            ExprKind::Bucket(salt) => {
+                let ExprKind::Const(Value::String(salt)) = &salt.kind else {
+                    return Err("`bucket` with a salt that is not a literal".into());
+                };
+                let helper = self.helper(Helper::Bucket { salt: salt.clone() });
+                let dst = self.var(Ty::F64);
+                self.emit(scope, Op::Call(dst, helper));
+                Val {
+                    var: dst,
+                    vt: Vt::Num,
+                }
+            }
+        })
+    }
+
+    /// A `changed` with constant values and window bounds.
+    fn changed(&mut self, changed: &Changed) -> Result<ChangedSpec, Unsupported> {
+        let table = match changed.scope {
+            AttrScope::Profile => &self.store.profiles,
+            AttrScope::Account => &self.store.account_rows,
+        };
+        let vt = Vt::of_column(&table.columns[changed.attribute]).0;
+        let mut constant = |e: &Option<Box<Expr>>| -> Result<Option<u64>, Unsupported> {
+            match e.as_deref().map(|e| &e.kind) {
+                None => Ok(None),
+                Some(ExprKind::Const(value)) => Ok(Some(self.raw(value)?)),
+                Some(_) => Err("`changed` with a value that is not a literal".into()),
+            }
+        };
+        let from = constant(&changed.from)?;
+        let to = constant(&changed.to)?;
+        let instant = |e: &Expr| match &e.kind {
+            ExprKind::Const(Value::Timestamp(t) | Value::Duration(t)) => Ok(*t),
+            ExprKind::Now => Ok(self.now),
+            _ => Err("`changed` with a window bound that is not a literal".to_string()),
+        };
+        let day_start = self.now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
+        let (lo, hi) = match &changed.window {
+            Window::All | Window::During(..) => (i64::MIN, self.now),
+            Window::Within(d) => (self.now.saturating_sub(instant(d)?), self.now),
+            Window::Today => (day_start, self.now),
+            Window::Yesterday => (day_start - MICROS_PER_DAY, day_start),
+            Window::Between(a, b) => (instant(a)?, instant(b)?),
+            Window::Before(a) => (i64::MIN, instant(a)?),
+            Window::After(a) => (instant(a)?, self.now),
+        };
+        let calendar = match &changed.window {
+            Window::During(unit, values) => Some((*unit, values.clone())),
+            _ => None,
+        };
+        Ok(ChangedSpec {
+            scope: changed.scope,
+            attribute: changed.attribute,
+            kind: vt.kind(),
+            from,
+            to,
+            lo,
+            hi: hi.min(self.now),
+            calendar,
+        })
+    }
+
+    /// A constant in the store's encoding.
+    fn raw(&mut self, value: &Value) -> Result<u64, Unsupported> {
+        Ok(match value {
+            Value::Bool(b) => u64::from(*b),
+            Value::Number(n) => n.to_bits(),
+            Value::String(s) => self.string_code(s),
+            Value::Timestamp(t) | Value::Duration(t) => t.cast_unsigned(),
+            Value::List(_) => return Err("a list outside `in`".into()),
         })
     }
 
@@ -539,10 +620,11 @@ impl Builder<'_> {
 
     /// A predicate over a string value, tabulated over the dictionary.
     fn table(&mut self, code: Val, scope: Scope, predicate: impl Fn(&str) -> bool) -> Var {
-        let strings = &self.store.strings;
-        let table: Vec<u8> = (0..u32::try_from(strings.len()).expect("fewer than 2^32 strings"))
-            .map(|c| u8::from(predicate(strings.get(c))))
-            // A 0 past the dictionary: what every other code (missing, fresh literals) reads.
+        let table: Vec<u8> = self
+            .code_strings()
+            .into_iter()
+            .map(|s| u8::from(predicate(&s)))
+            // A 0 past the known codes: what the missing code reads.
             .chain([0])
             .collect();
         self.tables.push(table);
@@ -550,6 +632,68 @@ impl Builder<'_> {
         let dst = self.var(Ty::I64);
         self.emit(scope, Op::Lookup(dst, index, code.var));
         dst
+    }
+
+    /// The string of every code known so far: the dictionary's, then fresh ones.
+    fn code_strings(&self) -> Vec<String> {
+        let strings = &self.store.strings;
+        let mut all: Vec<String> = (0..u32::try_from(strings.len()).expect("few strings"))
+            .map(|c| strings.get(c).to_string())
+            .collect();
+        let mut fresh: Vec<(&String, &u32)> = self.fresh.iter().collect();
+        fresh.sort_by_key(|(_, &c)| c);
+        all.extend(fresh.into_iter().map(|(s, _)| s.clone()));
+        all
+    }
+
+    /// A function of a string value, as a map over the codes known so far (`f` gives the
+    /// result's raw bits; the missing code maps to `missing`).
+    fn map(&mut self, code: Val, scope: Scope, vt: Vt, f: impl Fn(&mut Self, &str) -> u64) -> Val {
+        let strings = self.code_strings();
+        let map: Vec<u64> = strings
+            .iter()
+            .map(|s| f(self, s))
+            .chain([vt.missing()])
+            .collect();
+        self.maps.push(map);
+        let index = u32::try_from(self.maps.len() - 1).expect("few maps");
+        let dst = self.var(vt.ty());
+        self.emit(scope, Op::Map(dst, index, code.var));
+        Val { var: dst, vt }
+    }
+
+    /// `lower` and `len` of a string from the data (not of a literal or another `lower`, whose
+    /// codes may be made later than the map).
+    fn string_function(
+        &mut self,
+        e: &Expr,
+        inner: &Expr,
+        scope: Scope,
+    ) -> Result<Val, Unsupported> {
+        if let ExprKind::Const(Value::String(s)) = &inner.kind {
+            let folded = if matches!(e.kind, ExprKind::Lower(_)) {
+                Value::String(s.to_lowercase())
+            } else {
+                #[allow(clippy::cast_precision_loss)]
+                Value::Number(s.chars().count() as f64)
+            };
+            return self.value(&folded);
+        }
+        if !matches!(
+            inner.kind,
+            ExprKind::Property(_) | ExprKind::Attribute(..) | ExprKind::Aggregate(_)
+        ) {
+            return Err("`lower` or `len` of a computed string".into());
+        }
+        let v = self.expr(inner, scope)?;
+        Ok(if matches!(e.kind, ExprKind::Lower(_)) {
+            self.map(v, scope, Vt::Str, |b, s| b.string_code(&s.to_lowercase()))
+        } else {
+            #[allow(clippy::cast_precision_loss)]
+            self.map(v, scope, Vt::Num, |_, s| {
+                (s.chars().count() as f64).to_bits()
+            })
+        })
     }
 
     fn compare(

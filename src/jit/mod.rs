@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::fused::exec::{call, month, CHUNK};
 use crate::fused::ir::{Bin, Cc, Op, Ty, Un, Width};
 use crate::fused::Program;
-use crate::store::{Column, Dictionary, Store};
+use crate::store::{Column, Store};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 
 type Entry = unsafe extern "C" fn(*const u64, *mut u64, u64, *mut u8);
@@ -34,6 +34,7 @@ type Entry = unsafe extern "C" fn(*const u64, *mut u64, u64, *mut u8);
 /// Compiled code for one program; frees the code when dropped.
 pub struct Compiled {
     module: Option<JITModule>,
+    now: i64,
     entry: Entry,
     layout: Layout,
 }
@@ -56,6 +57,7 @@ struct Layout {
     columns: usize,
     snapshots: usize,
     tables: usize,
+    maps: usize,
     helper_ctx: usize,
     len: usize,
 }
@@ -74,6 +76,8 @@ impl Layout {
         next += program.snapshots.len();
         let tables = next;
         next += program.tables.len();
+        let maps = next;
+        next += program.maps.len();
         let helper_ctx = next;
         next += 1;
         Layout {
@@ -81,6 +85,7 @@ impl Layout {
             columns,
             snapshots,
             tables,
+            maps,
             helper_ctx,
             len: next,
         }
@@ -90,11 +95,17 @@ impl Layout {
 /// What helpers read besides the buffers.
 struct HelperCtx<'a> {
     program: &'a Program,
-    strings: &'a Dictionary,
+    store: &'a Store,
+    now: i64,
 }
 
 /// Runs helper `helper` over the buffers described in `scratch`.
-extern "C" fn run_helper(ctx: *const HelperCtx<'_>, scratch: *const u64, helper: u64) -> u64 {
+extern "C" fn run_helper(
+    ctx: *const HelperCtx<'_>,
+    scratch: *const u64,
+    helper: u64,
+    user: u64,
+) -> u64 {
     let outcome = std::panic::catch_unwind(|| {
         // Safety: `ctx` is the `HelperCtx` that `Compiled::run` placed in `env` and keeps alive
         // for the whole run; the compiled code passes it through unchanged.
@@ -111,7 +122,14 @@ extern "C" fn run_helper(ctx: *const HelperCtx<'_>, scratch: *const u64, helper:
             }
         };
         let helper = usize::try_from(helper).expect("a helper index");
-        call(&ctx.program.helpers[helper], &buffer, ctx.strings)
+        let user = u32::try_from(user).expect("a user index");
+        call(
+            &ctx.program.helpers[helper],
+            &buffer,
+            ctx.store,
+            user,
+            ctx.now,
+        )
     });
     // A panic must not unwind into compiled code.
     outcome.unwrap_or_else(|_| std::process::abort())
@@ -173,6 +191,7 @@ pub fn compile(program: &Program, store: &Store, now: i64) -> Result<Compiled, S
     let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code) };
     Ok(Compiled {
         module: Some(module),
+        now,
         entry,
         layout,
     })
@@ -191,7 +210,8 @@ impl Compiled {
         }
         let helper_ctx = HelperCtx {
             program,
-            strings: &store.strings,
+            store,
+            now: self.now,
         };
         let env = self.env(program, store, &helper_ctx);
         let capacities: Vec<usize> = program
@@ -256,6 +276,9 @@ impl Compiled {
         }
         for (i, t) in program.tables.iter().enumerate() {
             env[layout.tables + i] = t.as_ptr() as u64;
+        }
+        for (i, m) in program.maps.iter().enumerate() {
+            env[layout.maps + i] = m.as_ptr() as u64;
         }
         env[layout.helper_ctx] = std::ptr::from_ref(helper_ctx) as u64;
         env
@@ -482,6 +505,27 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let v = self.b.ins().uload8(types::I64, flags(), addr, 0);
                 self.set(*dst, v);
             }
+            Op::Map(dst, map, code) => {
+                // Maps end with the missing value, read for every code past them.
+                let last = self.program.maps[*map as usize].len() - 1;
+                let code = self.get(*code);
+                let last = self
+                    .b
+                    .ins()
+                    .iconst(types::I64, i64::try_from(last).expect("a small map"));
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, code, last);
+                let index = self.b.ins().select(inside, code, last);
+                let base = self.base(self.layout.maps + *map as usize);
+                let offset = self.b.ins().imul_imm_s(index, 8);
+                let addr = self.b.ins().iadd(base, offset);
+                let ty = if self.is_float(*dst) {
+                    types::F64
+                } else {
+                    types::I64
+                };
+                let v = self.b.ins().load(ty, flags(), addr, 0);
+                self.set(*dst, v);
+            }
             Op::Load(dst, column, width) => {
                 let row = self.b.use_var(self.row.expect("loads are inside a loop"));
                 let base = self.base(self.layout.columns + *column as usize);
@@ -542,10 +586,10 @@ impl<'a, 'b> Gen<'a, 'b> {
                     .iconst(self.ptr, run_helper as *const () as i64);
                 let ctx = self.base(self.layout.helper_ctx);
                 let index = self.b.ins().iconst(types::I64, i64::from(*helper));
-                let call = self
-                    .b
-                    .ins()
-                    .call_indirect(sig, callee, &[ctx, self.scratch, index]);
+                let call =
+                    self.b
+                        .ins()
+                        .call_indirect(sig, callee, &[ctx, self.scratch, index, self.user]);
                 let result = self.b.inst_results(call)[0];
                 let v = if self.is_float(*dst) {
                     self.b
@@ -573,6 +617,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         let mut sig = Signature::new(self.b.func.signature.call_conv);
         sig.params.push(AbiParam::new(self.ptr));
         sig.params.push(AbiParam::new(self.ptr));
+        sig.params.push(AbiParam::new(types::I64));
         sig.params.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I64));
         let sig = self.b.import_signature(sig);
