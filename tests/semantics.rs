@@ -1,12 +1,14 @@
 //! The conformance table for SPEC section 2's semantics: each case is a rule, a few segments,
 //! hand-built events (and profiles, accounts) around an evaluation instant, and the exact
 //! members expected. A case fails when its rule breaks; edges are the point (window bounds,
-//! `now`, equal timestamps, missing values, empty sets, ties).
+//! `now`, equal timestamps, missing values, empty sets, ties). Every case runs on every engine
+//! (the reference interpreter, the fused interpreter and the JIT).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use seg::check::example::check_example;
+use seg::engine::Engine;
 use seg::store::load::{load_file, Kind, LoadReport, OnBadRow};
 use seg::store::StoreBuilder;
 
@@ -55,8 +57,11 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// Members per segment, for a case.
-fn evaluate(case: &Case<'_>) -> BTreeMap<String, Vec<String>> {
+/// The engines every case runs on.
+const ENGINES: [Engine; 3] = [Engine::Reference, Engine::Interp, Engine::Jit];
+
+/// Members per segment, for a case, with each engine.
+fn evaluate(case: &Case<'_>) -> Vec<(Engine, BTreeMap<String, Vec<String>>)> {
     let example = format!("--- main.seg\n{}--- schema.toml\n{SCHEMA}", case.segments);
     let (sources, checked) = check_example(&example);
     let plan = checked.plan.unwrap_or_else(|| {
@@ -80,35 +85,48 @@ fn evaluate(case: &Case<'_>) -> BTreeMap<String, Vec<String>> {
     }
     let store = builder.finish();
     let now = seg::time::parse_timestamp(NOW).unwrap();
-    let memberships = seg::interp::evaluate(&plan, &store, now);
-    plan.segments
+    ENGINES
         .iter()
-        .enumerate()
-        .map(|(i, segment)| {
-            let ids = match segment.target {
-                seg::plan::Target::User => &store.users.ids,
-                seg::plan::Target::Account => &store.accounts.ids,
-            };
-            let mut members: Vec<String> = memberships.members[i]
+        .map(|&engine| {
+            let memberships = seg::engine::evaluate(&plan, &store, now, engine);
+            let members = plan
+                .segments
                 .iter()
                 .enumerate()
-                .filter(|(_, m)| **m)
-                .map(|(u, _)| ids[u].to_string())
+                .map(|(i, segment)| {
+                    let ids = match segment.target {
+                        seg::plan::Target::User => &store.users.ids,
+                        seg::plan::Target::Account => &store.accounts.ids,
+                    };
+                    let mut members: Vec<String> = memberships.members[i]
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| **m)
+                        .map(|(u, _)| ids[u].to_string())
+                        .collect();
+                    members.sort();
+                    (segment.name.clone(), members)
+                })
                 .collect();
-            members.sort();
-            (segment.name.clone(), members)
+            (engine, members)
         })
         .collect()
 }
 
+/// Runs each case on every engine; each must give exactly the expected members.
 fn run(cases: &[Case<'_>]) {
     for case in cases {
-        let got = evaluate(case);
-        for (segment, expected) in case.expected {
-            let members = got
-                .get(*segment)
-                .unwrap_or_else(|| panic!("{}: no segment {segment}", case.rule));
-            assert_eq!(members, expected, "{}: segment `{segment}`", case.rule);
+        for (engine, got) in evaluate(case) {
+            for (segment, expected) in case.expected {
+                let members = got
+                    .get(*segment)
+                    .unwrap_or_else(|| panic!("{}: no segment {segment}", case.rule));
+                assert_eq!(
+                    members, expected,
+                    "{}: segment `{segment}`, engine {engine:?}",
+                    case.rule
+                );
+            }
         }
     }
 }

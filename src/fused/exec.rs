@@ -242,6 +242,7 @@ pub fn binary(op: Bin, a: u64, b: u64) -> u64 {
         Bin::FSub => (float(a) - float(b)).to_bits(),
         Bin::FMul => (float(a) * float(b)).to_bits(),
         Bin::FDiv => unary(Un::FFinite, (float(a) / float(b)).to_bits()),
+        Bin::FDivRaw => (float(a) / float(b)).to_bits(),
         Bin::ICmp(cc) => u64::from(cc_holds(cc, &int(a), &int(b))),
         Bin::FCmp(cc) => {
             let (x, y) = (float(a), float(b));

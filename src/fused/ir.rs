@@ -76,6 +76,8 @@ pub enum Bin {
     FMul,
     /// Division; NaN (missing) when the result is not finite.
     FDiv,
+    /// Plain division (`avg`: an infinite sum stays infinite, as in the reference).
+    FDivRaw,
     /// Signed integer comparison.
     ICmp(Cc),
     /// Ordered float comparison: false when either side is NaN.

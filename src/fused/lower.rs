@@ -340,7 +340,7 @@ impl Builder<'_> {
 
     fn bin(&mut self, scope: Scope, op: Bin, a: Var, b: Var) -> Var {
         let ty = match op {
-            Bin::FAdd | Bin::FSub | Bin::FMul | Bin::FDiv => Ty::F64,
+            Bin::FAdd | Bin::FSub | Bin::FMul | Bin::FDiv | Bin::FDivRaw => Ty::F64,
             _ => Ty::I64,
         };
         let dst = self.var(ty);
@@ -1119,7 +1119,7 @@ impl Builder<'_> {
                         let sum = self.acc(set, Acc::Sum(p));
                         let n = self.acc(set, Acc::SetCount(p));
                         let n = self.un(scope, Un::IToF, n);
-                        num(self.bin(scope, Bin::FDiv, sum, n))
+                        num(self.bin(scope, Bin::FDivRaw, sum, n))
                     }
                     AggregateFn::Min => num(self.acc(set, Acc::Min(p))),
                     AggregateFn::Max => num(self.acc(set, Acc::Max(p))),

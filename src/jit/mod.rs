@@ -759,6 +759,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             Bin::FAdd => self.b.ins().fadd(a, b),
             Bin::FSub => self.b.ins().fsub(a, b),
             Bin::FMul => self.b.ins().fmul(a, b),
+            Bin::FDivRaw => self.b.ins().fdiv(a, b),
             Bin::FDiv => {
                 let q = self.b.ins().fdiv(a, b);
                 self.finite(q)
