@@ -14,15 +14,15 @@ use std::collections::HashMap;
 use regex::Regex;
 
 use super::ir::{Bin, Cc, ChangedSpec, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
-use crate::interp::value::{compare, V};
+use super::sets::{set_ts, SetBlock};
 use crate::plan::{
-    Aggregate, AggregateFn, ArithOp, AttrScope, CalendarUnit, Changed, CompareOp, EventSet, Expr,
-    ExprKind, Plan, SegmentId, Target, Type, Value, Window,
+    ArithOp, AttrScope, Changed, CompareOp, Expr, ExprKind, Plan, SegmentId, Target, Type, Value,
+    Window,
 };
 use crate::store::{Column, Store, Table, MISSING_STRING};
 use crate::time::MICROS_PER_DAY;
 
-const MISSING_INT: u64 = i64::MIN.cast_unsigned();
+pub(super) const MISSING_INT: u64 = i64::MIN.cast_unsigned();
 const MISSING_BOOL: u64 = 2;
 const MISSING_CODE: u64 = MISSING_STRING as u64;
 
@@ -62,11 +62,11 @@ impl Program {
 }
 
 /// Why a form is left to the reference interpreter.
-type Unsupported = String;
+pub(super) type Unsupported = String;
 
 /// The type of a lowered value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Vt {
+pub(super) enum Vt {
     Num,
     Bool,
     Ts,
@@ -75,7 +75,7 @@ enum Vt {
 }
 
 impl Vt {
-    fn of(ty: &Type) -> Result<Vt, Unsupported> {
+    pub(super) fn of(ty: &Type) -> Result<Vt, Unsupported> {
         Ok(match ty {
             Type::Bool => Vt::Bool,
             Type::Number => Vt::Num,
@@ -86,7 +86,7 @@ impl Vt {
         })
     }
 
-    fn of_column(column: &Column) -> (Vt, Width) {
+    pub(super) fn of_column(column: &Column) -> (Vt, Width) {
         match column {
             Column::Number(_) => (Vt::Num, Width::W64),
             Column::Bool(_) => (Vt::Bool, Width::W8),
@@ -95,7 +95,7 @@ impl Vt {
         }
     }
 
-    fn ty(self) -> Ty {
+    pub(super) fn ty(self) -> Ty {
         if self == Vt::Num {
             Ty::F64
         } else {
@@ -103,7 +103,7 @@ impl Vt {
         }
     }
 
-    fn missing(self) -> u64 {
+    pub(super) fn missing(self) -> u64 {
         match self {
             Vt::Num => f64::NAN.to_bits(),
             Vt::Bool => MISSING_BOOL,
@@ -112,7 +112,7 @@ impl Vt {
         }
     }
 
-    fn kind(self) -> Kind {
+    pub(super) fn kind(self) -> Kind {
         match self {
             Vt::Num => Kind::Number,
             Vt::Bool => Kind::Bool,
@@ -123,45 +123,14 @@ impl Vt {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Val {
-    var: Var,
-    vt: Vt,
-}
-
-/// What an accumulator keeps for one event set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Acc {
-    Count,
-    FirstTs,
-    LastTs,
-    Sum(u32),
-    SetCount(u32),
-    Min(u32),
-    Max(u32),
-    First(u32),
-    Last(u32),
-    Days,
-    Values(u32),
-    Times,
-}
-
-/// One event set's block inside its event type's loop.
-#[derive(Debug, Clone)]
-struct SetBlock {
-    event: u32,
-    /// Computes `ok`, the row's membership in the set.
-    test: Vec<Op>,
-    /// None when every row of the event type is in the set.
-    ok: Option<Var>,
-    updates: Vec<Op>,
-    accs: HashMap<Acc, Var>,
-    /// Properties loaded at the top of `updates`.
-    loads: HashMap<u32, Val>,
+pub(super) struct Val {
+    pub(super) var: Var,
+    pub(super) vt: Vt,
 }
 
 /// Where an expression is lowered.
 #[derive(Debug, Clone, Copy)]
-enum Scope {
+pub(super) enum Scope {
     /// Before the loops (window bounds): no segments, no aggregates.
     Before,
     /// Inside a set's test, for a row of an event type: its `ts` variable.
@@ -171,27 +140,27 @@ enum Scope {
 }
 
 #[derive(Debug, Clone)]
-struct Builder<'s> {
-    store: &'s Store,
-    now: i64,
-    vars: Vec<Ty>,
-    before: Vec<Op>,
-    sets: Vec<SetBlock>,
-    after: Vec<Op>,
-    columns: Vec<ColumnRef>,
-    snapshot_keys: Vec<(AttrScope, usize)>,
-    tables: Vec<Vec<u8>>,
-    maps: Vec<Vec<u64>>,
-    buffers: Vec<u32>,
-    helpers: Vec<Helper>,
+pub(super) struct Builder<'s> {
+    pub(super) store: &'s Store,
+    pub(super) now: i64,
+    pub(super) vars: Vec<Ty>,
+    pub(super) before: Vec<Op>,
+    pub(super) sets: Vec<SetBlock>,
+    pub(super) after: Vec<Op>,
+    pub(super) columns: Vec<ColumnRef>,
+    pub(super) snapshot_keys: Vec<(AttrScope, usize)>,
+    pub(super) tables: Vec<Vec<u8>>,
+    pub(super) maps: Vec<Vec<u64>>,
+    pub(super) buffers: Vec<u32>,
+    pub(super) helpers: Vec<Helper>,
     /// Literals absent from the dictionary, with the fresh codes they were given.
-    fresh: HashMap<String, u32>,
+    pub(super) fresh: HashMap<String, u32>,
     /// The membership variable of each segment lowered so far.
-    members: HashMap<SegmentId, Var>,
-    consts: HashMap<u64, Var>,
+    pub(super) members: HashMap<SegmentId, Var>,
+    pub(super) consts: HashMap<u64, Var>,
     /// Variables that hold the same constant for every user.
-    constants: Vec<(Var, u64)>,
-    regexes: HashMap<String, Regex>,
+    pub(super) constants: Vec<(Var, u64)>,
+    pub(super) regexes: HashMap<String, Regex>,
 }
 
 /// Lowers every user segment of `plan` it can; the rest are listed in `fallback`.
@@ -243,7 +212,11 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
 }
 
 impl Builder<'_> {
-    fn finish(self, slots: Vec<SegmentId>, fallback: Vec<(SegmentId, String)>) -> Program {
+    pub(super) fn finish(
+        self,
+        slots: Vec<SegmentId>,
+        fallback: Vec<(SegmentId, String)>,
+    ) -> Program {
         let mut ops = group_inits(self.before);
         let mut events: Vec<u32> = self.sets.iter().map(|s| s.event).collect();
         events.sort_unstable();
@@ -294,13 +267,13 @@ impl Builder<'_> {
         }
     }
 
-    fn var(&mut self, ty: Ty) -> Var {
+    pub(super) fn var(&mut self, ty: Ty) -> Var {
         self.vars.push(ty);
         Var::try_from(self.vars.len() - 1).expect("fewer than 2^32 variables")
     }
 
     /// A variable holding a constant, set once before the loops.
-    fn constant(&mut self, bits: u64, ty: Ty) -> Var {
+    pub(super) fn constant(&mut self, bits: u64, ty: Ty) -> Var {
         if let Some(&v) = self.consts.get(&bits) {
             if self.vars[v as usize] == ty {
                 return v;
@@ -312,11 +285,11 @@ impl Builder<'_> {
         v
     }
 
-    fn int(&mut self, n: i64) -> Var {
+    pub(super) fn int(&mut self, n: i64) -> Var {
         self.constant(n.cast_unsigned(), Ty::I64)
     }
 
-    fn ops(&mut self, scope: Scope) -> &mut Vec<Op> {
+    pub(super) fn ops(&mut self, scope: Scope) -> &mut Vec<Op> {
         match scope {
             Scope::Before => &mut self.before,
             Scope::Row { .. } => &mut self.sets.last_mut().expect("a set is open").test,
@@ -324,11 +297,11 @@ impl Builder<'_> {
         }
     }
 
-    fn emit(&mut self, scope: Scope, op: Op) {
+    pub(super) fn emit(&mut self, scope: Scope, op: Op) {
         self.ops(scope).push(op);
     }
 
-    fn un(&mut self, scope: Scope, op: Un, a: Var) -> Var {
+    pub(super) fn un(&mut self, scope: Scope, op: Un, a: Var) -> Var {
         let ty = match op {
             Un::FNeg | Un::IToF | Un::FFinite => Ty::F64,
             _ => Ty::I64,
@@ -338,7 +311,7 @@ impl Builder<'_> {
         dst
     }
 
-    fn bin(&mut self, scope: Scope, op: Bin, a: Var, b: Var) -> Var {
+    pub(super) fn bin(&mut self, scope: Scope, op: Bin, a: Var, b: Var) -> Var {
         let ty = match op {
             Bin::FAdd | Bin::FSub | Bin::FMul | Bin::FDiv | Bin::FDivRaw => Ty::F64,
             _ => Ty::I64,
@@ -348,12 +321,12 @@ impl Builder<'_> {
         dst
     }
 
-    fn truthy(&mut self, value: Val, scope: Scope) -> Var {
+    pub(super) fn truthy(&mut self, value: Val, scope: Scope) -> Var {
         self.un(scope, Un::Truthy, value.var)
     }
 
     /// 1 when the value is present.
-    fn is_set(&mut self, value: Val, scope: Scope) -> Var {
+    pub(super) fn is_set(&mut self, value: Val, scope: Scope) -> Var {
         if value.vt == Vt::Num {
             return self.un(scope, Un::FIsSet, value.var);
         }
@@ -361,7 +334,7 @@ impl Builder<'_> {
         self.bin(scope, Bin::ICmp(Cc::Ne), value.var, missing)
     }
 
-    fn all(&mut self, scope: Scope, conds: &[Var]) -> Var {
+    pub(super) fn all(&mut self, scope: Scope, conds: &[Var]) -> Var {
         let mut acc = conds[0];
         for &c in &conds[1..] {
             acc = self.bin(scope, Bin::And, acc, c);
@@ -369,7 +342,7 @@ impl Builder<'_> {
         acc
     }
 
-    fn string_code(&mut self, s: &str) -> u64 {
+    pub(super) fn string_code(&mut self, s: &str) -> u64 {
         if let Some(code) = self.store.strings.code(s) {
             return u64::from(code);
         }
@@ -378,7 +351,7 @@ impl Builder<'_> {
         u64::from(*self.fresh.entry(s.to_string()).or_insert(next))
     }
 
-    fn value(&mut self, value: &Value) -> Result<Val, Unsupported> {
+    pub(super) fn value(&mut self, value: &Value) -> Result<Val, Unsupported> {
         let (bits, vt) = match value {
             Value::Bool(b) => (u64::from(*b), Vt::Bool),
             Value::Number(n) => (n.to_bits(), Vt::Num),
@@ -393,7 +366,7 @@ impl Builder<'_> {
         })
     }
 
-    fn expr(&mut self, e: &Expr, scope: Scope) -> Result<Val, Unsupported> {
+    pub(super) fn expr(&mut self, e: &Expr, scope: Scope) -> Result<Val, Unsupported> {
         let bool_of = |var| Val { var, vt: Vt::Bool };
         Ok(match &e.kind {
             ExprKind::Const(value) => self.value(value)?,
@@ -518,7 +491,7 @@ impl Builder<'_> {
     }
 
     /// A `changed` with constant values and window bounds.
-    fn changed(&mut self, changed: &Changed) -> Result<ChangedSpec, Unsupported> {
+    pub(super) fn changed(&mut self, changed: &Changed) -> Result<ChangedSpec, Unsupported> {
         let table = match changed.scope {
             AttrScope::Profile => &self.store.profiles,
             AttrScope::Account => &self.store.account_rows,
@@ -565,7 +538,7 @@ impl Builder<'_> {
     }
 
     /// A constant in the store's encoding.
-    fn raw(&mut self, value: &Value) -> Result<u64, Unsupported> {
+    pub(super) fn raw(&mut self, value: &Value) -> Result<u64, Unsupported> {
         Ok(match value {
             Value::Bool(b) => u64::from(*b),
             Value::Number(n) => n.to_bits(),
@@ -575,7 +548,7 @@ impl Builder<'_> {
         })
     }
 
-    fn load(&mut self, event: u32, property: u32, scope: Scope) -> Val {
+    pub(super) fn load(&mut self, event: u32, property: u32, scope: Scope) -> Val {
         let column = &self.store.events[event as usize].columns[property as usize];
         let (vt, width) = Vt::of_column(column);
         let index = self.column(ColumnRef { event, property });
@@ -585,7 +558,7 @@ impl Builder<'_> {
     }
 
     /// The index of a column among the program's loads.
-    fn column(&mut self, reference: ColumnRef) -> u32 {
+    pub(super) fn column(&mut self, reference: ColumnRef) -> u32 {
         let index = self
             .columns
             .iter()
@@ -597,7 +570,7 @@ impl Builder<'_> {
         u32::try_from(index).expect("few columns")
     }
 
-    fn attribute(&mut self, scope: AttrScope, index: usize, at: Scope) -> Val {
+    pub(super) fn attribute(&mut self, scope: AttrScope, index: usize, at: Scope) -> Val {
         let table = match scope {
             AttrScope::Profile => &self.store.profiles,
             AttrScope::Account => &self.store.account_rows,
@@ -618,85 +591,7 @@ impl Builder<'_> {
         Val { var, vt }
     }
 
-    /// A predicate over a string value, tabulated over the dictionary.
-    fn table(&mut self, code: Val, scope: Scope, predicate: impl Fn(&str) -> bool) -> Var {
-        let table: Vec<u8> = self
-            .code_strings()
-            .into_iter()
-            .map(|s| u8::from(predicate(&s)))
-            // A 0 past the known codes: what the missing code reads.
-            .chain([0])
-            .collect();
-        self.tables.push(table);
-        let index = u32::try_from(self.tables.len() - 1).expect("few tables");
-        let dst = self.var(Ty::I64);
-        self.emit(scope, Op::Lookup(dst, index, code.var));
-        dst
-    }
-
-    /// The string of every code known so far: the dictionary's, then fresh ones.
-    fn code_strings(&self) -> Vec<String> {
-        let strings = &self.store.strings;
-        let mut all: Vec<String> = (0..u32::try_from(strings.len()).expect("few strings"))
-            .map(|c| strings.get(c).to_string())
-            .collect();
-        let mut fresh: Vec<(&String, &u32)> = self.fresh.iter().collect();
-        fresh.sort_by_key(|(_, &c)| c);
-        all.extend(fresh.into_iter().map(|(s, _)| s.clone()));
-        all
-    }
-
-    /// A function of a string value, as a map over the codes known so far (`f` gives the
-    /// result's raw bits; the missing code maps to `missing`).
-    fn map(&mut self, code: Val, scope: Scope, vt: Vt, f: impl Fn(&mut Self, &str) -> u64) -> Val {
-        let strings = self.code_strings();
-        let map: Vec<u64> = strings
-            .iter()
-            .map(|s| f(self, s))
-            .chain([vt.missing()])
-            .collect();
-        self.maps.push(map);
-        let index = u32::try_from(self.maps.len() - 1).expect("few maps");
-        let dst = self.var(vt.ty());
-        self.emit(scope, Op::Map(dst, index, code.var));
-        Val { var: dst, vt }
-    }
-
-    /// `lower` and `len` of a string from the data (not of a literal or another `lower`, whose
-    /// codes may be made later than the map).
-    fn string_function(
-        &mut self,
-        e: &Expr,
-        inner: &Expr,
-        scope: Scope,
-    ) -> Result<Val, Unsupported> {
-        if let ExprKind::Const(Value::String(s)) = &inner.kind {
-            let folded = if matches!(e.kind, ExprKind::Lower(_)) {
-                Value::String(s.to_lowercase())
-            } else {
-                #[allow(clippy::cast_precision_loss)]
-                Value::Number(s.chars().count() as f64)
-            };
-            return self.value(&folded);
-        }
-        if !matches!(
-            inner.kind,
-            ExprKind::Property(_) | ExprKind::Attribute(..) | ExprKind::Aggregate(_)
-        ) {
-            return Err("`lower` or `len` of a computed string".into());
-        }
-        let v = self.expr(inner, scope)?;
-        Ok(if matches!(e.kind, ExprKind::Lower(_)) {
-            self.map(v, scope, Vt::Str, |b, s| b.string_code(&s.to_lowercase()))
-        } else {
-            #[allow(clippy::cast_precision_loss)]
-            self.map(v, scope, Vt::Num, |_, s| {
-                (s.chars().count() as f64).to_bits()
-            })
-        })
-    }
-
-    fn compare(
+    pub(super) fn compare(
         &mut self,
         op: CompareOp,
         a: &Expr,
@@ -724,7 +619,7 @@ impl Builder<'_> {
         Ok(self.compare_values(cc, va, vb, scope))
     }
 
-    fn compare_values(&mut self, cc: Cc, a: Val, b: Val, scope: Scope) -> Var {
+    pub(super) fn compare_values(&mut self, cc: Cc, a: Val, b: Val, scope: Scope) -> Var {
         if a.vt == Vt::Num {
             return self.bin(scope, Bin::FCmp(cc), a.var, b.var);
         }
@@ -734,42 +629,8 @@ impl Builder<'_> {
         self.all(scope, &[set_a, set_b, c])
     }
 
-    /// `contains`, `starts with`, `ends with` and ordering on strings: one side a literal.
-    fn string_predicate(
-        &mut self,
-        op: CompareOp,
-        a: &Expr,
-        b: &Expr,
-        scope: Scope,
-    ) -> Result<Var, Unsupported> {
-        let literal = |e: &Expr| match &e.kind {
-            ExprKind::Const(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        };
-        match (literal(a), literal(b)) {
-            (Some(x), Some(y)) => Ok(self.int(i64::from(compare(
-                op,
-                &V::Str(x.as_str().into()),
-                &V::Str(y.as_str().into()),
-            )))),
-            (None, Some(lit)) => {
-                let v = self.expr(a, scope)?;
-                Ok(self.table(v, scope, |s| {
-                    compare(op, &V::Str(s.into()), &V::Str(lit.as_str().into()))
-                }))
-            }
-            (Some(lit), None) => {
-                let v = self.expr(b, scope)?;
-                Ok(self.table(v, scope, |s| {
-                    compare(op, &V::Str(lit.as_str().into()), &V::Str(s.into()))
-                }))
-            }
-            (None, None) => Err("a string comparison between two non-literals".into()),
-        }
-    }
-
     /// `a in [...]` and `a not in [...]`.
-    fn membership(
+    pub(super) fn membership(
         &mut self,
         op: CompareOp,
         a: &Expr,
@@ -805,7 +666,13 @@ impl Builder<'_> {
         })
     }
 
-    fn arith(&mut self, op: ArithOp, a: &Expr, b: &Expr, scope: Scope) -> Result<Val, Unsupported> {
+    pub(super) fn arith(
+        &mut self,
+        op: ArithOp,
+        a: &Expr,
+        b: &Expr,
+        scope: Scope,
+    ) -> Result<Val, Unsupported> {
         let va = self.expr(a, scope)?;
         let vb = self.expr(b, scope)?;
         let float = |op| match op {
@@ -832,374 +699,6 @@ impl Builder<'_> {
         }
         Ok(Val { var, vt })
     }
-
-    /// Opens the block of an event set; returns its index.
-    fn set(&mut self, set: &EventSet, scope: Scope) -> Result<usize, Unsupported> {
-        if !matches!(scope, Scope::After) {
-            return Err("an event set inside a `where` or a window".into());
-        }
-        let event = set.event.0;
-        // The window's bounds, before the loops.
-        let mut conds_before = Vec::new();
-        let (lo, hi) = self.window_bounds(&set.window, &mut conds_before)?;
-        let shared = self
-            .sets
-            .iter()
-            .find(|s| s.event == event)
-            .and_then(|s| set_ts(&s.test));
-        let ts = match shared {
-            Some(ts) => ts,
-            None => self.var(Ty::I64),
-        };
-        self.sets.push(SetBlock {
-            event,
-            test: Vec::new(),
-            ok: None,
-            updates: Vec::new(),
-            accs: HashMap::new(),
-            loads: HashMap::new(),
-        });
-        let row = Scope::Row { event, ts };
-        // The first op of every test names the loop's ts variable.
-        self.emit(row, Op::Copy(ts, ts));
-        let mut conds = conds_before;
-        if lo.is_some() || hi.is_some() {
-            let inside = self.var(Ty::I64);
-            self.emit(
-                row,
-                Op::Window {
-                    dst: inside,
-                    ts,
-                    lo,
-                    hi,
-                },
-            );
-            conds.push(inside);
-        }
-        if let Window::During(unit, values) = &set.window {
-            let op = match unit {
-                CalendarUnit::Months => Un::Month,
-                CalendarUnit::Weekdays => Un::Weekday,
-                CalendarUnit::Hours => Un::Hour,
-            };
-            let part = self.un(row, op, ts);
-            let mut any = self.int(0);
-            for &v in values {
-                let c = self.int(i64::from(v));
-                let eq = self.bin(row, Bin::ICmp(Cc::Eq), part, c);
-                any = self.bin(row, Bin::Or, any, eq);
-            }
-            conds.push(any);
-        }
-        if let Some(filter) = &set.filter {
-            let result = self.expr(filter, row);
-            let v = match result {
-                Ok(v) => v,
-                Err(e) => {
-                    self.sets.pop();
-                    return Err(e);
-                }
-            };
-            conds.push(self.truthy(v, row));
-        }
-        let index = self.sets.len() - 1;
-        if !conds.is_empty() {
-            let ok = self.all(row, &conds);
-            self.sets[index].ok = Some(ok);
-        }
-        Ok(index)
-    }
-
-    /// The window's `[lo, hi)` as variables computed before the loops (None: unbounded), with
-    /// a validity condition pushed when a bound can be missing.
-    fn window_bounds(
-        &mut self,
-        window: &Window,
-        conds: &mut Vec<Var>,
-    ) -> Result<(Option<Var>, Option<Var>), Unsupported> {
-        let day_start = self.now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
-        let bound = |b: &mut Self, e: &Expr, conds: &mut Vec<Var>| -> Result<Var, Unsupported> {
-            let v = b.expr(e, Scope::Before)?;
-            if !matches!(&e.kind, ExprKind::Const(_) | ExprKind::Now) {
-                conds.push(b.is_set(v, Scope::Before));
-            }
-            Ok(v.var)
-        };
-        Ok(match window {
-            Window::All | Window::During(..) => (None, None),
-            Window::Within(d) => {
-                let d = bound(self, d, conds)?;
-                let now = self.int(self.now);
-                let lo = self.bin(Scope::Before, Bin::ISubChecked, now, d);
-                (Some(lo), None)
-            }
-            Window::Today => (Some(self.int(day_start)), None),
-            Window::Yesterday => (
-                Some(self.int(day_start - MICROS_PER_DAY)),
-                Some(self.int(day_start)),
-            ),
-            Window::Between(a, b) => (Some(bound(self, a, conds)?), Some(bound(self, b, conds)?)),
-            Window::Before(a) => (None, Some(bound(self, a, conds)?)),
-            Window::After(a) => (Some(bound(self, a, conds)?), None),
-        })
-    }
-
-    /// The accumulator `acc` of set `set`, created on first use.
-    fn acc(&mut self, set: usize, acc: Acc) -> Var {
-        if let Some(&v) = self.sets[set].accs.get(&acc) {
-            return v;
-        }
-        let event = self.sets[set].event;
-        let ts = set_ts(&self.sets[set].test).expect("a set's test reads ts");
-        let prop = |b: &mut Self, p: u32| -> Val {
-            if let Some(&v) = b.sets[set].loads.get(&p) {
-                return v;
-            }
-            let column = &b.store.events[event as usize].columns[p as usize];
-            let (vt, width) = Vt::of_column(column);
-            let index = b.column(ColumnRef { event, property: p });
-            let var = b.var(vt.ty());
-            b.sets[set].updates.insert(0, Op::Load(var, index, width));
-            let v = Val { var, vt };
-            b.sets[set].loads.insert(p, v);
-            v
-        };
-        let (ty, init) = match acc {
-            Acc::Count | Acc::SetCount(_) | Acc::Days | Acc::Values(_) | Acc::Times => (Ty::I64, 0),
-            Acc::FirstTs | Acc::LastTs => (Ty::I64, MISSING_INT),
-            Acc::Sum(_) => (Ty::F64, 0f64.to_bits()),
-            Acc::Min(_) | Acc::Max(_) => (Ty::F64, f64::NAN.to_bits()),
-            Acc::First(p) | Acc::Last(p) => {
-                let vt = prop(self, p).vt;
-                (vt.ty(), vt.missing())
-            }
-        };
-        let var = self.var(ty);
-        self.before.push(Op::Const(var, init));
-        let mut updates = Vec::new();
-        match acc {
-            Acc::Count => updates.push(Op::Inc(var)),
-            Acc::FirstTs => {
-                let missing = self.int(i64::MIN);
-                let first = self.var(Ty::I64);
-                updates.push(Op::Bin(Bin::ICmp(Cc::Eq), first, var, missing));
-                updates.push(Op::If(first, vec![Op::Copy(var, ts)]));
-            }
-            Acc::LastTs => updates.push(Op::Copy(var, ts)),
-            Acc::Sum(p) | Acc::SetCount(p) | Acc::Min(p) | Acc::Max(p) | Acc::Last(p) => {
-                let v = prop(self, p);
-                let set_v = self.var(Ty::I64);
-                let inner = match acc {
-                    Acc::Sum(_) => vec![Op::Bin(Bin::FAdd, var, var, v.var)],
-                    Acc::SetCount(_) => vec![Op::Inc(var)],
-                    Acc::Min(_) | Acc::Max(_) => {
-                        let cc = if matches!(acc, Acc::Min(_)) {
-                            Cc::Lt
-                        } else {
-                            Cc::Gt
-                        };
-                        let (better, empty, take) =
-                            (self.var(Ty::I64), self.var(Ty::I64), self.var(Ty::I64));
-                        let nonempty = self.var(Ty::I64);
-                        vec![
-                            Op::Bin(Bin::FCmp(cc), better, v.var, var),
-                            Op::Un(Un::FIsSet, nonempty, var),
-                            Op::Un(Un::NotTruthy, empty, nonempty),
-                            Op::Bin(Bin::Or, take, better, empty),
-                            Op::Select(var, take, v.var, var),
-                        ]
-                    }
-                    _ => vec![Op::Copy(var, v.var)],
-                };
-                updates.extend(self.set_test(v, set_v));
-                updates.push(Op::If(set_v, inner));
-            }
-            Acc::First(p) => {
-                let v = prop(self, p);
-                let set_v = self.var(Ty::I64);
-                updates.extend(self.set_test(v, set_v));
-                let empty_acc = self.var(Ty::I64);
-                let fresh = self.var(Ty::I64);
-                let missing = Val { var, vt: v.vt };
-                updates.extend(self.set_test(missing, empty_acc));
-                updates.push(Op::Un(Un::NotTruthy, empty_acc, empty_acc));
-                updates.push(Op::Bin(Bin::And, fresh, set_v, empty_acc));
-                updates.push(Op::If(fresh, vec![Op::Copy(var, v.var)]));
-            }
-            Acc::Days => {
-                let last = self.var(Ty::I64);
-                self.before.push(Op::Const(last, MISSING_INT));
-                let (day, new) = (self.var(Ty::I64), self.var(Ty::I64));
-                updates.push(Op::Un(Un::Day, day, ts));
-                updates.push(Op::Bin(Bin::ICmp(Cc::Ne), new, day, last));
-                updates.push(Op::If(new, vec![Op::Inc(var), Op::Copy(last, day)]));
-            }
-            Acc::Values(p) => {
-                let v = prop(self, p);
-                let set_v = self.var(Ty::I64);
-                let buffer = self.buffer(event);
-                updates.extend(self.set_test(v, set_v));
-                updates.push(Op::If(set_v, vec![Op::Push(buffer, v.var)]));
-                self.sets[set].accs.insert(acc, buffer);
-                self.sets[set].updates.extend(updates);
-                return buffer;
-            }
-            Acc::Times => {
-                let buffer = self.buffer(event);
-                self.sets[set].accs.insert(acc, buffer);
-                self.sets[set].updates.push(Op::Push(buffer, ts));
-                return buffer;
-            }
-        }
-        self.sets[set].updates.extend(updates);
-        self.sets[set].accs.insert(acc, var);
-        var
-    }
-
-    /// Ops setting `dst` to 1 when `v` is present (reading constants made before the loops).
-    fn set_test(&mut self, v: Val, dst: Var) -> Vec<Op> {
-        if v.vt == Vt::Num {
-            return vec![Op::Un(Un::FIsSet, dst, v.var)];
-        }
-        let missing = self.constant(v.vt.missing(), Ty::I64);
-        vec![Op::Bin(Bin::ICmp(Cc::Ne), dst, v.var, missing)]
-    }
-
-    fn buffer(&mut self, event: u32) -> u32 {
-        self.buffers.push(event);
-        u32::try_from(self.buffers.len() - 1).expect("few buffers")
-    }
-
-    fn helper(&mut self, helper: Helper) -> u32 {
-        self.helpers.push(helper);
-        u32::try_from(self.helpers.len() - 1).expect("few helpers")
-    }
-
-    fn aggregate(&mut self, aggregate: &Aggregate, scope: Scope) -> Result<Val, Unsupported> {
-        let set = self.set(&aggregate.set, scope)?;
-        let property = aggregate
-            .property
-            .map(|p| u32::try_from(p).expect("few properties"));
-        let prop_vt = |b: &Self| {
-            property.map(|p| {
-                Vt::of_column(&b.store.events[aggregate.set.event.0 as usize].columns[p as usize]).0
-            })
-        };
-        let num = |var| Val { var, vt: Vt::Num };
-        Ok(match (aggregate.function, property) {
-            (AggregateFn::Did, _) => {
-                let count = self.acc(set, Acc::Count);
-                let zero = self.int(0);
-                Val {
-                    var: self.bin(scope, Bin::ICmp(Cc::Gt), count, zero),
-                    vt: Vt::Bool,
-                }
-            }
-            (AggregateFn::Count, _) => {
-                let count = self.acc(set, Acc::Count);
-                num(self.un(scope, Un::IToF, count))
-            }
-            (AggregateFn::Days, _) => {
-                let days = self.acc(set, Acc::Days);
-                num(self.un(scope, Un::IToF, days))
-            }
-            (AggregateFn::First, None) => Val {
-                var: self.acc(set, Acc::FirstTs),
-                vt: Vt::Ts,
-            },
-            (AggregateFn::Last, None) => Val {
-                var: self.acc(set, Acc::LastTs),
-                vt: Vt::Ts,
-            },
-            (function, Some(p)) => {
-                let vt = prop_vt(self).expect("a property");
-                match function {
-                    AggregateFn::Sum => num(self.acc(set, Acc::Sum(p))),
-                    AggregateFn::Avg => {
-                        let sum = self.acc(set, Acc::Sum(p));
-                        let n = self.acc(set, Acc::SetCount(p));
-                        let n = self.un(scope, Un::IToF, n);
-                        num(self.bin(scope, Bin::FDivRaw, sum, n))
-                    }
-                    AggregateFn::Min => num(self.acc(set, Acc::Min(p))),
-                    AggregateFn::Max => num(self.acc(set, Acc::Max(p))),
-                    AggregateFn::First => Val {
-                        var: self.acc(set, Acc::First(p)),
-                        vt,
-                    },
-                    AggregateFn::Last => Val {
-                        var: self.acc(set, Acc::Last(p)),
-                        vt,
-                    },
-                    AggregateFn::Top | AggregateFn::Distinct => {
-                        let buffer = self.acc(set, Acc::Values(p));
-                        let kind = vt.kind();
-                        let (helper, vt) = if function == AggregateFn::Top {
-                            (Helper::Top { buffer, kind }, vt)
-                        } else {
-                            (Helper::Distinct { buffer, kind }, Vt::Num)
-                        };
-                        let helper = self.helper(helper);
-                        let dst = self.var(vt.ty());
-                        self.emit(scope, Op::Call(dst, helper));
-                        Val { var: dst, vt }
-                    }
-                    _ => unreachable!("the checker gives these forms no property"),
-                }
-            }
-            (function, None) => {
-                return Err(format!("`{function:?}` without a property"));
-            }
-        })
-    }
-
-    fn chain_buffers(&mut self, steps: &[EventSet], scope: Scope) -> Result<Vec<u32>, Unsupported> {
-        steps
-            .iter()
-            .map(|step| {
-                let set = self.set(step, scope)?;
-                Ok(self.acc(set, Acc::Times))
-            })
-            .collect()
-    }
-
-    fn then(
-        &mut self,
-        steps: &[EventSet],
-        last_negated: bool,
-        scope: Scope,
-    ) -> Result<Var, Unsupported> {
-        match (steps, last_negated) {
-            ([only], false) => {
-                let set = self.set(only, scope)?;
-                let count = self.acc(set, Acc::Count);
-                let zero = self.int(0);
-                Ok(self.bin(scope, Bin::ICmp(Cc::Gt), count, zero))
-            }
-            ([positive, negative], true) => {
-                // The positive step takes its latest event; no negative event may follow.
-                let p = self.set(positive, scope)?;
-                let n = self.set(negative, scope)?;
-                let t = self.acc(p, Acc::LastTs);
-                let after = self.acc(n, Acc::LastTs);
-                let missing = self.int(i64::MIN);
-                let found = self.bin(scope, Bin::ICmp(Cc::Ne), t, missing);
-                let follows = self.bin(scope, Bin::ICmp(Cc::Gt), after, t);
-                let clear = self.un(scope, Un::NotTruthy, follows);
-                Ok(self.bin(scope, Bin::And, found, clear))
-            }
-            _ => {
-                let buffers = self.chain_buffers(steps, scope)?;
-                let helper = self.helper(Helper::Then {
-                    buffers,
-                    last_negated,
-                });
-                let dst = self.var(Ty::I64);
-                self.emit(scope, Op::Call(dst, helper));
-                Ok(dst)
-            }
-        }
-    }
 }
 
 /// Runs of `Const` ops (accumulators set up for each user) become one `Init`.
@@ -1213,14 +712,6 @@ fn group_inits(ops: Vec<Op>) -> Vec<Op> {
         }
     }
     grouped
-}
-
-/// The loop's ts variable, named by the `Copy(ts, ts)` that starts every set's test.
-fn set_ts(test: &[Op]) -> Option<Var> {
-    match test.first() {
-        Some(Op::Copy(ts, _)) => Some(*ts),
-        _ => None,
-    }
 }
 
 /// An attribute's value as of `now` for every user, in the store's encoding.

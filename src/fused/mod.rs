@@ -8,6 +8,8 @@
 pub mod exec;
 pub mod ir;
 pub mod lower;
+mod sets;
+mod strings;
 
 pub use lower::{lower, Program};
 
