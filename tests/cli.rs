@@ -219,3 +219,34 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn explain_plan_names_the_engine_of_every_segment() {
+    let dir = root().join("examples");
+    for (engine, label) in [("jit", "jit (fused)"), ("interp", "interp (fused)")] {
+        let output = seg(
+            &["eval", "--as-of", "2026-11-15T12:00:00Z", "--engine", engine, "--explain-plan"],
+            &dir,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let text = String::from_utf8_lossy(&output.stdout);
+        // Every segment of the examples is listed once, with its engine.
+        let listed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("    ") && l.contains(": "))
+            .filter(|l| l.contains("(fused)") || l.contains("reference interpreter ("))
+            .collect();
+        assert_eq!(listed.len(), 64, "{text}");
+        assert!(text.contains(&format!("  cart_abandoned_today: {label}")), "{text}");
+        // Account segments say why they are left to the reference interpreter.
+        assert!(
+            text.contains("  customer_account: reference interpreter (an account segment)"),
+            "{text}"
+        );
+        // The fused plan itself follows: one loop per event type.
+        assert!(text.contains("fused plan:"), "{text}");
+        assert!(text.contains("for each add_to_cart row"), "{text}");
+        // Nothing is evaluated.
+        assert!(!text.contains("segment,user_id"), "{text}");
+    }
+}
