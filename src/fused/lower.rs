@@ -160,6 +160,10 @@ pub(super) struct Builder<'s> {
     pub(super) consts: HashMap<u64, Var>,
     /// Variables that hold the same constant for every user.
     pub(super) constants: Vec<(Var, u64)>,
+    /// Variables that hold a definite 0 or 1 (comparisons, `and`, `or`, `not`).
+    pub(super) definite: std::collections::HashSet<Var>,
+    /// The value of each constant variable.
+    pub(super) known: HashMap<Var, u64>,
     pub(super) regexes: HashMap<String, Regex>,
 }
 
@@ -183,6 +187,8 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
         members: HashMap::new(),
         consts: HashMap::new(),
         constants: Vec::new(),
+        definite: std::collections::HashSet::new(),
+        known: HashMap::new(),
         regexes: HashMap::new(),
     };
     let mut slots = Vec::new();
@@ -281,6 +287,7 @@ impl Builder<'_> {
         }
         let v = self.var(ty);
         self.constants.push((v, bits));
+        self.known.insert(v, bits);
         self.consts.insert(bits, v);
         v
     }
@@ -308,6 +315,9 @@ impl Builder<'_> {
         };
         let dst = self.var(ty);
         self.emit(scope, Op::Un(op, dst, a));
+        if matches!(op, Un::Truthy | Un::NotTruthy | Un::FIsSet) {
+            self.definite.insert(dst);
+        }
         dst
     }
 
@@ -318,10 +328,22 @@ impl Builder<'_> {
         };
         let dst = self.var(ty);
         self.emit(scope, Op::Bin(op, dst, a, b));
+        if matches!(op, Bin::ICmp(_) | Bin::FCmp(_) | Bin::And | Bin::Or) {
+            self.definite.insert(dst);
+        }
         dst
     }
 
+    /// A variable that holds the same known value for every user.
+    pub(super) fn known(&self, var: Var) -> Option<u64> {
+        self.known.get(&var).copied()
+    }
+
     pub(super) fn truthy(&mut self, value: Val, scope: Scope) -> Var {
+        // A comparison's 0 or 1, or a known 0 or 1, is its own verdict.
+        if self.definite.contains(&value.var) || matches!(self.known(value.var), Some(0 | 1)) {
+            return value.var;
+        }
         self.un(scope, Un::Truthy, value.var)
     }
 
@@ -623,10 +645,21 @@ impl Builder<'_> {
         if a.vt == Vt::Num {
             return self.bin(scope, Bin::FCmp(cc), a.var, b.var);
         }
-        let set_a = self.is_set(a, scope);
-        let set_b = self.is_set(b, scope);
+        // A literal is never missing; and equal to a literal, a value is present.
+        let (ka, kb) = (self.known(a.var).is_some(), self.known(b.var).is_some());
         let c = self.bin(scope, Bin::ICmp(cc), a.var, b.var);
-        self.all(scope, &[set_a, set_b, c])
+        if cc == Cc::Eq && (ka || kb) {
+            return c;
+        }
+        let mut conds = Vec::new();
+        if !ka {
+            conds.push(self.is_set(a, scope));
+        }
+        if !kb {
+            conds.push(self.is_set(b, scope));
+        }
+        conds.push(c);
+        self.all(scope, &conds)
     }
 
     /// `a in [...]` and `a not in [...]`.
