@@ -12,7 +12,7 @@ TEMPLATES = [
     'count(page_view) >= 3 and not did(email_signup) and profile.email_opt_in == false',
     'profile.country not in ["US", "{cc}"]',
     'did(video_view) and not did(demo_request)',
-    'visited("/demo") then not visited("/demo/thanks")',
+    'visited("/demo") then not visited("/demo/thank-you")',
     'did(login) and not did(login within {d}d)',
     'days(page_view within {d}d) >= 3',
     'steps(visited("/pricing"), did(trial_start), did(purchase)) >= 2',
