@@ -7,6 +7,8 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use crate::fused::{self, Program};
 use crate::interp::{Interpreter, Memberships};
 use crate::plan::{Plan, Target};
@@ -76,8 +78,12 @@ impl Prepared<'_> {
         }
         let width = program.slots.len();
         let mut given: Vec<Option<Vec<bool>>> = vec![None; self.plan.segments.len()];
-        for (slot, id) in program.slots.iter().enumerate() {
-            given[id.0 as usize] = Some(rows.chunks(width).map(|r| r[slot] == 1).collect());
+        let columns: Vec<Vec<bool>> = (0..width)
+            .into_par_iter()
+            .map(|slot| rows.chunks(width).map(|r| r[slot] == 1).collect())
+            .collect();
+        for (id, members) in program.slots.iter().zip(columns) {
+            given[id.0 as usize] = Some(members);
         }
         if trace {
             eprintln!("trace: members {:.3} s", started.elapsed().as_secs_f64());

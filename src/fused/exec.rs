@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use super::ir::{Bin, Cc, ChangedSpec, Helper, Kind, Op, Un};
 use super::lower::Program;
 use crate::plan::{AttrScope, CalendarUnit};
-use crate::store::{Column, Dictionary, Store};
+use crate::store::{Column, Store};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
 
 /// How many users a thread takes at a time.
@@ -150,7 +150,8 @@ impl Runner<'_> {
                 Op::Call(dst, helper) => {
                     let buffers = &st.buffers;
                     st.vars[*dst as usize] = call(
-                        &self.program.helpers[*helper as usize],
+                        self.program,
+                        *helper as usize,
                         &|b| buffers[b as usize].as_slice(),
                         self.store,
                         user,
@@ -252,19 +253,17 @@ pub fn binary(op: Bin, a: u64, b: u64) -> u64 {
 }
 
 /// Orders two values of a buffer by their kind.
-fn order(kind: Kind, strings: &Dictionary, a: u64, b: u64) -> std::cmp::Ordering {
+fn order(kind: Kind, ranks: &[u32], a: u64, b: u64) -> std::cmp::Ordering {
     match kind {
         Kind::Number => float(a)
             .partial_cmp(&float(b))
             .unwrap_or(std::cmp::Ordering::Equal),
         Kind::Int => int(a).cmp(&int(b)),
         Kind::Bool => a.cmp(&b),
+        // Values in buffers are codes from the data, which `ranks` orders by their bytes.
         Kind::String => {
-            let code = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
-            strings
-                .get(code(a))
-                .as_bytes()
-                .cmp(strings.get(code(b)).as_bytes())
+            let rank = |x: u64| usize::try_from(x).ok().and_then(|c| ranks.get(c));
+            rank(a).cmp(&rank(b))
         }
     }
 }
@@ -274,14 +273,21 @@ pub type Buffers<'b> = dyn Fn(u32) -> &'b [u64] + 'b;
 
 /// Runs a helper for `user` over the user's buffers.
 #[must_use]
-pub fn call(helper: &Helper, buffers: &Buffers<'_>, store: &Store, user: u32, now: i64) -> u64 {
-    let strings = &store.strings;
+pub fn call(
+    program: &Program,
+    helper: usize,
+    buffers: &Buffers<'_>,
+    store: &Store,
+    user: u32,
+    now: i64,
+) -> u64 {
+    let helper = &program.helpers[helper];
     match helper {
         Helper::Bucket { salt } => {
             f64::from(crate::interp::bucket(salt, &store.users.ids[user as usize])).to_bits()
         }
         Helper::Changed(spec) => u64::from(changed(spec, store, user, now)),
-        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, strings),
+        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &program.ranks),
         Helper::Distinct { buffer, kind } => {
             let values = buffers(*buffer);
             let distinct = (0..values.len())
@@ -325,7 +331,7 @@ fn same(kind: Kind, a: u64, b: u64) -> bool {
 
 /// The most frequent value, ties to the smallest; quadratic in the user's values, which
 /// are few, and free of allocation.
-fn top(values: &[u64], kind: Kind, strings: &Dictionary) -> u64 {
+fn top(values: &[u64], kind: Kind, ranks: &[u32]) -> u64 {
     let mut best: Option<(u64, usize)> = None;
     for (i, &v) in values.iter().enumerate() {
         if values[..i].iter().any(|&w| same(kind, v, w)) {
@@ -334,7 +340,7 @@ fn top(values: &[u64], kind: Kind, strings: &Dictionary) -> u64 {
         let n = values[i..].iter().filter(|&&w| same(kind, v, w)).count();
         let better = match best {
             None => true,
-            Some((b, m)) => n > m || (n == m && order(kind, strings, v, b).is_lt()),
+            Some((b, m)) => n > m || (n == m && order(kind, ranks, v, b).is_lt()),
         };
         if better {
             best = Some((v, n));

@@ -42,6 +42,8 @@ pub struct Program {
     pub tables: Vec<Vec<u8>>,
     /// Functions of dictionary codes (`lower`, `len`), as raw values.
     pub maps: Vec<Vec<u64>>,
+    /// Each dictionary code's rank in byte order (for `top` over strings; else empty).
+    pub ranks: Vec<u32>,
     /// The event type of each buffer (a buffer never holds more than a user's rows of it).
     pub buffers: Vec<u32>,
     pub helpers: Vec<Helper>,
@@ -257,7 +259,22 @@ impl Builder<'_> {
             .iter()
             .map(|&(scope, index)| snapshot(store, scope, index, now))
             .collect();
+        let needs_ranks = self.helpers.iter().any(|h| {
+            matches!(
+                h,
+                Helper::Top {
+                    kind: Kind::String,
+                    ..
+                }
+            )
+        });
+        let ranks = if needs_ranks {
+            ranks(&store.strings)
+        } else {
+            Vec::new()
+        };
         Program {
+            ranks,
             ops,
             constants: self.constants,
             vars: self.vars,
@@ -745,6 +762,18 @@ fn group_inits(ops: Vec<Op>) -> Vec<Op> {
         }
     }
     grouped
+}
+
+/// Each code's position when the dictionary is sorted by bytes.
+fn ranks(strings: &crate::store::Dictionary) -> Vec<u32> {
+    let n = u32::try_from(strings.len()).expect("fewer than 2^32 strings");
+    let mut codes: Vec<u32> = (0..n).collect();
+    codes.sort_unstable_by(|&a, &b| strings.get(a).as_bytes().cmp(strings.get(b).as_bytes()));
+    let mut ranks = vec![0; codes.len()];
+    for (rank, &code) in codes.iter().enumerate() {
+        ranks[code as usize] = u32::try_from(rank).expect("fewer than 2^32 strings");
+    }
+    ranks
 }
 
 /// An attribute's value as of `now` for every user, in the store's encoding.

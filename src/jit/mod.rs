@@ -123,13 +123,7 @@ extern "C" fn run_helper(
         };
         let helper = usize::try_from(helper).expect("a helper index");
         let user = u32::try_from(user).expect("a user index");
-        call(
-            &ctx.program.helpers[helper],
-            &buffer,
-            ctx.store,
-            user,
-            ctx.now,
-        )
+        call(ctx.program, helper, &buffer, ctx.store, user, ctx.now)
     });
     // A panic must not unwind into compiled code.
     outcome.unwrap_or_else(|_| std::process::abort())
@@ -293,12 +287,13 @@ struct Gen<'a, 'b> {
     now: i64,
     ptr: types::Type,
     vars: Vec<Variable>,
-    env: cranelift_codegen::ir::Value,
     scratch: cranelift_codegen::ir::Value,
     user: cranelift_codegen::ir::Value,
     out: cranelift_codegen::ir::Value,
     /// The current row, inside `Rows`.
     row: Option<Variable>,
+    /// Every base address of `env`, loaded once on entry.
+    bases: Vec<Value>,
     helper_sig: Option<cranelift_codegen::ir::SigRef>,
     month_sig: Option<cranelift_codegen::ir::SigRef>,
 }
@@ -343,6 +338,12 @@ impl<'a, 'b> Gen<'a, 'b> {
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let params = b.block_params(entry).to_vec();
+        let bases = (0..layout.len)
+            .map(|i| {
+                let offset = i32::try_from(i * 8).expect("a small env");
+                b.ins().load(ptr, flags(), params[0], offset)
+            })
+            .collect();
         let vars = program
             .vars
             .iter()
@@ -361,11 +362,11 @@ impl<'a, 'b> Gen<'a, 'b> {
             now,
             ptr,
             vars,
-            env: params[0],
             scratch: params[1],
             user: params[2],
             out: params[3],
             row: None,
+            bases,
             helper_sig: None,
             month_sig: None,
         }
@@ -411,8 +412,7 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// The base address `env[index]`.
     fn base(&mut self, index: usize) -> Value {
-        let offset = i32::try_from(index * 8).expect("a small env");
-        self.b.ins().load(self.ptr, flags(), self.env, offset)
+        self.bases[index]
     }
 
     fn ops(&mut self, ops: &[Op]) {
