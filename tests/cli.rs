@@ -225,7 +225,14 @@ fn explain_plan_names_the_engine_of_every_segment() {
     let dir = root().join("examples");
     for (engine, label) in [("jit", "jit (fused)"), ("interp", "interp (fused)")] {
         let output = seg(
-            &["eval", "--as-of", "2026-11-15T12:00:00Z", "--engine", engine, "--explain-plan"],
+            &[
+                "eval",
+                "--as-of",
+                "2026-11-15T12:00:00Z",
+                "--engine",
+                engine,
+                "--explain-plan",
+            ],
             &dir,
         );
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -237,7 +244,10 @@ fn explain_plan_names_the_engine_of_every_segment() {
             .filter(|l| l.contains("(fused)") || l.contains("reference interpreter ("))
             .collect();
         assert_eq!(listed.len(), 64, "{text}");
-        assert!(text.contains(&format!("  cart_abandoned_today: {label}")), "{text}");
+        assert!(
+            text.contains(&format!("  cart_abandoned_today: {label}")),
+            "{text}"
+        );
         // Account segments say why they are left to the reference interpreter.
         assert!(
             text.contains("  customer_account: reference interpreter (an account segment)"),
