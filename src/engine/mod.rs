@@ -69,9 +69,10 @@ impl Prepared<'_> {
         };
         let trace = std::env::var_os("SEG_TRACE").is_some();
         let started = std::time::Instant::now();
+        let data = program.data(self.store, self.now);
         let rows = match &self.jit {
-            Some(jit) => jit.run(program, self.store),
-            None => fused::exec::run(program, self.store, self.now),
+            Some(jit) => jit.run(program, &data, self.store),
+            None => fused::exec::run(program, &data, self.store, self.now),
         };
         if trace {
             eprintln!("trace: fused pass {:.3} s", started.elapsed().as_secs_f64());

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::ir::{Bin, Cc, ChangedSpec, Helper, Kind, Op, Un};
-use super::lower::Program;
+use super::lower::{Data, Program};
 use crate::plan::{AttrScope, CalendarUnit};
 use crate::store::{Column, Store};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -13,7 +13,7 @@ pub const CHUNK: usize = 4096;
 
 /// A column of the store, as the program's loads see it.
 #[derive(Clone, Copy)]
-enum Data<'a> {
+enum Col<'a> {
     I64(&'a [i64]),
     F64(&'a [f64]),
     W32(&'a [u32]),
@@ -28,27 +28,28 @@ struct State {
 
 /// Runs `program` over every user; returns the members, user-major: `out[user * width + slot]`.
 #[must_use]
-pub fn run(program: &Program, store: &Store, now: i64) -> Vec<u8> {
+pub fn run(program: &Program, data: &Data, store: &Store, now: i64) -> Vec<u8> {
     let width = program.slots.len();
     let users = store.users.len();
     let mut out = vec![0u8; users * width];
     if width == 0 {
         return out;
     }
-    let columns: Vec<Data<'_>> = program
+    let columns: Vec<Col<'_>> = program
         .columns
         .iter()
         .map(
             |c| match &store.events[c.event as usize].columns[c.property as usize] {
-                Column::Number(v) => Data::F64(v),
-                Column::Timestamp(v) => Data::I64(v),
-                Column::String(v) => Data::W32(v),
-                Column::Bool(v) => Data::W8(v),
+                Column::Number(v) => Col::F64(v),
+                Column::Timestamp(v) => Col::I64(v),
+                Column::String(v) => Col::W32(v),
+                Column::Bool(v) => Col::W8(v),
             },
         )
         .collect();
     let runner = Runner {
         program,
+        data,
         store,
         now,
         columns,
@@ -76,9 +77,10 @@ pub fn run(program: &Program, store: &Store, now: i64) -> Vec<u8> {
 
 struct Runner<'a> {
     program: &'a Program,
+    data: &'a Data,
     store: &'a Store,
     now: i64,
-    columns: Vec<Data<'a>>,
+    columns: Vec<Col<'a>>,
 }
 
 impl Runner<'_> {
@@ -109,7 +111,7 @@ impl Runner<'_> {
                     st.vars[*dst as usize] = st.vars[*pick as usize];
                 }
                 Op::Snapshot(dst, i) => {
-                    st.vars[*dst as usize] = self.program.snapshots[*i as usize][user as usize];
+                    st.vars[*dst as usize] = self.data.snapshots[*i as usize][user as usize];
                 }
                 Op::Lookup(dst, table, code) => {
                     let table = &self.program.tables[*table as usize];
@@ -151,6 +153,7 @@ impl Runner<'_> {
                     let buffers = &st.buffers;
                     st.vars[*dst as usize] = call(
                         self.program,
+                        self.data,
                         *helper as usize,
                         &|b| buffers[b as usize].as_slice(),
                         self.store,
@@ -165,10 +168,10 @@ impl Runner<'_> {
 
     fn load(&self, column: u32, row: usize) -> u64 {
         match self.columns[column as usize] {
-            Data::F64(v) => v[row].to_bits(),
-            Data::I64(v) => v[row].cast_unsigned(),
-            Data::W32(v) => u64::from(v[row]),
-            Data::W8(v) => u64::from(v[row]),
+            Col::F64(v) => v[row].to_bits(),
+            Col::I64(v) => v[row].cast_unsigned(),
+            Col::W32(v) => u64::from(v[row]),
+            Col::W8(v) => u64::from(v[row]),
         }
     }
 }
@@ -275,6 +278,7 @@ pub type Buffers<'b> = dyn Fn(u32) -> &'b [u64] + 'b;
 #[must_use]
 pub fn call(
     program: &Program,
+    data: &Data,
     helper: usize,
     buffers: &Buffers<'_>,
     store: &Store,
@@ -287,7 +291,7 @@ pub fn call(
             f64::from(crate::interp::bucket(salt, &store.users.ids[user as usize])).to_bits()
         }
         Helper::Changed(spec) => u64::from(changed(spec, store, user, now)),
-        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &program.ranks),
+        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &data.ranks),
         Helper::Distinct { buffer, kind } => {
             let values = buffers(*buffer);
             let distinct = (0..values.len())

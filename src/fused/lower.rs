@@ -36,14 +36,14 @@ pub struct Program {
     pub vars: Vec<Ty>,
     /// The columns `Load` reads.
     pub columns: Vec<ColumnRef>,
-    /// Attribute values as of `now`, one per user.
-    pub snapshots: Vec<Vec<u64>>,
+    /// The attributes whose values as of `now` the program reads (`Data::snapshots`).
+    pub snapshot_keys: Vec<(AttrScope, usize)>,
     /// Predicates over dictionary codes.
     pub tables: Vec<Vec<u8>>,
     /// Functions of dictionary codes (`lower`, `len`), as raw values.
     pub maps: Vec<Vec<u64>>,
-    /// Each dictionary code's rank in byte order (for `top` over strings; else empty).
-    pub ranks: Vec<u32>,
+    /// Whether `top` over strings needs `Data::ranks`.
+    pub needs_ranks: bool,
     /// The event type of each buffer (a buffer never holds more than a user's rows of it).
     pub buffers: Vec<u32>,
     pub helpers: Vec<Helper>,
@@ -55,7 +55,34 @@ pub struct Program {
     pub events: Vec<u32>,
 }
 
+/// What a program reads besides the store, computed for each evaluation (it depends on the
+/// data and on `now`): attribute snapshots and string ranks.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    /// Attribute values as of `now`, one per user, per `Program::snapshot_keys`.
+    pub snapshots: Vec<Vec<u64>>,
+    /// Each dictionary code's rank in byte order (empty unless `top` over strings needs it).
+    pub ranks: Vec<u32>,
+}
+
 impl Program {
+    /// Computes the data the program reads for this store and `now`.
+    #[must_use]
+    pub fn data(&self, store: &Store, now: i64) -> Data {
+        use rayon::prelude::*;
+        let snapshots = self
+            .snapshot_keys
+            .par_iter()
+            .map(|&(scope, index)| snapshot(store, scope, index, now))
+            .collect();
+        let ranks = if self.needs_ranks {
+            ranks(&store.strings)
+        } else {
+            Vec::new()
+        };
+        Data { snapshots, ranks }
+    }
+
     /// The output column of a segment, when the program computes it.
     #[must_use]
     pub fn slot(&self, id: SegmentId) -> Option<usize> {
@@ -252,13 +279,6 @@ impl Builder<'_> {
             ops.push(Op::Rows { event, ts, body });
         }
         ops.extend(self.after);
-        let store = self.store;
-        let now = self.now;
-        let snapshots = self
-            .snapshot_keys
-            .iter()
-            .map(|&(scope, index)| snapshot(store, scope, index, now))
-            .collect();
         let needs_ranks = self.helpers.iter().any(|h| {
             matches!(
                 h,
@@ -268,18 +288,13 @@ impl Builder<'_> {
                 }
             )
         });
-        let ranks = if needs_ranks {
-            ranks(&store.strings)
-        } else {
-            Vec::new()
-        };
         Program {
-            ranks,
+            needs_ranks,
             ops,
             constants: self.constants,
             vars: self.vars,
             columns: self.columns,
-            snapshots,
+            snapshot_keys: self.snapshot_keys,
             tables: self.tables,
             maps: self.maps,
             buffers: self.buffers,

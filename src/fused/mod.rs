@@ -11,7 +11,7 @@ pub mod lower;
 mod sets;
 mod strings;
 
-pub use lower::{lower, Program};
+pub use lower::{lower, Data, Program};
 
 use std::fmt::Write as _;
 
@@ -26,7 +26,7 @@ pub fn explain(program: &Program, schema: &crate::schema::Schema) -> String {
         "fused plan: {} variables, {} columns, {} attribute snapshots, {} dictionary tables, {} buffers",
         program.vars.len(),
         program.columns.len(),
-        program.snapshots.len(),
+        program.snapshot_keys.len(),
         program.tables.len(),
         program.buffers.len()
     );

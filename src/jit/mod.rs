@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::fused::exec::{call, month, CHUNK};
 use crate::fused::ir::{Bin, Cc, Op, Ty, Un, Width};
-use crate::fused::Program;
+use crate::fused::{Data, Program};
 use crate::store::{Column, Store};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 
@@ -73,7 +73,7 @@ impl Layout {
         let columns = next;
         next += program.columns.len();
         let snapshots = next;
-        next += program.snapshots.len();
+        next += program.snapshot_keys.len();
         let tables = next;
         next += program.tables.len();
         let maps = next;
@@ -95,6 +95,7 @@ impl Layout {
 /// What helpers read besides the buffers.
 struct HelperCtx<'a> {
     program: &'a Program,
+    data: &'a Data,
     store: &'a Store,
     now: i64,
 }
@@ -123,7 +124,15 @@ extern "C" fn run_helper(
         };
         let helper = usize::try_from(helper).expect("a helper index");
         let user = u32::try_from(user).expect("a user index");
-        call(ctx.program, helper, &buffer, ctx.store, user, ctx.now)
+        call(
+            ctx.program,
+            ctx.data,
+            helper,
+            &buffer,
+            ctx.store,
+            user,
+            ctx.now,
+        )
     });
     // A panic must not unwind into compiled code.
     outcome.unwrap_or_else(|_| std::process::abort())
@@ -195,7 +204,7 @@ impl Compiled {
     /// Runs the compiled program over every user; the members user-major, as
     /// `fused::exec::run` gives them.
     #[must_use]
-    pub fn run(&self, program: &Program, store: &Store) -> Vec<u8> {
+    pub fn run(&self, program: &Program, data: &Data, store: &Store) -> Vec<u8> {
         let width = program.slots.len();
         let users = store.users.len();
         let mut out = vec![0u8; users * width];
@@ -204,6 +213,7 @@ impl Compiled {
         }
         let helper_ctx = HelperCtx {
             program,
+            data,
             store,
             now: self.now,
         };
@@ -265,7 +275,7 @@ impl Compiled {
                     Column::Bool(v) => v.as_ptr() as u64,
                 };
         }
-        for (i, s) in program.snapshots.iter().enumerate() {
+        for (i, s) in helper_ctx.data.snapshots.iter().enumerate() {
             env[layout.snapshots + i] = s.as_ptr() as u64;
         }
         for (i, t) in program.tables.iter().enumerate() {
