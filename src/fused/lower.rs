@@ -228,7 +228,7 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
             fallback.push((id, "an account segment".to_string()));
             continue;
         }
-        let saved = b.clone();
+        let mark = b.mark();
         match b.expr(&segment.body, Scope::After) {
             Ok(value) => {
                 let member = b.truthy(value, Scope::After);
@@ -238,7 +238,7 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
                 slots.push(id);
             }
             Err(reason) => {
-                b = saved;
+                b.rollback(&mark);
                 fallback.push((id, reason));
             }
         }
@@ -246,7 +246,60 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
     b.finish(slots, fallback)
 }
 
+/// The lengths of everything a segment's lowering appends to, to undo a failed one.
+struct Mark {
+    vars: usize,
+    before: usize,
+    after: usize,
+    sets: usize,
+    columns: usize,
+    snapshot_keys: usize,
+    tables: usize,
+    maps: usize,
+    buffers: usize,
+    helpers: usize,
+    constants: usize,
+}
+
 impl Builder<'_> {
+    /// Where the program stands before a segment is lowered. A segment's lowering only
+    /// appends (its event sets are its own), so cutting back to the mark undoes it.
+    fn mark(&self) -> Mark {
+        Mark {
+            vars: self.vars.len(),
+            before: self.before.len(),
+            after: self.after.len(),
+            sets: self.sets.len(),
+            columns: self.columns.len(),
+            snapshot_keys: self.snapshot_keys.len(),
+            tables: self.tables.len(),
+            maps: self.maps.len(),
+            buffers: self.buffers.len(),
+            helpers: self.helpers.len(),
+            constants: self.constants.len(),
+        }
+    }
+
+    fn rollback(&mut self, mark: &Mark) {
+        self.vars.truncate(mark.vars);
+        self.before.truncate(mark.before);
+        self.after.truncate(mark.after);
+        self.sets.truncate(mark.sets);
+        self.columns.truncate(mark.columns);
+        self.snapshot_keys.truncate(mark.snapshot_keys);
+        self.tables.truncate(mark.tables);
+        self.maps.truncate(mark.maps);
+        self.buffers.truncate(mark.buffers);
+        self.helpers.truncate(mark.helpers);
+        for (var, bits) in self.constants.drain(mark.constants..) {
+            self.known.remove(&var);
+            if self.consts.get(&bits) == Some(&var) {
+                self.consts.remove(&bits);
+            }
+        }
+        self.definite.retain(|&v| (v as usize) < mark.vars);
+    }
+
     pub(super) fn finish(
         self,
         slots: Vec<SegmentId>,
