@@ -191,9 +191,13 @@ def run_duckdb(data, out):
     load = time.perf_counter() - started
 
     sql = duckdb_sql()
-    started = time.perf_counter()
-    con.execute(f"CREATE TABLE members AS {sql}")
-    evaluated = time.perf_counter() - started
+    evaluated = float("inf")
+    for attempt in range(PEER_RUNS):
+        if attempt:
+            con.execute("DROP TABLE members")
+        started = time.perf_counter()
+        con.execute(f"CREATE TABLE members AS {sql}")
+        evaluated = min(evaluated, time.perf_counter() - started)
 
     members = {}
     for segment, user in con.execute("SELECT segment, user_id FROM members").fetchall():
@@ -290,6 +294,11 @@ def polars_queries(events, profiles):
     }
 
 
+# DuckDB and Polars evaluate the ten segments this many times; the best time is reported
+# (seg and the hand-written loop take the best of five; a peer's run takes seconds).
+PEER_RUNS = 3
+
+
 def run_polars(data, out):
     import polars as pl
 
@@ -300,10 +309,12 @@ def run_polars(data, out):
     load = time.perf_counter() - started
     del accounts
 
-    started = time.perf_counter()
-    queries = polars_queries(events, profiles)
-    frames = pl.collect_all(list(queries.values()))
-    evaluated = time.perf_counter() - started
+    evaluated = float("inf")
+    for _ in range(PEER_RUNS):
+        started = time.perf_counter()
+        queries = polars_queries(events, profiles)
+        frames = pl.collect_all(list(queries.values()))
+        evaluated = min(evaluated, time.perf_counter() - started)
 
     members = {name: frame["user_id"].to_list() for name, frame in zip(queries, frames)}
     write_members(out, members)
@@ -464,23 +475,27 @@ def key_values(text):
 
 
 def run_seg(engine, data, out):
-    """seg eval; its --timings lines go to stderr, the members (CSV) to `out`."""
+    """seg eval; its --timings lines go to stderr, the members (CSV) to `out`. The evaluation
+    runs five times (the hidden `--repeat`) and the best time is reported, as for the
+    hand-written loop."""
     with open(out, "w") as f:
-        _, err = run([SEG, "eval", "--timings", "--engine", engine, "--schema", SCHEMA,
+        _, err = run([SEG, "eval", "--timings", "--repeat", "5", "--engine", engine,
+                      "--schema", SCHEMA,
                       "--events", f"{data}/events.parquet",
                       "--profiles", f"{data}/profiles.parquet",
                       "--accounts", f"{data}/accounts.parquet",
                       "--as-of", AS_OF, "--format", "csv", SEGMENTS], stdout=f)
     t = key_values(err)
     return {"load": float(t["load"]), "compile": float(t["compile"]), "eval": float(t["eval"]),
-            "peak_mib": int(t["peak_rss"]), "note": f"compile {float(t['compile']):.3f} s"}
+            "peak_mib": int(t["peak_rss"]),
+            "note": f"eval best of 5; compile {float(t['compile']):.3f} s"}
 
 
 def run_python(engine, data, out):
     """This file as `compare.py duckdb|polars DATA OUT`, in its own process."""
     text, _ = run([sys.executable, __file__, engine, data, out])
     result = json.loads(text.strip().splitlines()[-1])
-    result["note"] = f"{result['threads']} threads"
+    result["note"] = f"eval best of {PEER_RUNS}; {result['threads']} threads"
     return result
 
 
