@@ -429,17 +429,6 @@ fn bools(column: &Column) -> &[u8] {
     }
 }
 
-/// This process's peak resident memory in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        })
-        .map_or(0, |kib| kib / 1024)
-}
-
 /// Memory bandwidth in bytes per second: summing a 512 MiB array with all of rayon's threads
 /// (one per core), best of several runs. The array is filled first so its pages are resident.
 #[allow(clippy::cast_precision_loss)]
@@ -508,7 +497,7 @@ fn main() {
         rayon::current_num_threads()
     );
     // Read before the bandwidth test, whose array would count otherwise.
-    println!("peak_rss: {} MiB", peak_rss_mib());
+    println!("peak_rss: {} MiB", seg::cli::peak_rss_mib());
 
     let bytes = prepared.needed_bytes();
     let bandwidth = bandwidth();

@@ -208,7 +208,8 @@ pub fn run(mut args: EvalArgs) -> u8 {
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), 0 where unknown.
-fn peak_rss_mib() -> u64 {
+#[must_use]
+pub fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

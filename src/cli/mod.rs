@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use regex::Regex;
 
 use super::ir::{Bin, Cc, ChangedSpec, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
-use super::sets::{set_ts, SetBlock};
+use super::sets::SetBlock;
 use crate::plan::{
     ArithOp, AttrScope, Changed, CompareOp, Expr, ExprKind, Plan, SegmentId, Target, Type, Value,
     Window,
@@ -168,7 +168,7 @@ pub(super) enum Scope {
     After,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Builder<'s> {
     pub(super) store: &'s Store,
     pub(super) now: i64,
@@ -314,13 +314,8 @@ impl Builder<'_> {
             let mut body = Vec::new();
             let mut ts = None;
             for set in sets.iter_mut().filter(|s| s.event == event) {
-                ts.get_or_insert(set_ts(&set.test));
-                // The marker that names the loop's ts variable has done its work.
-                body.extend(
-                    set.test
-                        .drain(..)
-                        .filter(|op| !matches!(op, Op::Copy(a, b) if a == b)),
-                );
+                ts = Some(set.ts);
+                body.append(&mut set.test);
                 let updates = std::mem::take(&mut set.updates);
                 match set.ok {
                     _ if updates.is_empty() => {}
@@ -328,7 +323,7 @@ impl Builder<'_> {
                     None => body.extend(updates),
                 }
             }
-            let ts = ts.flatten().expect("a set's test reads ts");
+            let ts = ts.expect("an event type looped over has a set");
             ops.push(Op::Rows { event, ts, body });
         }
         ops.extend(self.after);
@@ -656,25 +651,18 @@ impl Builder<'_> {
     }
 
     pub(super) fn load(&mut self, event: u32, property: u32, scope: Scope) -> Val {
-        let column = &self.store.events[event as usize].columns[property as usize];
-        let (vt, width) = Vt::of_column(column);
-        let index = self.column(ColumnRef { event, property });
-        let var = self.var(vt.ty());
-        self.emit(scope, Op::Load(var, index, width));
-        Val { var, vt }
+        let (v, load) = self.load_op(event, property);
+        self.emit(scope, load);
+        v
     }
 
-    /// The index of a column among the program's loads.
-    pub(super) fn column(&mut self, reference: ColumnRef) -> u32 {
-        let index = self
-            .columns
-            .iter()
-            .position(|c| *c == reference)
-            .unwrap_or_else(|| {
-                self.columns.push(reference);
-                self.columns.len() - 1
-            });
-        u32::try_from(index).expect("few columns")
+    /// A fresh variable and the op that loads a property of the current row into it.
+    pub(super) fn load_op(&mut self, event: u32, property: u32) -> (Val, Op) {
+        let column = &self.store.events[event as usize].columns[property as usize];
+        let (vt, width) = Vt::of_column(column);
+        let index = index_of(&mut self.columns, ColumnRef { event, property });
+        let var = self.var(vt.ty());
+        (Val { var, vt }, Op::Load(var, index, width))
     }
 
     pub(super) fn attribute(&mut self, scope: AttrScope, index: usize, at: Scope) -> Val {
@@ -683,17 +671,8 @@ impl Builder<'_> {
             AttrScope::Account => &self.store.account_rows,
         };
         let (vt, _) = Vt::of_column(&table.columns[index]);
-        let key = (scope, index);
-        let i = self
-            .snapshot_keys
-            .iter()
-            .position(|k| *k == key)
-            .unwrap_or_else(|| {
-                self.snapshot_keys.push(key);
-                self.snapshot_keys.len() - 1
-            });
+        let i = index_of(&mut self.snapshot_keys, (scope, index));
         let var = self.var(vt.ty());
-        let i = u32::try_from(i).expect("few attributes");
         self.emit(at, Op::Snapshot(var, i));
         Val { var, vt }
     }
@@ -817,6 +796,15 @@ impl Builder<'_> {
         }
         Ok(Val { var, vt })
     }
+}
+
+/// The position of `item` in `list`, appended if absent.
+fn index_of<T: PartialEq>(list: &mut Vec<T>, item: T) -> u32 {
+    let index = list.iter().position(|x| *x == item).unwrap_or_else(|| {
+        list.push(item);
+        list.len() - 1
+    });
+    u32::try_from(index).expect("fewer than 2^32 entries")
 }
 
 /// Runs of `Const` ops (accumulators set up for each user) become one `Init`.

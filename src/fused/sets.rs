@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::ir::{Bin, Cc, ColumnRef, Helper, Op, Ty, Un, Var};
+use super::ir::{Bin, Cc, Helper, Op, Ty, Un, Var};
 use super::lower::{Builder, Scope, Unsupported, Val, Vt, MISSING_INT};
 use crate::plan::{Aggregate, AggregateFn, CalendarUnit, EventSet, Expr, ExprKind, Window};
 use crate::time::MICROS_PER_DAY;
@@ -27,9 +27,11 @@ pub(super) enum Acc {
 }
 
 /// One event set's block inside its event type's loop.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct SetBlock {
     pub(super) event: u32,
+    /// The loop's ts variable (shared by every set of the event type).
+    pub(super) ts: Var,
     /// Computes `ok`, the row's membership in the set.
     pub(super) test: Vec<Op>,
     /// None when every row of the event type is in the set.
@@ -50,17 +52,14 @@ impl Builder<'_> {
         // The window's bounds, before the loops.
         let mut conds_before = Vec::new();
         let (lo, hi) = self.window_bounds(&set.window, &mut conds_before)?;
-        let shared = self
-            .sets
-            .iter()
-            .find(|s| s.event == event)
-            .and_then(|s| set_ts(&s.test));
+        let shared = self.sets.iter().find(|s| s.event == event).map(|s| s.ts);
         let ts = match shared {
             Some(ts) => ts,
             None => self.var(Ty::I64),
         };
         self.sets.push(SetBlock {
             event,
+            ts,
             test: Vec::new(),
             ok: None,
             updates: Vec::new(),
@@ -68,8 +67,6 @@ impl Builder<'_> {
             loads: HashMap::new(),
         });
         let row = Scope::Row { event, ts };
-        // The first op of every test names the loop's ts variable.
-        self.emit(row, Op::Copy(ts, ts));
         let mut conds = conds_before;
         if lo.is_some() || hi.is_some() {
             let inside = self.var(Ty::I64);
@@ -158,22 +155,39 @@ impl Builder<'_> {
             return v;
         }
         let event = self.sets[set].event;
-        let ts = set_ts(&self.sets[set].test).expect("a set's test reads ts");
+        let ts = self.sets[set].ts;
         let prop = |b: &mut Self, p: u32| -> Val {
             if let Some(&v) = b.sets[set].loads.get(&p) {
                 return v;
             }
-            let column = &b.store.events[event as usize].columns[p as usize];
-            let (vt, width) = Vt::of_column(column);
-            let index = b.column(ColumnRef { event, property: p });
-            let var = b.var(vt.ty());
-            b.sets[set].updates.insert(0, Op::Load(var, index, width));
-            let v = Val { var, vt };
+            let (v, load) = b.load_op(event, p);
+            b.sets[set].updates.insert(0, load);
             b.sets[set].loads.insert(p, v);
             v
         };
+        // Buffers are emptied for each user by the runner; they need no variable.
+        match acc {
+            Acc::Values(p) => {
+                let v = prop(self, p);
+                let set_v = self.var(Ty::I64);
+                let buffer = self.buffer(event);
+                let mut updates = self.set_test(v, set_v);
+                updates.push(Op::If(set_v, vec![Op::Push(buffer, v.var)]));
+                self.sets[set].updates.extend(updates);
+                self.sets[set].accs.insert(acc, buffer);
+                return buffer;
+            }
+            Acc::Times => {
+                let buffer = self.buffer(event);
+                self.sets[set].updates.push(Op::Push(buffer, ts));
+                self.sets[set].accs.insert(acc, buffer);
+                return buffer;
+            }
+            _ => {}
+        }
         let (ty, init) = match acc {
-            Acc::Count | Acc::SetCount(_) | Acc::Days | Acc::Values(_) | Acc::Times => (Ty::I64, 0),
+            Acc::Count | Acc::SetCount(_) | Acc::Days => (Ty::I64, 0),
+            Acc::Values(_) | Acc::Times => unreachable!("buffers are handled above"),
             Acc::FirstTs | Acc::LastTs => (Ty::I64, MISSING_INT),
             Acc::Sum(_) => (Ty::F64, 0f64.to_bits()),
             Acc::Min(_) | Acc::Max(_) => (Ty::F64, f64::NAN.to_bits()),
@@ -242,22 +256,7 @@ impl Builder<'_> {
                 updates.push(Op::Bin(Bin::ICmp(Cc::Ne), new, day, last));
                 updates.push(Op::If(new, vec![Op::Inc(var), Op::Copy(last, day)]));
             }
-            Acc::Values(p) => {
-                let v = prop(self, p);
-                let set_v = self.var(Ty::I64);
-                let buffer = self.buffer(event);
-                updates.extend(self.set_test(v, set_v));
-                updates.push(Op::If(set_v, vec![Op::Push(buffer, v.var)]));
-                self.sets[set].accs.insert(acc, buffer);
-                self.sets[set].updates.extend(updates);
-                return buffer;
-            }
-            Acc::Times => {
-                let buffer = self.buffer(event);
-                self.sets[set].accs.insert(acc, buffer);
-                self.sets[set].updates.push(Op::Push(buffer, ts));
-                return buffer;
-            }
+            Acc::Values(_) | Acc::Times => {}
         }
         self.sets[set].updates.extend(updates);
         self.sets[set].accs.insert(acc, var);
@@ -415,13 +414,5 @@ impl Builder<'_> {
                 Ok(dst)
             }
         }
-    }
-}
-
-/// The loop's ts variable, named by the `Copy(ts, ts)` that starts every set's test.
-pub(super) fn set_ts(test: &[Op]) -> Option<Var> {
-    match test.first() {
-        Some(Op::Copy(ts, _)) => Some(*ts),
-        _ => None,
     }
 }

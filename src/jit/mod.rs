@@ -425,6 +425,21 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.bases[index]
     }
 
+    /// The address of entry `min(code, last)` of the array at `env[base]` (entries of `size`
+    /// bytes): codes past the end read the last entry.
+    fn clamped_entry(&mut self, base: usize, last: usize, code: u32, size: i64) -> Value {
+        let code = self.get(code);
+        let last = self
+            .b
+            .ins()
+            .iconst(types::I64, i64::try_from(last).expect("a small table"));
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, code, last);
+        let index = self.b.ins().select(inside, code, last);
+        let offset = self.b.ins().imul_imm_s(index, size);
+        let base = self.base(base);
+        self.b.ins().iadd(base, offset)
+    }
+
     fn ops(&mut self, ops: &[Op]) {
         for op in ops {
             self.op(op);
@@ -501,33 +516,16 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.set(*dst, v);
             }
             Op::Lookup(dst, table, code) => {
-                // Tables end with a 0 past the dictionary, read for every other code.
-                let len = self.program.tables[*table as usize].len() - 1;
-                let code = self.get(*code);
-                let len = self
-                    .b
-                    .ins()
-                    .iconst(types::I64, i64::try_from(len).expect("a small table"));
-                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, code, len);
-                let index = self.b.ins().select(inside, code, len);
-                let base = self.base(self.layout.tables + *table as usize);
-                let addr = self.b.ins().iadd(base, index);
+                // Tables end with a 0 past the known codes, read for every other code.
+                let last = self.program.tables[*table as usize].len() - 1;
+                let addr = self.clamped_entry(self.layout.tables + *table as usize, last, *code, 1);
                 let v = self.b.ins().uload8(types::I64, flags(), addr, 0);
                 self.set(*dst, v);
             }
             Op::Map(dst, map, code) => {
                 // Maps end with the missing value, read for every code past them.
                 let last = self.program.maps[*map as usize].len() - 1;
-                let code = self.get(*code);
-                let last = self
-                    .b
-                    .ins()
-                    .iconst(types::I64, i64::try_from(last).expect("a small map"));
-                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, code, last);
-                let index = self.b.ins().select(inside, code, last);
-                let base = self.base(self.layout.maps + *map as usize);
-                let offset = self.b.ins().imul_imm_s(index, 8);
-                let addr = self.b.ins().iadd(base, offset);
+                let addr = self.clamped_entry(self.layout.maps + *map as usize, last, *code, 8);
                 let ty = if self.is_float(*dst) {
                     types::F64
                 } else {
