@@ -248,14 +248,22 @@ fn explain_plan_names_the_engine_of_every_segment() {
             text.contains(&format!("  cart_abandoned_today: {label}")),
             "{text}"
         );
-        // Account segments say why they are left to the reference interpreter.
+        // Account segments are fused too, in a program run per account.
         assert!(
-            text.contains("  customer_account: reference interpreter (an account segment)"),
+            text.contains(&format!("  customer_account: {label}")),
             "{text}"
         );
-        // The fused plan itself follows: one loop per event type.
-        assert!(text.contains("fused plan:"), "{text}");
+        assert!(!text.contains("reference interpreter ("), "{text}");
+        // The fused programs follow: per user, one loop per event type; per account, the
+        // counts of each account's users that pass a `users where` filter.
+        assert!(text.contains("per user:\nfused plan:"), "{text}");
         assert!(text.contains("for each add_to_cart row"), "{text}");
+        assert!(text.contains("users-where column"), "{text}");
+        assert!(text.contains("per account:\nfused plan:"), "{text}");
+        assert!(
+            text.contains("= how many of the account's users have column"),
+            "{text}"
+        );
         // Nothing is evaluated.
         assert!(!text.contains("segment,user_id"), "{text}");
     }

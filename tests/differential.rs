@@ -265,8 +265,13 @@ fn run_engine(plan: &Plan, store: &Store, now: i64, engine: Engine) -> Result<Me
 
 /// How a case went.
 enum Verdict {
-    /// Every engine agreed: how many segments, and how many had members and non-members.
-    Agree { segments: usize, mixed: usize },
+    /// Every engine agreed: how many segments, how many had members and non-members, and
+    /// why any were left to the reference interpreter.
+    Agree {
+        segments: usize,
+        mixed: usize,
+        fallback: Vec<String>,
+    },
     /// The program did not check clean (a generator bug); the rendered diagnostics.
     Unchecked(String),
     /// An engine disagreed with the reference or panicked: what differed.
@@ -308,7 +313,16 @@ fn judge(case: &TextCase, dir: &Path, strict: bool, engines: &[Engine]) -> Verdi
             Ok(_) => {}
         }
     }
+    let programs = seg::fused::lower(&plan, &store, case.now);
+    let fallback = programs
+        .users
+        .fallback
+        .iter()
+        .chain(&programs.accounts.fallback)
+        .map(|(_, reason)| reason.clone())
+        .collect();
     Verdict::Agree {
+        fallback,
         segments: reference.members.len(),
         mixed: reference
             .members
@@ -360,8 +374,12 @@ fn replay(path: &str, engines: &[Engine]) {
     let dir = temp_dir();
     let verdict = judge(&case, &dir, false, engines);
     let outcome = match verdict {
-        Verdict::Agree { segments, mixed } => {
-            eprintln!("{path}: the engines agree ({segments} segments, {mixed} with members and non-members)");
+        Verdict::Agree {
+            segments,
+            mixed,
+            fallback,
+        } => {
+            eprintln!("{path}: the engines agree ({segments} segments, {mixed} with members and non-members; left to the reference interpreter: {fallback:?})");
             None
         }
         Verdict::Unchecked(diagnostics) => Some(format!("{path} does not check:\n{diagnostics}")),
@@ -414,6 +432,8 @@ fn engines_agree_with_the_reference_on_random_programs_and_data() {
     let dir = temp_dir();
     let case = Cell::new(0u64);
     let forms: RefCell<BTreeMap<&'static str, u64>> = RefCell::new(BTreeMap::new());
+    // Why segments were left to the reference interpreter, with how many.
+    let reasons: RefCell<BTreeMap<String, usize>> = RefCell::new(BTreeMap::new());
     let (segments, mixed, text_size) = (Cell::new(0usize), Cell::new(0usize), Cell::new(0usize));
     let started = std::time::Instant::now();
     let strategy = (vec(any::<u32>(), 0..2000), vec(any::<u32>(), 500..8000));
@@ -430,7 +450,12 @@ fn engines_agree_with_the_reference_on_random_programs_and_data() {
             Verdict::Agree {
                 segments: s,
                 mixed: m,
+                fallback,
             } => {
+                let mut reasons = reasons.borrow_mut();
+                for reason in fallback {
+                    *reasons.entry(reason).or_default() += 1;
+                }
                 if n < u64::from(DEFAULT_CASES) {
                     let mut forms = forms.borrow_mut();
                     for form in program.forms {
@@ -479,6 +504,13 @@ fn engines_agree_with_the_reference_on_random_programs_and_data() {
         mixed.get(),
         text_size.get() / (cases.max(1) as usize),
     );
+    let reasons = reasons.into_inner();
+    let fallen: usize = reasons.values().sum();
+    eprintln!("segments left to the reference interpreter: {fallen}");
+    for (reason, n) in &reasons {
+        eprintln!("  {n:>6}  {reason}");
+    }
+
     // The generator must keep producing every form of SPEC section 2 (counted over the first
     // 2,000 cases, whatever the run's length).
     let forms = forms.into_inner();

@@ -4,9 +4,12 @@ use rayon::prelude::*;
 
 use super::ir::{Bin, Cc, ChangedSpec, Helper, Kind, Op, Un};
 use super::lower::{Data, Program};
-use crate::plan::{AttrScope, CalendarUnit};
+use crate::plan::{AttrScope, CalendarUnit, Target};
 use crate::store::{Column, Store};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
+
+/// Durations computed from floats must stay below this many microseconds (as the reference).
+pub const DURATION_LIMIT: f64 = 9.0e18;
 
 /// How many users a thread takes at a time.
 pub const CHUNK: usize = 4096;
@@ -26,12 +29,12 @@ struct State {
     buffers: Vec<Vec<u64>>,
 }
 
-/// Runs `program` over every user; returns the members, user-major: `out[user * width + slot]`.
+/// Runs `program` over every entity (user or account); returns the output columns,
+/// entity-major: `out[entity * width + column]`.
 #[must_use]
 pub fn run(program: &Program, data: &Data, store: &Store, now: i64) -> Vec<u8> {
-    let width = program.slots.len();
-    let users = store.users.len();
-    let mut out = vec![0u8; users * width];
+    let width = program.width();
+    let mut out = vec![0u8; program.entities(store) * width];
     if width == 0 {
         return out;
     }
@@ -65,7 +68,7 @@ pub fn run(program: &Program, data: &Data, store: &Store, now: i64) -> Vec<u8> {
                 state.vars[v as usize] = bits;
             }
             for (i, row) in rows.chunks_mut(width).enumerate() {
-                let user = u32::try_from(chunk * CHUNK + i).expect("fewer than 2^32 users");
+                let user = u32::try_from(chunk * CHUNK + i).expect("fewer than 2^32 entities");
                 for b in &mut state.buffers {
                     b.clear();
                 }
@@ -194,6 +197,24 @@ pub fn unary(op: Un, a: u64) -> u64 {
         Un::INeg => int(a).wrapping_neg().cast_unsigned(),
         #[allow(clippy::cast_precision_loss)]
         Un::IToF => (int(a) as f64).to_bits(),
+        Un::DurToF => {
+            if int(a) == i64::MIN {
+                f64::NAN.to_bits()
+            } else {
+                #[allow(clippy::cast_precision_loss)]
+                let micros = int(a) as f64;
+                micros.to_bits()
+            }
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        Un::FToDur => {
+            let micros = float(a);
+            if micros.abs() < DURATION_LIMIT {
+                (micros as i64).cast_unsigned()
+            } else {
+                i64::MIN.cast_unsigned()
+            }
+        }
         Un::FFinite => {
             if float(a).is_finite() {
                 a
@@ -274,7 +295,8 @@ fn order(kind: Kind, ranks: &[u32], a: u64, b: u64) -> std::cmp::Ordering {
 /// A user's buffers, by index.
 pub type Buffers<'b> = dyn Fn(u32) -> &'b [u64] + 'b;
 
-/// Runs a helper for `user` over the user's buffers.
+/// Runs a helper for an entity (`user`: a user, or an account in an account program) over
+/// its buffers.
 #[must_use]
 pub fn call(
     program: &Program,
@@ -288,9 +310,19 @@ pub fn call(
     let helper = &program.helpers[helper];
     match helper {
         Helper::Bucket { salt } => {
-            f64::from(crate::interp::bucket(salt, &store.users.ids[user as usize])).to_bits()
+            let ids = match program.target {
+                Target::User => &store.users.ids,
+                Target::Account => &store.accounts.ids,
+            };
+            f64::from(crate::interp::bucket(salt, &ids[user as usize])).to_bits()
         }
-        Helper::Changed(spec) => u64::from(changed(spec, store, user, now)),
+        Helper::Changed(spec) => {
+            let owner = match (program.target, spec.scope) {
+                (Target::User, AttrScope::Profile) | (Target::Account, _) => Some(user),
+                (Target::User, AttrScope::Account) => store.account_of(user, now),
+            };
+            u64::from(owner.is_some_and(|owner| changed(spec, store, owner, now)))
+        }
         Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &data.ranks),
         Helper::Distinct { buffer, kind } => {
             let values = buffers(*buffer);
@@ -353,14 +385,14 @@ fn top(values: &[u64], kind: Kind, ranks: &[u32]) -> u64 {
     best.map_or_else(|| missing(kind), |(v, _)| v)
 }
 
-/// `changed(...)`: a value that differs from the one before it, in the window, matching
-/// `from` and `to` (a first value counts as a change from missing; `from` never matches it).
-fn changed(spec: &ChangedSpec, store: &Store, user: u32, now: i64) -> bool {
-    let (table, owner) = match spec.scope {
-        AttrScope::Profile => (&store.profiles, Some(user)),
-        AttrScope::Account => (&store.account_rows, store.account_of(user, now)),
+/// `changed(...)` for the profile or account `owner`: a value that differs from the one
+/// before it, in the window, matching `from` and `to` (a first value counts as a change from
+/// missing; `from` never matches it).
+fn changed(spec: &ChangedSpec, store: &Store, owner: u32, now: i64) -> bool {
+    let table = match spec.scope {
+        AttrScope::Profile => &store.profiles,
+        AttrScope::Account => &store.account_rows,
     };
-    let Some(owner) = owner else { return false };
     let column = &table.columns[spec.attribute];
     let mut previous: Option<u64> = None;
     for row in table.rows(owner) {

@@ -95,6 +95,11 @@ pub enum Un {
     INeg,
     /// i64 to f64.
     IToF,
+    /// A duration (i64, `i64::MIN` missing) to f64 microseconds (NaN missing).
+    DurToF,
+    /// f64 microseconds to a duration, toward zero; missing when not finite or beyond
+    /// ±9e18.
+    FToDur,
     /// NaN when not finite.
     FFinite,
     /// 1 when the f64 is not NaN.

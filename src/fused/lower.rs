@@ -16,8 +16,8 @@ use regex::Regex;
 use super::ir::{Bin, Cc, ChangedSpec, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
 use super::sets::SetBlock;
 use crate::plan::{
-    ArithOp, AttrScope, Changed, CompareOp, Expr, ExprKind, Plan, SegmentId, Target, Type, Value,
-    Window,
+    ArithOp, AttrScope, Changed, CompareOp, Expr, ExprKind, Plan, Quantifier, SegmentId, Target,
+    Type, Value, Window,
 };
 use crate::store::{Column, Store, Table, MISSING_STRING};
 use crate::time::MICROS_PER_DAY;
@@ -26,18 +26,42 @@ pub(super) const MISSING_INT: u64 = i64::MIN.cast_unsigned();
 const MISSING_BOOL: u64 = 2;
 const MISSING_CODE: u64 = MISSING_STRING as u64;
 
+/// The two fused programs of a plan: one run per user, then one run per account.
+#[derive(Debug, Clone)]
+pub struct Programs {
+    /// User segments, and one hidden output column per `users where` filter of an account
+    /// segment (after the segments' columns).
+    pub users: Program,
+    /// Account segments, reading how many of each account's users pass each filter.
+    pub accounts: Program,
+}
+
+/// A per-entity value a program reads with `Op::Snapshot`, computed for each evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SnapshotKey {
+    /// An attribute's value as of `now`: the user's profile or account in a user program,
+    /// the account itself in an account program.
+    Attr(AttrScope, usize),
+    /// In an account program: how many of the account's users (as of `now`) have a 1 in
+    /// this output column of the user program, or how many users it has at all (`None`),
+    /// as an f64.
+    Users(Option<u32>),
+}
+
 /// The fused program and the data it reads besides the store.
 #[derive(Debug, Clone)]
 pub struct Program {
-    /// The work for one user.
+    /// Whose program it is: run once per user or once per account.
+    pub target: Target,
+    /// The work for one entity.
     pub ops: Vec<Op>,
     /// Variables that hold the same value for every user, set before the first.
     pub constants: Vec<(Var, u64)>,
     pub vars: Vec<Ty>,
     /// The columns `Load` reads.
     pub columns: Vec<ColumnRef>,
-    /// The attributes whose values as of `now` the program reads (`Data::snapshots`).
-    pub snapshot_keys: Vec<(AttrScope, usize)>,
+    /// The per-entity values the program reads (`Data::snapshots`).
+    pub snapshot_keys: Vec<SnapshotKey>,
     /// Predicates over dictionary codes.
     pub tables: Vec<Vec<u8>>,
     /// Functions of dictionary codes (`lower`, `len`), as raw values.
@@ -49,6 +73,9 @@ pub struct Program {
     pub helpers: Vec<Helper>,
     /// The segment of each output column.
     pub slots: Vec<SegmentId>,
+    /// Hidden output columns after the segments' (the `users where` filters of account
+    /// segments, in a user program).
+    pub filters: usize,
     /// Segments the program leaves to the reference interpreter, with the reason.
     pub fallback: Vec<(SegmentId, String)>,
     /// The event types the program loops over.
@@ -59,21 +86,44 @@ pub struct Program {
 /// data and on `now`): attribute snapshots and string ranks.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
-    /// Attribute values as of `now`, one per user, per `Program::snapshot_keys`.
+    /// One value per entity, per `Program::snapshot_keys`.
     pub snapshots: Vec<Vec<u64>>,
     /// Each dictionary code's rank in byte order (empty unless `top` over strings needs it).
     pub ranks: Vec<u32>,
 }
 
+/// The output of a user program: `rows[user * width + column]`.
+#[derive(Debug, Clone, Copy)]
+pub struct UserRows<'a> {
+    pub rows: &'a [u8],
+    pub width: usize,
+}
+
 impl Program {
-    /// Computes the data the program reads for this store and `now`.
+    /// Computes the data the program reads for this store and `now`; an account program
+    /// also reads the user program's output.
     #[must_use]
-    pub fn data(&self, store: &Store, now: i64) -> Data {
+    pub fn data(&self, store: &Store, now: i64, users: UserRows<'_>) -> Data {
         use rayon::prelude::*;
+        let owners: Vec<Option<u32>> = if self
+            .snapshot_keys
+            .iter()
+            .any(|k| matches!(k, SnapshotKey::Users(_)))
+        {
+            (0..u32::try_from(store.users.len()).expect("fewer than 2^32 users"))
+                .into_par_iter()
+                .map(|u| store.account_of(u, now))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let snapshots = self
             .snapshot_keys
             .par_iter()
-            .map(|&(scope, index)| snapshot(store, scope, index, now))
+            .map(|&key| match key {
+                SnapshotKey::Attr(scope, index) => snapshot(store, self.target, scope, index, now),
+                SnapshotKey::Users(column) => user_counts(store, &owners, users, column),
+            })
             .collect();
         let ranks = if self.needs_ranks {
             ranks(&store.strings)
@@ -81,6 +131,21 @@ impl Program {
             Vec::new()
         };
         Data { snapshots, ranks }
+    }
+
+    /// How many entities the program runs for.
+    #[must_use]
+    pub fn entities(&self, store: &Store) -> usize {
+        match self.target {
+            Target::User => store.users.len(),
+            Target::Account => store.accounts.len(),
+        }
+    }
+
+    /// How many output columns each entity has (segments, then hidden filters).
+    #[must_use]
+    pub fn width(&self) -> usize {
+        self.slots.len() + self.filters
     }
 
     /// The output column of a segment, when the program computes it.
@@ -177,7 +242,7 @@ pub(super) struct Builder<'s> {
     pub(super) sets: Vec<SetBlock>,
     pub(super) after: Vec<Op>,
     pub(super) columns: Vec<ColumnRef>,
-    pub(super) snapshot_keys: Vec<(AttrScope, usize)>,
+    pub(super) snapshot_keys: Vec<SnapshotKey>,
     pub(super) tables: Vec<Vec<u8>>,
     pub(super) maps: Vec<Vec<u64>>,
     pub(super) buffers: Vec<u32>,
@@ -194,56 +259,91 @@ pub(super) struct Builder<'s> {
     /// The value of each constant variable.
     pub(super) known: HashMap<Var, u64>,
     pub(super) regexes: HashMap<String, Regex>,
+    /// In the account program: the `users where` filters met so far, each lowered into a
+    /// hidden column of the user program.
+    pub(super) filters: Vec<Expr>,
 }
 
-/// Lowers every user segment of `plan` it can; the rest are listed in `fallback`.
+/// Lowers every segment of `plan` it can: user segments into the user program, account
+/// segments into the account program (their `users where` filters into hidden columns of
+/// the user program). The rest are listed in each program's `fallback`.
 #[must_use]
-pub fn lower(plan: &Plan, store: &Store, now: i64) -> Program {
-    let mut b = Builder {
-        store,
-        now,
-        vars: Vec::new(),
-        before: Vec::new(),
-        sets: Vec::new(),
-        after: Vec::new(),
-        columns: Vec::new(),
-        snapshot_keys: Vec::new(),
-        tables: Vec::new(),
-        maps: Vec::new(),
-        buffers: Vec::new(),
-        helpers: Vec::new(),
-        fresh: HashMap::new(),
-        members: HashMap::new(),
-        consts: HashMap::new(),
-        constants: Vec::new(),
-        definite: std::collections::HashSet::new(),
-        known: HashMap::new(),
-        regexes: HashMap::new(),
-    };
+pub fn lower(plan: &Plan, store: &Store, now: i64) -> Programs {
+    let mut users = Builder::new(store, now);
     let mut slots = Vec::new();
     let mut fallback = Vec::new();
-    for (i, segment) in plan.segments.iter().enumerate() {
-        let id = SegmentId(u32::try_from(i).expect("fewer than 2^32 segments"));
+    let ids = (0..plan.segments.len())
+        .map(|i| SegmentId(u32::try_from(i).expect("fewer than 2^32 segments")));
+    for (id, segment) in ids.clone().zip(&plan.segments) {
         if segment.target == Target::Account {
-            fallback.push((id, "an account segment".to_string()));
             continue;
         }
-        let mark = b.mark();
-        match b.expr(&segment.body, Scope::After) {
+        let mark = users.mark();
+        match users.expr(&segment.body, Scope::After) {
             Ok(value) => {
-                let member = b.truthy(value, Scope::After);
+                let member = users.truthy(value, Scope::After);
                 let slot = u32::try_from(slots.len()).expect("fewer than 2^32 segments");
-                b.after.push(Op::Member(slot, member));
-                b.members.insert(id, member);
+                users.after.push(Op::Member(slot, member));
+                users.members.insert(id, member);
                 slots.push(id);
             }
             Err(reason) => {
-                b.rollback(&mark);
+                users.rollback(&mark);
                 fallback.push((id, reason));
             }
         }
     }
-    b.finish(slots, fallback)
+    let first_filter = u32::try_from(slots.len()).expect("fewer than 2^32 segments");
+    let mut accounts = Builder::new(store, now);
+    let mut account_slots = Vec::new();
+    let mut account_fallback = Vec::new();
+    for (id, segment) in ids.zip(&plan.segments) {
+        if segment.target != Target::Account {
+            continue;
+        }
+        let (user_mark, account_mark) = (users.mark(), accounts.mark());
+        let lowered = accounts
+            .expr(&segment.body, Scope::After)
+            .and_then(|value| {
+                // The filters this segment added, each a hidden column of the user program.
+                for (k, filter) in accounts
+                    .filters
+                    .iter()
+                    .enumerate()
+                    .skip(account_mark.filters)
+                {
+                    let value = users.expr(filter, Scope::After)?;
+                    let pass = users.truthy(value, Scope::After);
+                    let column = first_filter + u32::try_from(k).expect("few filters");
+                    users.after.push(Op::Member(column, pass));
+                }
+                Ok(value)
+            });
+        match lowered {
+            Ok(value) => {
+                let member = accounts.truthy(value, Scope::After);
+                let slot = u32::try_from(account_slots.len()).expect("fewer than 2^32 segments");
+                accounts.after.push(Op::Member(slot, member));
+                accounts.members.insert(id, member);
+                account_slots.push(id);
+            }
+            Err(reason) => {
+                users.rollback(&user_mark);
+                accounts.rollback(&account_mark);
+                account_fallback.push((id, reason));
+            }
+        }
+    }
+    let filters = accounts.filters.len();
+    let mut users = users.finish(Target::User, slots, fallback);
+    users.filters = filters;
+    let mut accounts = accounts.finish(Target::Account, account_slots, account_fallback);
+    for key in &mut accounts.snapshot_keys {
+        if let SnapshotKey::Users(Some(column)) = key {
+            *column += first_filter;
+        }
+    }
+    Programs { users, accounts }
 }
 
 /// The lengths of everything a segment's lowering appends to, to undo a failed one.
@@ -259,9 +359,35 @@ struct Mark {
     buffers: usize,
     helpers: usize,
     constants: usize,
+    filters: usize,
 }
 
-impl Builder<'_> {
+impl<'s> Builder<'s> {
+    pub(super) fn new(store: &'s Store, now: i64) -> Self {
+        Builder {
+            store,
+            now,
+            vars: Vec::new(),
+            before: Vec::new(),
+            sets: Vec::new(),
+            after: Vec::new(),
+            columns: Vec::new(),
+            snapshot_keys: Vec::new(),
+            tables: Vec::new(),
+            maps: Vec::new(),
+            buffers: Vec::new(),
+            helpers: Vec::new(),
+            fresh: HashMap::new(),
+            members: HashMap::new(),
+            consts: HashMap::new(),
+            constants: Vec::new(),
+            definite: std::collections::HashSet::new(),
+            known: HashMap::new(),
+            regexes: HashMap::new(),
+            filters: Vec::new(),
+        }
+    }
+
     /// Where the program stands before a segment is lowered. A segment's lowering only
     /// appends (its event sets are its own), so cutting back to the mark undoes it.
     fn mark(&self) -> Mark {
@@ -277,6 +403,7 @@ impl Builder<'_> {
             buffers: self.buffers.len(),
             helpers: self.helpers.len(),
             constants: self.constants.len(),
+            filters: self.filters.len(),
         }
     }
 
@@ -291,6 +418,7 @@ impl Builder<'_> {
         self.maps.truncate(mark.maps);
         self.buffers.truncate(mark.buffers);
         self.helpers.truncate(mark.helpers);
+        self.filters.truncate(mark.filters);
         for (var, bits) in self.constants.drain(mark.constants..) {
             self.known.remove(&var);
             if self.consts.get(&bits) == Some(&var) {
@@ -302,6 +430,7 @@ impl Builder<'_> {
 
     pub(super) fn finish(
         self,
+        target: Target,
         slots: Vec<SegmentId>,
         fallback: Vec<(SegmentId, String)>,
     ) -> Program {
@@ -337,6 +466,8 @@ impl Builder<'_> {
             )
         });
         Program {
+            target,
+            filters: 0,
             needs_ranks,
             ops,
             constants: self.constants,
@@ -390,7 +521,7 @@ impl Builder<'_> {
 
     pub(super) fn un(&mut self, scope: Scope, op: Un, a: Var) -> Var {
         let ty = match op {
-            Un::FNeg | Un::IToF | Un::FFinite => Ty::F64,
+            Un::FNeg | Un::IToF | Un::FFinite | Un::DurToF => Ty::F64,
             _ => Ty::I64,
         };
         let dst = self.var(ty);
@@ -573,7 +704,9 @@ impl Builder<'_> {
                 self.emit(scope, Op::Call(dst, helper));
                 bool_of(dst)
             }
-            ExprKind::Users { .. } => return Err("`users`".into()),
+            ExprKind::Users { quantifier, filter } => {
+                self.users(*quantifier, filter.as_deref(), scope)
+            }
             ExprKind::Lower(inner) | ExprKind::Len(inner) => {
                 self.string_function(e, inner, scope)?
             }
@@ -671,10 +804,45 @@ impl Builder<'_> {
             AttrScope::Account => &self.store.account_rows,
         };
         let (vt, _) = Vt::of_column(&table.columns[index]);
-        let i = index_of(&mut self.snapshot_keys, (scope, index));
-        let var = self.var(vt.ty());
-        self.emit(at, Op::Snapshot(var, i));
+        let var = self.snapshot(SnapshotKey::Attr(scope, index), vt.ty(), at);
         Val { var, vt }
+    }
+
+    fn snapshot(&mut self, key: SnapshotKey, ty: Ty, at: Scope) -> Var {
+        let i = index_of(&mut self.snapshot_keys, key);
+        let var = self.var(ty);
+        self.emit(at, Op::Snapshot(var, i));
+        var
+    }
+
+    /// `count(users [where F])`, `any(users where F)`, `all(users where F)` in an account
+    /// segment: the count of users passing F comes from a hidden column of the user program.
+    fn users(&mut self, quantifier: Quantifier, filter: Option<&Expr>, scope: Scope) -> Val {
+        let column = filter.map(|f| {
+            self.filters.push(f.clone());
+            u32::try_from(self.filters.len() - 1).expect("few filters")
+        });
+        // Columns are numbered from the first filter here; `lower` shifts them past the
+        // user program's segment columns.
+        let passing = self.snapshot(SnapshotKey::Users(column), Ty::F64, scope);
+        let zero = self.constant(0f64.to_bits(), Ty::F64);
+        match quantifier {
+            Quantifier::Count => Val {
+                var: passing,
+                vt: Vt::Num,
+            },
+            Quantifier::Any => Val {
+                var: self.bin(scope, Bin::FCmp(Cc::Gt), passing, zero),
+                vt: Vt::Bool,
+            },
+            Quantifier::All => {
+                let all = self.snapshot(SnapshotKey::Users(None), Ty::F64, scope);
+                Val {
+                    var: self.bin(scope, Bin::FCmp(Cc::Eq), passing, all),
+                    vt: Vt::Bool,
+                }
+            }
+        }
     }
 
     pub(super) fn compare(
@@ -788,13 +956,47 @@ impl Builder<'_> {
             (ArithOp::Sub, Vt::Dur | Vt::Ts, Vt::Dur | Vt::Ts) if va.vt == vb.vt => {
                 (Bin::ISubChecked, Vt::Dur)
             }
-            _ => return Err("arithmetic that mixes durations and numbers".into()),
+            (ArithOp::Mul | ArithOp::Div, Vt::Dur, _) | (ArithOp::Mul, Vt::Num, Vt::Dur) => {
+                return Ok(self.scaled_duration(op, va, vb, scope));
+            }
+            _ => return Err(format!("arithmetic {op:?} of {:?} and {:?}", va.vt, vb.vt)),
         };
         let mut var = self.bin(scope, bin, va.var, vb.var);
         if vt == Vt::Num && bin != Bin::FDiv {
             var = self.un(scope, Un::FFinite, var);
         }
         Ok(Val { var, vt })
+    }
+}
+
+impl Builder<'_> {
+    /// `duration * number`, `number * duration`, `duration / number` (a duration) and
+    /// `duration / duration` (a number), through f64 microseconds as in the reference.
+    fn scaled_duration(&mut self, op: ArithOp, va: Val, vb: Val, scope: Scope) -> Val {
+        let as_float = |b: &mut Self, v: Val| {
+            if v.vt == Vt::Dur {
+                b.un(scope, Un::DurToF, v.var)
+            } else {
+                v.var
+            }
+        };
+        let (x, y) = (as_float(self, va), as_float(self, vb));
+        if op == ArithOp::Div && vb.vt == Vt::Dur {
+            return Val {
+                var: self.bin(scope, Bin::FDiv, x, y),
+                vt: Vt::Num,
+            };
+        }
+        let bin = if op == ArithOp::Mul {
+            Bin::FMul
+        } else {
+            Bin::FDivRaw
+        };
+        let micros = self.bin(scope, bin, x, y);
+        Val {
+            var: self.un(scope, Un::FToDur, micros),
+            vt: Vt::Dur,
+        }
     }
 }
 
@@ -832,29 +1034,55 @@ fn ranks(strings: &crate::store::Dictionary) -> Vec<u32> {
     ranks
 }
 
-/// An attribute's value as of `now` for every user, in the store's encoding.
-fn snapshot(store: &Store, scope: AttrScope, index: usize, now: i64) -> Vec<u64> {
-    let users = u32::try_from(store.users.len()).expect("fewer than 2^32 users");
+/// An attribute's value as of `now` for every entity of a program (users or accounts), in
+/// the store's encoding.
+fn snapshot(store: &Store, target: Target, scope: AttrScope, index: usize, now: i64) -> Vec<u64> {
     let table: &Table = match scope {
         AttrScope::Profile => &store.profiles,
         AttrScope::Account => &store.account_rows,
     };
     let column = &table.columns[index];
     let missing = Vt::of_column(column).0.missing();
-    (0..users)
-        .map(|u| {
-            let owner = match scope {
-                AttrScope::Profile => Some(u),
-                AttrScope::Account => store.account_of(u, now),
-            };
-            owner
-                .and_then(|o| Store::attribute_row(table, o, index, now))
-                .map_or(missing, |row| match column {
-                    Column::Number(v) => v[row].to_bits(),
-                    Column::Bool(v) => u64::from(v[row]),
-                    Column::Timestamp(v) => v[row].cast_unsigned(),
-                    Column::String(v) => u64::from(v[row]),
-                })
-        })
-        .collect()
+    let value = |owner: Option<u32>| {
+        owner
+            .and_then(|o| Store::attribute_row(table, o, index, now))
+            .map_or(missing, |row| match column {
+                Column::Number(v) => v[row].to_bits(),
+                Column::Bool(v) => u64::from(v[row]),
+                Column::Timestamp(v) => v[row].cast_unsigned(),
+                Column::String(v) => u64::from(v[row]),
+            })
+    };
+    match (target, scope) {
+        (Target::User, AttrScope::Profile) => entities(store.users.len())
+            .map(|u| value(Some(u)))
+            .collect(),
+        (Target::User, AttrScope::Account) => entities(store.users.len())
+            .map(|u| value(store.account_of(u, now)))
+            .collect(),
+        (Target::Account, _) => entities(store.accounts.len())
+            .map(|a| value(Some(a)))
+            .collect(),
+    }
+}
+
+fn entities(n: usize) -> std::ops::Range<u32> {
+    0..u32::try_from(n).expect("fewer than 2^32 entities")
+}
+
+/// For each account, how many of its users (`owners[user]`) have a 1 in `column` of the
+/// user program's output (every user when `column` is None), as f64 bits.
+fn user_counts(
+    store: &Store,
+    owners: &[Option<u32>],
+    users: UserRows<'_>,
+    column: Option<u32>,
+) -> Vec<u64> {
+    let mut counts = vec![0u32; store.accounts.len()];
+    for (user, owner) in owners.iter().enumerate() {
+        let Some(account) = owner else { continue };
+        let passes = column.is_none_or(|c| users.rows[user * users.width + c as usize] == 1);
+        counts[*account as usize] += u32::from(passes);
+    }
+    counts.into_iter().map(|n| f64::from(n).to_bits()).collect()
 }

@@ -11,7 +11,7 @@ pub mod lower;
 mod sets;
 mod strings;
 
-pub use lower::{lower, Data, Program};
+pub use lower::{lower, Data, Program, Programs, SnapshotKey, UserRows};
 
 use std::fmt::Write as _;
 
@@ -65,9 +65,32 @@ fn write_ops(
                     event.name, event.properties[c.property as usize].name
                 );
             }
-            Op::Member(slot, v) => {
-                let id = program.slots[*slot as usize];
-                let _ = writeln!(out, "{pad}member of segment #{} = v{v}", id.0);
+            Op::Member(slot, v) => match program.slots.get(*slot as usize) {
+                Some(id) => {
+                    let _ = writeln!(out, "{pad}member of segment #{} = v{v}", id.0);
+                }
+                None => {
+                    let _ = writeln!(out, "{pad}users-where column {slot} = v{v}");
+                }
+            },
+            Op::Snapshot(dst, i) => {
+                let _ = match program.snapshot_keys[*i as usize] {
+                    SnapshotKey::Attr(scope, index) => {
+                        let (prefix, fields) = match scope {
+                            crate::plan::AttrScope::Profile => ("profile", &schema.profile),
+                            crate::plan::AttrScope::Account => ("account", &schema.account),
+                        };
+                        let name = &fields[index].name;
+                        writeln!(out, "{pad}v{dst} = {prefix}.{name} as of now")
+                    }
+                    SnapshotKey::Users(Some(column)) => writeln!(
+                        out,
+                        "{pad}v{dst} = how many of the account's users have column {column}"
+                    ),
+                    SnapshotKey::Users(None) => {
+                        writeln!(out, "{pad}v{dst} = how many users the account has")
+                    }
+                };
             }
             Op::Call(dst, helper) => {
                 let _ = writeln!(out, "{pad}v{dst} = {:?}", program.helpers[*helper as usize]);

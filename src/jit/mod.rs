@@ -23,7 +23,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 use rayon::prelude::*;
 
-use crate::fused::exec::{call, month, CHUNK};
+use crate::fused::exec::{call, month, CHUNK, DURATION_LIMIT};
 use crate::fused::ir::{Bin, Cc, Op, Ty, Un, Width};
 use crate::fused::{Data, Program};
 use crate::store::{Column, Store};
@@ -201,13 +201,12 @@ pub fn compile(program: &Program, store: &Store, now: i64) -> Result<Compiled, S
 }
 
 impl Compiled {
-    /// Runs the compiled program over every user; the members user-major, as
-    /// `fused::exec::run` gives them.
+    /// Runs the compiled program over every entity (user or account); the output columns
+    /// entity-major, as `fused::exec::run` gives them.
     #[must_use]
     pub fn run(&self, program: &Program, data: &Data, store: &Store) -> Vec<u8> {
-        let width = program.slots.len();
-        let users = store.users.len();
-        let mut out = vec![0u8; users * width];
+        let width = program.width();
+        let mut out = vec![0u8; program.entities(store) * width];
         if width == 0 {
             return out;
         }
@@ -246,10 +245,10 @@ impl Compiled {
                     let user = (chunk * CHUNK + i) as u64;
                     // Safety: `env` holds the base addresses `Layout` promises, all borrowed
                     // from `program` and `store`, which outlive this call; `user` is below
-                    // the user count, so every offsets and snapshot read is in bounds; rows
+                    // the entity count, so every offsets and snapshot read is in bounds; rows
                     // come from the offsets, so column reads are in bounds; each buffer has
                     // room for the user's rows of its event type, and a buffer takes at
-                    // most one value per row; `row` has `width` bytes, one per slot.
+                    // most one value per row; `row` has `width` bytes, one per column.
                     unsafe { entry(env.as_ptr(), scratch.as_mut_ptr(), user, row.as_mut_ptr()) };
                 }
                 drop(buffers);
@@ -698,6 +697,20 @@ impl<'a, 'b> Gen<'a, 'b> {
             Un::INeg => self.b.ins().ineg(a),
             Un::IToF => self.b.ins().fcvt_from_sint(types::F64, a),
             Un::FFinite => self.finite(a),
+            Un::DurToF => {
+                let micros = self.b.ins().fcvt_from_sint(types::F64, a);
+                let missing = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                let nan = self.b.ins().f64const(f64::NAN);
+                self.b.ins().select(missing, nan, micros)
+            }
+            Un::FToDur => {
+                let abs = self.b.ins().fabs(a);
+                let limit = self.b.ins().f64const(DURATION_LIMIT);
+                let in_range = self.b.ins().fcmp(FloatCC::LessThan, abs, limit);
+                let micros = self.b.ins().fcvt_to_sint_sat(types::I64, a);
+                let missing = self.b.ins().iconst(types::I64, i64::MIN);
+                self.b.ins().select(in_range, micros, missing)
+            }
             Un::FIsSet => {
                 let flag = self.b.ins().fcmp(FloatCC::Ordered, a, a);
                 self.bool64(flag)
