@@ -223,14 +223,18 @@ pub(super) struct Val {
 }
 
 /// Where an expression is lowered.
+///
+/// The event loops run in rounds: an event set whose `where` or window reads an aggregate
+/// (or a segment) loops in a later round than the sets that value needs, so the value is
+/// final before the set's first row. Most programs have one round.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Scope {
-    /// Before the loops (window bounds): no segments, no aggregates.
+    /// Before any loop (accumulators set up, window bounds that read no aggregate).
     Before,
-    /// Inside a set's test, for a row of an event type: its `ts` variable.
-    Row { event: u32, ts: Var },
-    /// After the loops (segment bodies).
-    After,
+    /// Inside the test of set `set`, for a row of its event type: the loop's `ts` variable.
+    Row { event: u32, ts: Var, set: usize },
+    /// After the loops of rounds `0..=k` (segment bodies, aggregates' final values).
+    After(u32),
 }
 
 #[derive(Debug)]
@@ -240,7 +244,8 @@ pub(super) struct Builder<'s> {
     pub(super) vars: Vec<Ty>,
     pub(super) before: Vec<Op>,
     pub(super) sets: Vec<SetBlock>,
-    pub(super) after: Vec<Op>,
+    /// The ops after each round of loops.
+    pub(super) after: Vec<Vec<Op>>,
     pub(super) columns: Vec<ColumnRef>,
     pub(super) snapshot_keys: Vec<SnapshotKey>,
     pub(super) tables: Vec<Vec<u8>>,
@@ -251,6 +256,8 @@ pub(super) struct Builder<'s> {
     pub(super) fresh: HashMap<String, u32>,
     /// The membership variable of each segment lowered so far.
     pub(super) members: HashMap<SegmentId, Var>,
+    /// The level (`Builder::level`) of each segment lowered so far.
+    pub(super) levels: HashMap<SegmentId, u32>,
     pub(super) consts: HashMap<u64, Var>,
     /// Variables that hold the same constant for every user.
     pub(super) constants: Vec<(Var, u64)>,
@@ -279,12 +286,14 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Programs {
             continue;
         }
         let mark = users.mark();
-        match users.expr(&segment.body, Scope::After) {
+        let (scope, level) = users.body_scope(&segment.body);
+        match users.expr(&segment.body, scope) {
             Ok(value) => {
-                let member = users.truthy(value, Scope::After);
+                let member = users.truthy(value, scope);
                 let slot = u32::try_from(slots.len()).expect("fewer than 2^32 segments");
-                users.after.push(Op::Member(slot, member));
+                users.emit(scope, Op::Member(slot, member));
                 users.members.insert(id, member);
+                users.levels.insert(id, level);
                 slots.push(id);
             }
             Err(reason) => {
@@ -302,28 +311,28 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Programs {
             continue;
         }
         let (user_mark, account_mark) = (users.mark(), accounts.mark());
-        let lowered = accounts
-            .expr(&segment.body, Scope::After)
-            .and_then(|value| {
-                // The filters this segment added, each a hidden column of the user program.
-                for (k, filter) in accounts
-                    .filters
-                    .iter()
-                    .enumerate()
-                    .skip(account_mark.filters)
-                {
-                    let value = users.expr(filter, Scope::After)?;
-                    let pass = users.truthy(value, Scope::After);
-                    let column = first_filter + u32::try_from(k).expect("few filters");
-                    users.after.push(Op::Member(column, pass));
-                }
-                Ok(value)
-            });
+        let (scope, _) = accounts.body_scope(&segment.body);
+        let lowered = accounts.expr(&segment.body, scope).and_then(|value| {
+            // The filters this segment added, each a hidden column of the user program.
+            for (k, filter) in accounts
+                .filters
+                .iter()
+                .enumerate()
+                .skip(account_mark.filters)
+            {
+                let (at, _) = users.body_scope(filter);
+                let value = users.expr(filter, at)?;
+                let pass = users.truthy(value, at);
+                let column = first_filter + u32::try_from(k).expect("few filters");
+                users.emit(at, Op::Member(column, pass));
+            }
+            Ok(value)
+        });
         match lowered {
             Ok(value) => {
-                let member = accounts.truthy(value, Scope::After);
+                let member = accounts.truthy(value, scope);
                 let slot = u32::try_from(account_slots.len()).expect("fewer than 2^32 segments");
-                accounts.after.push(Op::Member(slot, member));
+                accounts.emit(scope, Op::Member(slot, member));
                 accounts.members.insert(id, member);
                 account_slots.push(id);
             }
@@ -350,7 +359,7 @@ pub fn lower(plan: &Plan, store: &Store, now: i64) -> Programs {
 struct Mark {
     vars: usize,
     before: usize,
-    after: usize,
+    after: Vec<usize>,
     sets: usize,
     columns: usize,
     snapshot_keys: usize,
@@ -379,6 +388,7 @@ impl<'s> Builder<'s> {
             helpers: Vec::new(),
             fresh: HashMap::new(),
             members: HashMap::new(),
+            levels: HashMap::new(),
             consts: HashMap::new(),
             constants: Vec::new(),
             definite: std::collections::HashSet::new(),
@@ -394,7 +404,7 @@ impl<'s> Builder<'s> {
         Mark {
             vars: self.vars.len(),
             before: self.before.len(),
-            after: self.after.len(),
+            after: self.after.iter().map(Vec::len).collect(),
             sets: self.sets.len(),
             columns: self.columns.len(),
             snapshot_keys: self.snapshot_keys.len(),
@@ -410,7 +420,10 @@ impl<'s> Builder<'s> {
     fn rollback(&mut self, mark: &Mark) {
         self.vars.truncate(mark.vars);
         self.before.truncate(mark.before);
-        self.after.truncate(mark.after);
+        self.after.truncate(mark.after.len());
+        for (ops, &len) in self.after.iter_mut().zip(&mark.after) {
+            ops.truncate(len);
+        }
         self.sets.truncate(mark.sets);
         self.columns.truncate(mark.columns);
         self.snapshot_keys.truncate(mark.snapshot_keys);
@@ -438,24 +451,33 @@ impl<'s> Builder<'s> {
         let mut events: Vec<u32> = self.sets.iter().map(|s| s.event).collect();
         events.sort_unstable();
         events.dedup();
+        let rounds = self.sets.iter().map(|s| s.round + 1).max().unwrap_or(0);
         let mut sets = self.sets;
-        for &event in &events {
-            let mut body = Vec::new();
-            let mut ts = None;
-            for set in sets.iter_mut().filter(|s| s.event == event) {
-                ts = Some(set.ts);
-                body.append(&mut set.test);
-                let updates = std::mem::take(&mut set.updates);
-                match set.ok {
-                    _ if updates.is_empty() => {}
-                    Some(ok) => body.push(Op::If(ok, updates)),
-                    None => body.extend(updates),
+        let mut after = self.after;
+        after.resize_with(after.len().max(rounds as usize), Vec::new);
+        for (round, after) in (0..).zip(after) {
+            for &event in &events {
+                let mut body = Vec::new();
+                let mut ts = None;
+                for set in sets
+                    .iter_mut()
+                    .filter(|s| s.event == event && s.round == round)
+                {
+                    ts = Some(set.ts);
+                    body.append(&mut set.test);
+                    let updates = std::mem::take(&mut set.updates);
+                    match set.ok {
+                        _ if updates.is_empty() => {}
+                        Some(ok) => body.push(Op::If(ok, updates)),
+                        None => body.extend(updates),
+                    }
+                }
+                if let Some(ts) = ts {
+                    ops.push(Op::Rows { event, ts, body });
                 }
             }
-            let ts = ts.expect("an event type looped over has a set");
-            ops.push(Op::Rows { event, ts, body });
+            ops.extend(after);
         }
-        ops.extend(self.after);
         let needs_ranks = self.helpers.iter().any(|h| {
             matches!(
                 h,
@@ -510,8 +532,23 @@ impl<'s> Builder<'s> {
     pub(super) fn ops(&mut self, scope: Scope) -> &mut Vec<Op> {
         match scope {
             Scope::Before => &mut self.before,
-            Scope::Row { .. } => &mut self.sets.last_mut().expect("a set is open").test,
-            Scope::After => &mut self.after,
+            Scope::Row { set, .. } => &mut self.sets[set].test,
+            Scope::After(round) => {
+                let round = round as usize;
+                if self.after.len() <= round {
+                    self.after.resize_with(round + 1, Vec::new);
+                }
+                &mut self.after[round]
+            }
+        }
+    }
+
+    /// Where a per-user value that reads no row and no aggregate is computed when it is
+    /// asked for inside a row's test: before the loops.
+    fn hoist(scope: Scope) -> Scope {
+        match scope {
+            Scope::Row { .. } => Scope::Before,
+            other => other,
         }
     }
 
@@ -624,12 +661,10 @@ impl<'s> Builder<'s> {
                 }
             }
             ExprKind::Attribute(attr_scope, index) => self.attribute(*attr_scope, *index, scope),
-            ExprKind::SegmentRef(id) => match (scope, self.members.get(id)) {
-                (Scope::After, Some(&var)) => bool_of(var),
-                (Scope::After, None) => {
-                    return Err("a reference to a segment left to the interpreter".into())
-                }
-                _ => return Err("a segment reference inside an event set".into()),
+            // `level` puts the reference after the segment's own round.
+            ExprKind::SegmentRef(id) => match self.members.get(id) {
+                Some(&var) => bool_of(var),
+                None => return Err("a reference to a segment left to the interpreter".into()),
             },
             ExprKind::Not(inner) => {
                 let v = self.expr(inner, scope)?;
@@ -688,7 +723,8 @@ impl<'s> Builder<'s> {
                 last_negated,
             } => bool_of(self.then(steps, *last_negated, scope)?),
             ExprKind::Steps(steps) => {
-                let buffers = self.chain_buffers(steps, scope)?;
+                let scope = self.settle(scope, steps);
+                let buffers = self.chain_buffers(steps)?;
                 let helper = self.helper(Helper::Steps { buffers });
                 let dst = self.var(Ty::F64);
                 self.emit(scope, Op::Call(dst, helper));
@@ -701,7 +737,8 @@ impl<'s> Builder<'s> {
                 let spec = self.changed(changed)?;
                 let helper = self.helper(Helper::Changed(spec));
                 let dst = self.var(Ty::I64);
-                self.emit(scope, Op::Call(dst, helper));
+                // Once per user, not per row: its arguments are literals.
+                self.emit(Self::hoist(scope), Op::Call(dst, helper));
                 bool_of(dst)
             }
             ExprKind::Users { quantifier, filter } => {
@@ -716,7 +753,7 @@ impl<'s> Builder<'s> {
                 };
                 let helper = self.helper(Helper::Bucket { salt: salt.clone() });
                 let dst = self.var(Ty::F64);
-                self.emit(scope, Op::Call(dst, helper));
+                self.emit(Self::hoist(scope), Op::Call(dst, helper));
                 Val {
                     var: dst,
                     vt: Vt::Num,

@@ -30,6 +30,8 @@ pub(super) enum Acc {
 #[derive(Debug)]
 pub(super) struct SetBlock {
     pub(super) event: u32,
+    /// The round of loops the set's loop runs in (`Builder::round`).
+    pub(super) round: u32,
     /// The loop's ts variable (shared by every set of the event type).
     pub(super) ts: Var,
     /// Computes `ok`, the row's membership in the set.
@@ -44,14 +46,14 @@ pub(super) struct SetBlock {
 
 impl Builder<'_> {
     /// Opens the block of an event set; returns its index.
-    pub(super) fn set(&mut self, set: &EventSet, scope: Scope) -> Result<usize, Unsupported> {
-        if !matches!(scope, Scope::After) {
-            return Err("an event set inside a `where` or a window".into());
-        }
+    pub(super) fn set(&mut self, set: &EventSet) -> Result<usize, Unsupported> {
         let event = set.event.0;
-        // The window's bounds, before the loops.
+        let round = self.round(set);
+        // The window's bounds, before the set's round.
         let mut conds_before = Vec::new();
-        let (lo, hi) = self.window_bounds(&set.window, &mut conds_before)?;
+        let (bounds, _) = self.window_level(&set.window);
+        let bounds = Self::at_level(bounds);
+        let (lo, hi) = self.window_bounds(&set.window, bounds, &mut conds_before)?;
         let shared = self.sets.iter().find(|s| s.event == event).map(|s| s.ts);
         let ts = match shared {
             Some(ts) => ts,
@@ -59,6 +61,7 @@ impl Builder<'_> {
         };
         self.sets.push(SetBlock {
             event,
+            round,
             ts,
             test: Vec::new(),
             ok: None,
@@ -66,7 +69,12 @@ impl Builder<'_> {
             accs: HashMap::new(),
             loads: HashMap::new(),
         });
-        let row = Scope::Row { event, ts };
+        let index = self.sets.len() - 1;
+        let row = Scope::Row {
+            event,
+            ts,
+            set: index,
+        };
         let mut conds = conds_before;
         if lo.is_some() || hi.is_some() {
             let inside = self.var(Ty::I64);
@@ -97,17 +105,10 @@ impl Builder<'_> {
             conds.push(any);
         }
         if let Some(filter) = &set.filter {
-            let result = self.expr(filter, row);
-            let v = match result {
-                Ok(v) => v,
-                Err(e) => {
-                    self.sets.pop();
-                    return Err(e);
-                }
-            };
+            // A failure leaves the block behind; the segment's rollback removes it.
+            let v = self.expr(filter, row)?;
             conds.push(self.truthy(v, row));
         }
-        let index = self.sets.len() - 1;
         if !conds.is_empty() {
             let ok = self.all(row, &conds);
             self.sets[index].ok = Some(ok);
@@ -120,13 +121,14 @@ impl Builder<'_> {
     pub(super) fn window_bounds(
         &mut self,
         window: &Window,
+        scope: Scope,
         conds: &mut Vec<Var>,
     ) -> Result<(Option<Var>, Option<Var>), Unsupported> {
         let day_start = self.now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
         let bound = |b: &mut Self, e: &Expr, conds: &mut Vec<Var>| -> Result<Var, Unsupported> {
-            let v = b.expr(e, Scope::Before)?;
+            let v = b.expr(e, scope)?;
             if !matches!(&e.kind, ExprKind::Const(_) | ExprKind::Now) {
-                conds.push(b.is_set(v, Scope::Before));
+                conds.push(b.is_set(v, scope));
             }
             Ok(v.var)
         };
@@ -135,7 +137,7 @@ impl Builder<'_> {
             Window::Within(d) => {
                 let d = bound(self, d, conds)?;
                 let now = self.int(self.now);
-                let lo = self.bin(Scope::Before, Bin::ISubChecked, now, d);
+                let lo = self.bin(scope, Bin::ISubChecked, now, d);
                 (Some(lo), None)
             }
             Window::Today => (Some(self.int(day_start)), None),
@@ -287,7 +289,8 @@ impl Builder<'_> {
         aggregate: &Aggregate,
         scope: Scope,
     ) -> Result<Val, Unsupported> {
-        let set = self.set(&aggregate.set, scope)?;
+        let scope = self.settle(scope, std::slice::from_ref(&aggregate.set));
+        let set = self.set(&aggregate.set)?;
         let property = aggregate
             .property
             .map(|p| u32::try_from(p).expect("few properties"));
@@ -364,15 +367,11 @@ impl Builder<'_> {
         })
     }
 
-    pub(super) fn chain_buffers(
-        &mut self,
-        steps: &[EventSet],
-        scope: Scope,
-    ) -> Result<Vec<u32>, Unsupported> {
+    pub(super) fn chain_buffers(&mut self, steps: &[EventSet]) -> Result<Vec<u32>, Unsupported> {
         steps
             .iter()
             .map(|step| {
-                let set = self.set(step, scope)?;
+                let set = self.set(step)?;
                 Ok(self.acc(set, Acc::Times))
             })
             .collect()
@@ -384,17 +383,18 @@ impl Builder<'_> {
         last_negated: bool,
         scope: Scope,
     ) -> Result<Var, Unsupported> {
+        let scope = self.settle(scope, steps);
         match (steps, last_negated) {
             ([only], false) => {
-                let set = self.set(only, scope)?;
+                let set = self.set(only)?;
                 let count = self.acc(set, Acc::Count);
                 let zero = self.int(0);
                 Ok(self.bin(scope, Bin::ICmp(Cc::Gt), count, zero))
             }
             ([positive, negative], true) => {
                 // The positive step takes its latest event; no negative event may follow.
-                let p = self.set(positive, scope)?;
-                let n = self.set(negative, scope)?;
+                let p = self.set(positive)?;
+                let n = self.set(negative)?;
                 let t = self.acc(p, Acc::LastTs);
                 let after = self.acc(n, Acc::LastTs);
                 let missing = self.int(i64::MIN);
@@ -404,7 +404,7 @@ impl Builder<'_> {
                 Ok(self.bin(scope, Bin::And, found, clear))
             }
             _ => {
-                let buffers = self.chain_buffers(steps, scope)?;
+                let buffers = self.chain_buffers(steps)?;
                 let helper = self.helper(Helper::Then {
                     buffers,
                     last_negated,
@@ -412,6 +412,92 @@ impl Builder<'_> {
                 let dst = self.var(Ty::I64);
                 self.emit(scope, Op::Call(dst, helper));
                 Ok(dst)
+            }
+        }
+    }
+}
+
+/// Rounds: which loops must finish before a value can be computed.
+impl Builder<'_> {
+    /// How many rounds of loops must finish before `e` can be computed: 0 for values known
+    /// before any loop, one more than a set's round for its aggregates, at least 1 for a
+    /// segment's verdict (segment bodies come after the first round).
+    pub(super) fn level(&self, e: &Expr) -> u32 {
+        let of = |items: &[Expr]| items.iter().map(|i| self.level(i)).max().unwrap_or(0);
+        match &e.kind {
+            ExprKind::Const(_)
+            | ExprKind::Now
+            | ExprKind::Property(_)
+            | ExprKind::EventTs
+            | ExprKind::Attribute(..)
+            // Account level: the filter runs in the user program.
+            | ExprKind::Users { .. } => 0,
+            ExprKind::SegmentRef(id) => self.levels.get(id).copied().unwrap_or(0).max(1),
+            ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => of(items),
+            ExprKind::Not(a)
+            | ExprKind::Neg(a)
+            | ExprKind::Matches(a, _)
+            | ExprKind::Lower(a)
+            | ExprKind::Len(a)
+            | ExprKind::Bucket(a)
+            | ExprKind::IsSet { expr: a, .. } => self.level(a),
+            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
+                self.level(a).max(self.level(b))
+            }
+            ExprKind::Aggregate(aggregate) => self.round(&aggregate.set) + 1,
+            ExprKind::Then { steps, .. } | ExprKind::Steps(steps) => steps
+                .iter()
+                .map(|s| self.round(s) + 1)
+                .max()
+                .unwrap_or(0),
+            ExprKind::Changed(changed) => [&changed.from, &changed.to]
+                .into_iter()
+                .flatten()
+                .map(|v| self.level(v))
+                .chain([self.window_level(&changed.window).0])
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// The round a set's loop runs in: after everything its window and `where` read.
+    pub(super) fn round(&self, set: &EventSet) -> u32 {
+        let filter = set.filter.as_deref().map_or(0, |f| self.level(f));
+        filter.max(self.window_level(&set.window).0)
+    }
+
+    /// The level of a window's bounds, and whether it has any.
+    pub(super) fn window_level(&self, window: &Window) -> (u32, bool) {
+        match window {
+            Window::All | Window::During(..) | Window::Today | Window::Yesterday => (0, false),
+            Window::Within(a) | Window::Before(a) | Window::After(a) => (self.level(a), true),
+            Window::Between(a, b) => (self.level(a).max(self.level(b)), true),
+        }
+    }
+
+    /// Where a value of this level is computed outside any loop.
+    pub(super) fn at_level(level: u32) -> Scope {
+        match level {
+            0 => Scope::Before,
+            n => Scope::After(n - 1),
+        }
+    }
+
+    /// Where a segment body (or a `users where` filter) is computed, and its level: after
+    /// the round its last set loops in (after the first round, for a body without sets).
+    pub(super) fn body_scope(&self, body: &Expr) -> (Scope, u32) {
+        let level = self.level(body).max(1);
+        (Scope::After(level - 1), level)
+    }
+
+    /// The scope for the final value of a form over `sets` asked for in `scope`: a form
+    /// inside another set's `where` (or a window bound) is computed once, after its sets'
+    /// round, not on every row.
+    pub(super) fn settle(&self, scope: Scope, sets: &[EventSet]) -> Scope {
+        match scope {
+            Scope::After(_) => scope,
+            Scope::Before | Scope::Row { .. } => {
+                Scope::After(sets.iter().map(|s| self.round(s)).max().unwrap_or(0))
             }
         }
     }
