@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::ir::{Bin, Cc, ChangedSpec, Helper, Kind, Op, Un};
-use super::lower::{Data, Program};
+use super::program::{Data, Program};
 use crate::plan::{AttrScope, CalendarUnit, Target};
 use crate::store::{Column, Store};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -152,16 +152,23 @@ impl Runner<'_> {
                     let value = st.vars[*v as usize];
                     st.buffers[*buffer as usize].push(value);
                 }
-                Op::Call(dst, helper) => {
+                Op::Call(dst, helper, args) => {
                     let buffers = &st.buffers;
+                    let mut values = [0u64; MAX_ARGS];
+                    for (value, &a) in values.iter_mut().zip(args) {
+                        *value = st.vars[a as usize];
+                    }
                     st.vars[*dst as usize] = call(
-                        self.program,
-                        self.data,
+                        &Site {
+                            program: self.program,
+                            data: self.data,
+                            store: self.store,
+                            now: self.now,
+                        },
                         *helper as usize,
                         &|b| buffers[b as usize].as_slice(),
-                        self.store,
                         user,
-                        self.now,
+                        &values[..args.len()],
                     );
                 }
                 Op::Member(slot, v) => out[*slot as usize] = u8::from(st.vars[*v as usize] == 1),
@@ -295,35 +302,75 @@ fn order(kind: Kind, ranks: &[u32], a: u64, b: u64) -> std::cmp::Ordering {
 /// A user's buffers, by index.
 pub type Buffers<'b> = dyn Fn(u32) -> &'b [u64] + 'b;
 
+/// The most arguments a helper call takes.
+pub const MAX_ARGS: usize = 5;
+
+/// What helpers read besides an entity's buffers and arguments.
+pub struct Site<'a> {
+    pub program: &'a Program,
+    pub data: &'a Data,
+    pub store: &'a Store,
+    pub now: i64,
+}
+
+impl Site<'_> {
+    /// The string of a code: the dictionary's, or a literal's fresh code.
+    fn string(&self, code: u64) -> Option<&str> {
+        let code = usize::try_from(code).ok()?;
+        let strings = &self.store.strings;
+        if code < strings.len() {
+            return Some(strings.get(u32::try_from(code).ok()?));
+        }
+        self.program
+            .fresh_strings
+            .get(code - strings.len())
+            .map(String::as_str)
+    }
+}
+
 /// Runs a helper for an entity (`user`: a user, or an account in an account program) over
-/// its buffers.
+/// its buffers, with the arguments of the call.
 #[must_use]
-pub fn call(
-    program: &Program,
-    data: &Data,
-    helper: usize,
-    buffers: &Buffers<'_>,
-    store: &Store,
-    user: u32,
-    now: i64,
-) -> u64 {
+pub fn call(site: &Site<'_>, helper: usize, buffers: &Buffers<'_>, user: u32, args: &[u64]) -> u64 {
+    let (program, store, now) = (site.program, site.store, site.now);
     let helper = &program.helpers[helper];
     match helper {
-        Helper::Bucket { salt } => {
+        Helper::Bucket => {
             let ids = match program.target {
                 Target::User => &store.users.ids,
                 Target::Account => &store.accounts.ids,
             };
-            f64::from(crate::interp::bucket(salt, &ids[user as usize])).to_bits()
+            match site.string(args[0]) {
+                Some(salt) => f64::from(crate::interp::bucket(salt, &ids[user as usize])).to_bits(),
+                None => f64::NAN.to_bits(),
+            }
         }
         Helper::Changed(spec) => {
             let owner = match (program.target, spec.scope) {
                 (Target::User, AttrScope::Profile) | (Target::Account, _) => Some(user),
                 (Target::User, AttrScope::Account) => store.account_of(user, now),
             };
-            u64::from(owner.is_some_and(|owner| changed(spec, store, owner, now)))
+            let window = Change {
+                from: spec.has_from.then_some(args[0]),
+                to: spec.has_to.then_some(args[1]),
+                lo: int(args[2]),
+                hi: int(args[3]).min(now),
+            };
+            let found = args[4] == 1
+                && owner.is_some_and(|owner| changed(spec, &window, store, owner, now));
+            u64::from(found)
         }
-        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &data.ranks),
+        Helper::StringPair(op) => {
+            let (Some(a), Some(b)) = (site.string(args[0]), site.string(args[1])) else {
+                return 0;
+            };
+            u64::from(crate::interp::value::compare(
+                *op,
+                &crate::interp::value::V::Str(a.into()),
+                &crate::interp::value::V::Str(b.into()),
+            ))
+        }
+        Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &site.data.ranks),
         Helper::Distinct { buffer, kind } => {
             let values = buffers(*buffer);
             let distinct = (0..values.len())
@@ -388,7 +435,7 @@ fn top(values: &[u64], kind: Kind, ranks: &[u32]) -> u64 {
 /// `changed(...)` for the profile or account `owner`: a value that differs from the one
 /// before it, in the window, matching `from` and `to` (a first value counts as a change from
 /// missing; `from` never matches it).
-fn changed(spec: &ChangedSpec, store: &Store, owner: u32, now: i64) -> bool {
+fn changed(spec: &ChangedSpec, change: &Change, store: &Store, owner: u32, now: i64) -> bool {
     let table = match spec.scope {
         AttrScope::Profile => &store.profiles,
         AttrScope::Account => &store.account_rows,
@@ -412,22 +459,31 @@ fn changed(spec: &ChangedSpec, store: &Store, owner: u32, now: i64) -> bool {
         let is_change =
             ts != crate::store::BEGINNING && previous.is_none_or(|p| !same(spec.kind, p, value));
         if is_change
-            && spec.lo <= ts
-            && ts < spec.hi
+            && change.lo <= ts
+            && ts < change.hi
             && spec
                 .calendar
                 .as_ref()
                 .is_none_or(|(unit, values)| values.contains(&calendar(*unit, ts)))
-            && spec
+            && change
                 .from
                 .is_none_or(|f| previous.is_some_and(|p| same(spec.kind, p, f)))
-            && spec.to.is_none_or(|t| same(spec.kind, value, t))
+            && change.to.is_none_or(|t| same(spec.kind, value, t))
         {
             return true;
         }
         previous = Some(value);
     }
     false
+}
+
+/// The values and window of one `changed` call: raw values in the store's encoding, and
+/// `[lo, hi)` already cut at `now`.
+struct Change {
+    from: Option<u64>,
+    to: Option<u64>,
+    lo: i64,
+    hi: i64,
 }
 
 /// A timestamp's month, ISO weekday or hour, in UTC.

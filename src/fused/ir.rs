@@ -128,24 +128,26 @@ pub enum Helper {
     },
     /// How many steps of a funnel are done, as f64.
     Steps { buffers: Vec<u32> },
-    /// `bucket(salt)` for the user, as f64.
-    Bucket { salt: String },
-    /// `changed(...)` over the history of a profile or account attribute: 1 or 0.
+    /// `bucket(salt)` for the entity, as f64; the salt's code is the argument (NaN when it
+    /// is missing).
+    Bucket,
+    /// `changed(...)` over the history of a profile or account attribute: 1 or 0. The
+    /// arguments are `[from, to, lo, hi, ok]`: the values (read when the spec has them), the
+    /// window `[lo, hi)` and whether its bounds are present.
     Changed(ChangedSpec),
+    /// `contains`, `starts with`, `ends with` or an ordering between two strings, both
+    /// computed (the arguments are their codes): 1 or 0.
+    StringPair(crate::plan::CompareOp),
 }
 
-/// A `changed` whose values and window bounds are constants.
+/// The fixed part of a `changed`; its values and window come as arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangedSpec {
     pub scope: crate::plan::AttrScope,
     pub attribute: usize,
     pub kind: Kind,
-    /// Raw values in the store's encoding.
-    pub from: Option<u64>,
-    pub to: Option<u64>,
-    /// `[lo, hi)`, already cut at `now`.
-    pub lo: i64,
-    pub hi: i64,
+    pub has_from: bool,
+    pub has_to: bool,
     pub calendar: Option<(crate::plan::CalendarUnit, Vec<u32>)>,
 }
 
@@ -195,8 +197,8 @@ pub enum Op {
     },
     /// Appends a value to a buffer (buffers are emptied at the start of each user).
     Push(u32, Var),
-    /// Calls a helper over the buffers.
-    Call(Var, u32),
+    /// Calls a helper over the buffers, with the values of some variables as arguments.
+    Call(Var, u32, Vec<Var>),
     /// The user's membership in the output column `slot`: 1 when `value` is 1.
     Member(u32, Var),
 }

@@ -1,159 +1,32 @@
-//! From the typed plan to the fused program, for one store and one `now`.
+//! From the typed plan to the fused programs, for one store and one `now`.
 //!
-//! Each user segment is lowered in plan order. Its event sets become blocks inside the loop
-//! of their event type (a window test, a calendar test and the `where` filter, then the
-//! accumulator updates the segment needs), and its body becomes straight-line code over the
-//! accumulators, attribute snapshots and earlier segments. String comparisons against
-//! literals become compares of dictionary codes, or lookups in tables computed once over the
-//! dictionary (`contains`, `matches`, ordering). A segment with a form the program does not
-//! cover is left to the reference interpreter, with the reason recorded; so is every
-//! segment that refers to one.
+//! User segments are lowered in plan order into the user program. Their event sets become
+//! blocks inside the loop of their event type (a window test, a calendar test and the `where`
+//! filter, then the accumulator updates the segments need), and their bodies become
+//! straight-line code over the accumulators, attribute snapshots and earlier segments. A set
+//! whose `where` or window reads an aggregate or a segment loops in a later round, after
+//! the value it reads is final (`sets.rs`). String comparisons against literals become
+//! compares of dictionary codes, or lookups in tables computed once over the dictionary
+//! (`strings.rs`). Account segments are lowered into the account program; each of their
+//! `users where` filters becomes a hidden column of the user program. A segment whose
+//! lowering fails (no form of a checked plan does, today) is left to the reference
+//! interpreter with the reason recorded, and so is every segment that refers to one.
 
 use std::collections::HashMap;
 
 use regex::Regex;
 
 use super::ir::{Bin, Cc, ChangedSpec, ColumnRef, Helper, Kind, Op, Ty, Un, Var, Width};
+use super::program::{Program, Programs, SnapshotKey};
 use super::sets::SetBlock;
 use crate::plan::{
-    ArithOp, AttrScope, Changed, CompareOp, Expr, ExprKind, Plan, Quantifier, SegmentId, Target,
-    Type, Value, Window,
+    AttrScope, Changed, Expr, ExprKind, Plan, Quantifier, SegmentId, Target, Type, Value, Window,
 };
-use crate::store::{Column, Store, Table, MISSING_STRING};
-use crate::time::MICROS_PER_DAY;
+use crate::store::{Column, Store, MISSING_STRING};
 
 pub(super) const MISSING_INT: u64 = i64::MIN.cast_unsigned();
 const MISSING_BOOL: u64 = 2;
 const MISSING_CODE: u64 = MISSING_STRING as u64;
-
-/// The two fused programs of a plan: one run per user, then one run per account.
-#[derive(Debug, Clone)]
-pub struct Programs {
-    /// User segments, and one hidden output column per `users where` filter of an account
-    /// segment (after the segments' columns).
-    pub users: Program,
-    /// Account segments, reading how many of each account's users pass each filter.
-    pub accounts: Program,
-}
-
-/// A per-entity value a program reads with `Op::Snapshot`, computed for each evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SnapshotKey {
-    /// An attribute's value as of `now`: the user's profile or account in a user program,
-    /// the account itself in an account program.
-    Attr(AttrScope, usize),
-    /// In an account program: how many of the account's users (as of `now`) have a 1 in
-    /// this output column of the user program, or how many users it has at all (`None`),
-    /// as an f64.
-    Users(Option<u32>),
-}
-
-/// The fused program and the data it reads besides the store.
-#[derive(Debug, Clone)]
-pub struct Program {
-    /// Whose program it is: run once per user or once per account.
-    pub target: Target,
-    /// The work for one entity.
-    pub ops: Vec<Op>,
-    /// Variables that hold the same value for every user, set before the first.
-    pub constants: Vec<(Var, u64)>,
-    pub vars: Vec<Ty>,
-    /// The columns `Load` reads.
-    pub columns: Vec<ColumnRef>,
-    /// The per-entity values the program reads (`Data::snapshots`).
-    pub snapshot_keys: Vec<SnapshotKey>,
-    /// Predicates over dictionary codes.
-    pub tables: Vec<Vec<u8>>,
-    /// Functions of dictionary codes (`lower`, `len`), as raw values.
-    pub maps: Vec<Vec<u64>>,
-    /// Whether `top` over strings needs `Data::ranks`.
-    pub needs_ranks: bool,
-    /// The event type of each buffer (a buffer never holds more than a user's rows of it).
-    pub buffers: Vec<u32>,
-    pub helpers: Vec<Helper>,
-    /// The segment of each output column.
-    pub slots: Vec<SegmentId>,
-    /// Hidden output columns after the segments' (the `users where` filters of account
-    /// segments, in a user program).
-    pub filters: usize,
-    /// Segments the program leaves to the reference interpreter, with the reason.
-    pub fallback: Vec<(SegmentId, String)>,
-    /// The event types the program loops over.
-    pub events: Vec<u32>,
-}
-
-/// What a program reads besides the store, computed for each evaluation (it depends on the
-/// data and on `now`): attribute snapshots and string ranks.
-#[derive(Debug, Clone, Default)]
-pub struct Data {
-    /// One value per entity, per `Program::snapshot_keys`.
-    pub snapshots: Vec<Vec<u64>>,
-    /// Each dictionary code's rank in byte order (empty unless `top` over strings needs it).
-    pub ranks: Vec<u32>,
-}
-
-/// The output of a user program: `rows[user * width + column]`.
-#[derive(Debug, Clone, Copy)]
-pub struct UserRows<'a> {
-    pub rows: &'a [u8],
-    pub width: usize,
-}
-
-impl Program {
-    /// Computes the data the program reads for this store and `now`; an account program
-    /// also reads the user program's output.
-    #[must_use]
-    pub fn data(&self, store: &Store, now: i64, users: UserRows<'_>) -> Data {
-        use rayon::prelude::*;
-        let owners: Vec<Option<u32>> = if self
-            .snapshot_keys
-            .iter()
-            .any(|k| matches!(k, SnapshotKey::Users(_)))
-        {
-            (0..u32::try_from(store.users.len()).expect("fewer than 2^32 users"))
-                .into_par_iter()
-                .map(|u| store.account_of(u, now))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let snapshots = self
-            .snapshot_keys
-            .par_iter()
-            .map(|&key| match key {
-                SnapshotKey::Attr(scope, index) => snapshot(store, self.target, scope, index, now),
-                SnapshotKey::Users(column) => user_counts(store, &owners, users, column),
-            })
-            .collect();
-        let ranks = if self.needs_ranks {
-            ranks(&store.strings)
-        } else {
-            Vec::new()
-        };
-        Data { snapshots, ranks }
-    }
-
-    /// How many entities the program runs for.
-    #[must_use]
-    pub fn entities(&self, store: &Store) -> usize {
-        match self.target {
-            Target::User => store.users.len(),
-            Target::Account => store.accounts.len(),
-        }
-    }
-
-    /// How many output columns each entity has (segments, then hidden filters).
-    #[must_use]
-    pub fn width(&self) -> usize {
-        self.slots.len() + self.filters
-    }
-
-    /// The output column of a segment, when the program computes it.
-    #[must_use]
-    pub fn slot(&self, id: SegmentId) -> Option<usize> {
-        self.slots.iter().position(|&s| s == id)
-    }
-}
 
 /// Why a form is left to the reference interpreter.
 pub(super) type Unsupported = String;
@@ -487,7 +360,10 @@ impl<'s> Builder<'s> {
                 }
             )
         });
+        let mut fresh: Vec<(u32, String)> = self.fresh.into_iter().map(|(s, c)| (c, s)).collect();
+        fresh.sort_unstable();
         Program {
+            fresh_strings: fresh.into_iter().map(|(_, s)| s).collect(),
             target,
             filters: 0,
             needs_ranks,
@@ -543,11 +419,11 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// Where a per-user value that reads no row and no aggregate is computed when it is
-    /// asked for inside a row's test: before the loops.
-    fn hoist(scope: Scope) -> Scope {
+    /// Where a per-user value `e` (reading no row) is computed when it is asked for inside a
+    /// row's test: once, outside the loops, as soon as what it reads is final.
+    fn hoist(&self, scope: Scope, e: &Expr) -> Scope {
         match scope {
-            Scope::Row { .. } => Scope::Before,
+            Scope::Row { .. } if !Self::reads_row(e) => Self::at_level(self.level(e)),
             other => other,
         }
     }
@@ -727,18 +603,18 @@ impl<'s> Builder<'s> {
                 let buffers = self.chain_buffers(steps)?;
                 let helper = self.helper(Helper::Steps { buffers });
                 let dst = self.var(Ty::F64);
-                self.emit(scope, Op::Call(dst, helper));
+                self.emit(scope, Op::Call(dst, helper, Vec::new()));
                 Val {
                     var: dst,
                     vt: Vt::Num,
                 }
             }
             ExprKind::Changed(changed) => {
-                let spec = self.changed(changed)?;
+                let at = self.hoist(scope, e);
+                let (spec, args) = self.changed(changed, at)?;
                 let helper = self.helper(Helper::Changed(spec));
                 let dst = self.var(Ty::I64);
-                // Once per user, not per row: its arguments are literals.
-                self.emit(Self::hoist(scope), Op::Call(dst, helper));
+                self.emit(at, Op::Call(dst, helper, args));
                 bool_of(dst)
             }
             ExprKind::Users { quantifier, filter } => {
@@ -748,12 +624,11 @@ impl<'s> Builder<'s> {
                 self.string_function(e, inner, scope)?
             }
             ExprKind::Bucket(salt) => {
-                let ExprKind::Const(Value::String(salt)) = &salt.kind else {
-                    return Err("`bucket` with a salt that is not a literal".into());
-                };
-                let helper = self.helper(Helper::Bucket { salt: salt.clone() });
+                let at = self.hoist(scope, e);
+                let salt = self.expr(salt, at)?;
+                let helper = self.helper(Helper::Bucket);
                 let dst = self.var(Ty::F64);
-                self.emit(Self::hoist(scope), Op::Call(dst, helper));
+                self.emit(at, Op::Call(dst, helper, vec![salt.var]));
                 Val {
                     var: dst,
                     vt: Vt::Num,
@@ -762,62 +637,48 @@ impl<'s> Builder<'s> {
         })
     }
 
-    /// A `changed` with constant values and window bounds.
-    pub(super) fn changed(&mut self, changed: &Changed) -> Result<ChangedSpec, Unsupported> {
+    /// A `changed`: its fixed part, and its arguments `[from, to, lo, hi, ok]` computed in
+    /// `scope`.
+    pub(super) fn changed(
+        &mut self,
+        changed: &Changed,
+        scope: Scope,
+    ) -> Result<(ChangedSpec, Vec<Var>), Unsupported> {
         let table = match changed.scope {
             AttrScope::Profile => &self.store.profiles,
             AttrScope::Account => &self.store.account_rows,
         };
         let vt = Vt::of_column(&table.columns[changed.attribute]).0;
-        let mut constant = |e: &Option<Box<Expr>>| -> Result<Option<u64>, Unsupported> {
-            match e.as_deref().map(|e| &e.kind) {
-                None => Ok(None),
-                Some(ExprKind::Const(value)) => Ok(Some(self.raw(value)?)),
-                Some(_) => Err("`changed` with a value that is not a literal".into()),
+        let value = |b: &mut Self, e: &Option<Box<Expr>>| -> Result<Var, Unsupported> {
+            match e.as_deref() {
+                None => Ok(b.constant(vt.missing(), vt.ty())),
+                Some(e) => Ok(b.expr(e, scope)?.var),
             }
         };
-        let from = constant(&changed.from)?;
-        let to = constant(&changed.to)?;
-        let instant = |e: &Expr| match &e.kind {
-            ExprKind::Const(Value::Timestamp(t) | Value::Duration(t)) => Ok(*t),
-            ExprKind::Now => Ok(self.now),
-            _ => Err("`changed` with a window bound that is not a literal".to_string()),
-        };
-        let day_start = self.now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
-        let (lo, hi) = match &changed.window {
-            Window::All | Window::During(..) => (i64::MIN, self.now),
-            Window::Within(d) => (self.now.saturating_sub(instant(d)?), self.now),
-            Window::Today => (day_start, self.now),
-            Window::Yesterday => (day_start - MICROS_PER_DAY, day_start),
-            Window::Between(a, b) => (instant(a)?, instant(b)?),
-            Window::Before(a) => (i64::MIN, instant(a)?),
-            Window::After(a) => (instant(a)?, self.now),
+        let from = value(self, &changed.from)?;
+        let to = value(self, &changed.to)?;
+        let mut conds = Vec::new();
+        let (lo, hi) = self.window_bounds(&changed.window, scope, &mut conds)?;
+        let lo = lo.unwrap_or_else(|| self.int(i64::MIN));
+        let hi = hi.unwrap_or_else(|| self.int(self.now));
+        let ok = if conds.is_empty() {
+            self.int(1)
+        } else {
+            self.all(scope, &conds)
         };
         let calendar = match &changed.window {
             Window::During(unit, values) => Some((*unit, values.clone())),
             _ => None,
         };
-        Ok(ChangedSpec {
+        let spec = ChangedSpec {
             scope: changed.scope,
             attribute: changed.attribute,
             kind: vt.kind(),
-            from,
-            to,
-            lo,
-            hi: hi.min(self.now),
+            has_from: changed.from.is_some(),
+            has_to: changed.to.is_some(),
             calendar,
-        })
-    }
-
-    /// A constant in the store's encoding.
-    pub(super) fn raw(&mut self, value: &Value) -> Result<u64, Unsupported> {
-        Ok(match value {
-            Value::Bool(b) => u64::from(*b),
-            Value::Number(n) => n.to_bits(),
-            Value::String(s) => self.string_code(s),
-            Value::Timestamp(t) | Value::Duration(t) => t.cast_unsigned(),
-            Value::List(_) => return Err("a list outside `in`".into()),
-        })
+        };
+        Ok((spec, vec![from, to, lo, hi, ok]))
     }
 
     pub(super) fn load(&mut self, event: u32, property: u32, scope: Scope) -> Val {
@@ -881,160 +742,6 @@ impl<'s> Builder<'s> {
             }
         }
     }
-
-    pub(super) fn compare(
-        &mut self,
-        op: CompareOp,
-        a: &Expr,
-        b: &Expr,
-        scope: Scope,
-    ) -> Result<Var, Unsupported> {
-        if matches!(op, CompareOp::In | CompareOp::NotIn) {
-            return self.membership(op, a, b, scope);
-        }
-        let (ta, tb) = (Vt::of(&a.ty), Vt::of(&b.ty));
-        let (Ok(ta), Ok(tb)) = (ta, tb) else {
-            return Err("a comparison of unusual types".into());
-        };
-        if ta != tb {
-            // A timestamp against a duration (W0003): always false.
-            return Ok(self.int(0));
-        }
-        let cc = Cc::of(op);
-        if ta == Vt::Str && !(matches!(op, CompareOp::Eq | CompareOp::Ne)) {
-            return self.string_predicate(op, a, b, scope);
-        }
-        let cc = cc.ok_or_else(|| format!("`{op:?}` on values of type {}", a.ty.name()))?;
-        let va = self.expr(a, scope)?;
-        let vb = self.expr(b, scope)?;
-        Ok(self.compare_values(cc, va, vb, scope))
-    }
-
-    pub(super) fn compare_values(&mut self, cc: Cc, a: Val, b: Val, scope: Scope) -> Var {
-        if a.vt == Vt::Num {
-            return self.bin(scope, Bin::FCmp(cc), a.var, b.var);
-        }
-        // A literal is never missing; and equal to a literal, a value is present.
-        let (ka, kb) = (self.known(a.var).is_some(), self.known(b.var).is_some());
-        let c = self.bin(scope, Bin::ICmp(cc), a.var, b.var);
-        if cc == Cc::Eq && (ka || kb) {
-            return c;
-        }
-        let mut conds = Vec::new();
-        if !ka {
-            conds.push(self.is_set(a, scope));
-        }
-        if !kb {
-            conds.push(self.is_set(b, scope));
-        }
-        conds.push(c);
-        self.all(scope, &conds)
-    }
-
-    /// `a in [...]` and `a not in [...]`.
-    pub(super) fn membership(
-        &mut self,
-        op: CompareOp,
-        a: &Expr,
-        b: &Expr,
-        scope: Scope,
-    ) -> Result<Var, Unsupported> {
-        let va = self.expr(a, scope)?;
-        let items: Vec<Val> = match &b.kind {
-            ExprKind::Const(Value::List(values)) => values
-                .iter()
-                .map(|v| self.value(v))
-                .collect::<Result<_, _>>()?,
-            ExprKind::List(items) => items
-                .iter()
-                .map(|i| self.expr(i, scope))
-                .collect::<Result<_, _>>()?,
-            _ => return Err("`in` over a non-list".into()),
-        };
-        let mut found = self.int(0);
-        for item in items {
-            if item.vt != va.vt {
-                continue;
-            }
-            let eq = self.compare_values(Cc::Eq, va, item, scope);
-            found = self.bin(scope, Bin::Or, found, eq);
-        }
-        Ok(if op == CompareOp::In {
-            found
-        } else {
-            let set = self.is_set(va, scope);
-            let absent = self.un(scope, Un::NotTruthy, found);
-            self.bin(scope, Bin::And, set, absent)
-        })
-    }
-
-    pub(super) fn arith(
-        &mut self,
-        op: ArithOp,
-        a: &Expr,
-        b: &Expr,
-        scope: Scope,
-    ) -> Result<Val, Unsupported> {
-        let va = self.expr(a, scope)?;
-        let vb = self.expr(b, scope)?;
-        let float = |op| match op {
-            ArithOp::Add => Bin::FAdd,
-            ArithOp::Sub => Bin::FSub,
-            ArithOp::Mul => Bin::FMul,
-            ArithOp::Div => Bin::FDiv,
-        };
-        let (bin, vt) = match (op, va.vt, vb.vt) {
-            (_, Vt::Num, Vt::Num) => (float(op), Vt::Num),
-            (ArithOp::Add, Vt::Ts, Vt::Dur) | (ArithOp::Add, Vt::Dur, Vt::Ts) => {
-                (Bin::IAddChecked, Vt::Ts)
-            }
-            (ArithOp::Sub, Vt::Ts, Vt::Dur) => (Bin::ISubChecked, Vt::Ts),
-            (ArithOp::Add, Vt::Dur, Vt::Dur) => (Bin::IAddChecked, Vt::Dur),
-            (ArithOp::Sub, Vt::Dur | Vt::Ts, Vt::Dur | Vt::Ts) if va.vt == vb.vt => {
-                (Bin::ISubChecked, Vt::Dur)
-            }
-            (ArithOp::Mul | ArithOp::Div, Vt::Dur, _) | (ArithOp::Mul, Vt::Num, Vt::Dur) => {
-                return Ok(self.scaled_duration(op, va, vb, scope));
-            }
-            _ => return Err(format!("arithmetic {op:?} of {:?} and {:?}", va.vt, vb.vt)),
-        };
-        let mut var = self.bin(scope, bin, va.var, vb.var);
-        if vt == Vt::Num && bin != Bin::FDiv {
-            var = self.un(scope, Un::FFinite, var);
-        }
-        Ok(Val { var, vt })
-    }
-}
-
-impl Builder<'_> {
-    /// `duration * number`, `number * duration`, `duration / number` (a duration) and
-    /// `duration / duration` (a number), through f64 microseconds as in the reference.
-    fn scaled_duration(&mut self, op: ArithOp, va: Val, vb: Val, scope: Scope) -> Val {
-        let as_float = |b: &mut Self, v: Val| {
-            if v.vt == Vt::Dur {
-                b.un(scope, Un::DurToF, v.var)
-            } else {
-                v.var
-            }
-        };
-        let (x, y) = (as_float(self, va), as_float(self, vb));
-        if op == ArithOp::Div && vb.vt == Vt::Dur {
-            return Val {
-                var: self.bin(scope, Bin::FDiv, x, y),
-                vt: Vt::Num,
-            };
-        }
-        let bin = if op == ArithOp::Mul {
-            Bin::FMul
-        } else {
-            Bin::FDivRaw
-        };
-        let micros = self.bin(scope, bin, x, y);
-        Val {
-            var: self.un(scope, Un::FToDur, micros),
-            vt: Vt::Dur,
-        }
-    }
 }
 
 /// The position of `item` in `list`, appended if absent.
@@ -1057,69 +764,4 @@ fn group_inits(ops: Vec<Op>) -> Vec<Op> {
         }
     }
     grouped
-}
-
-/// Each code's position when the dictionary is sorted by bytes.
-fn ranks(strings: &crate::store::Dictionary) -> Vec<u32> {
-    let n = u32::try_from(strings.len()).expect("fewer than 2^32 strings");
-    let mut codes: Vec<u32> = (0..n).collect();
-    codes.sort_unstable_by(|&a, &b| strings.get(a).as_bytes().cmp(strings.get(b).as_bytes()));
-    let mut ranks = vec![0; codes.len()];
-    for (rank, &code) in codes.iter().enumerate() {
-        ranks[code as usize] = u32::try_from(rank).expect("fewer than 2^32 strings");
-    }
-    ranks
-}
-
-/// An attribute's value as of `now` for every entity of a program (users or accounts), in
-/// the store's encoding.
-fn snapshot(store: &Store, target: Target, scope: AttrScope, index: usize, now: i64) -> Vec<u64> {
-    let table: &Table = match scope {
-        AttrScope::Profile => &store.profiles,
-        AttrScope::Account => &store.account_rows,
-    };
-    let column = &table.columns[index];
-    let missing = Vt::of_column(column).0.missing();
-    let value = |owner: Option<u32>| {
-        owner
-            .and_then(|o| Store::attribute_row(table, o, index, now))
-            .map_or(missing, |row| match column {
-                Column::Number(v) => v[row].to_bits(),
-                Column::Bool(v) => u64::from(v[row]),
-                Column::Timestamp(v) => v[row].cast_unsigned(),
-                Column::String(v) => u64::from(v[row]),
-            })
-    };
-    match (target, scope) {
-        (Target::User, AttrScope::Profile) => entities(store.users.len())
-            .map(|u| value(Some(u)))
-            .collect(),
-        (Target::User, AttrScope::Account) => entities(store.users.len())
-            .map(|u| value(store.account_of(u, now)))
-            .collect(),
-        (Target::Account, _) => entities(store.accounts.len())
-            .map(|a| value(Some(a)))
-            .collect(),
-    }
-}
-
-fn entities(n: usize) -> std::ops::Range<u32> {
-    0..u32::try_from(n).expect("fewer than 2^32 entities")
-}
-
-/// For each account, how many of its users (`owners[user]`) have a 1 in `column` of the
-/// user program's output (every user when `column` is None), as f64 bits.
-fn user_counts(
-    store: &Store,
-    owners: &[Option<u32>],
-    users: UserRows<'_>,
-    column: Option<u32>,
-) -> Vec<u64> {
-    let mut counts = vec![0u32; store.accounts.len()];
-    for (user, owner) in owners.iter().enumerate() {
-        let Some(account) = owner else { continue };
-        let passes = column.is_none_or(|c| users.rows[user * users.width + c as usize] == 1);
-        counts[*account as usize] += u32::from(passes);
-    }
-    counts.into_iter().map(|n| f64::from(n).to_bits()).collect()
 }

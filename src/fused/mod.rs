@@ -8,10 +8,13 @@
 pub mod exec;
 pub mod ir;
 pub mod lower;
+pub mod program;
 mod sets;
 mod strings;
+mod values;
 
-pub use lower::{lower, Data, Program, Programs, SnapshotKey, UserRows};
+pub use lower::lower;
+pub use program::{Data, Program, Programs, SnapshotKey, UserRows};
 
 use std::fmt::Write as _;
 
@@ -92,8 +95,14 @@ fn write_ops(
                     }
                 };
             }
-            Op::Call(dst, helper) => {
-                let _ = writeln!(out, "{pad}v{dst} = {:?}", program.helpers[*helper as usize]);
+            Op::Call(dst, helper, args) => {
+                let args: Vec<String> = args.iter().map(|a| format!("v{a}")).collect();
+                let _ = writeln!(
+                    out,
+                    "{pad}v{dst} = {:?}({})",
+                    program.helpers[*helper as usize],
+                    args.join(", ")
+                );
             }
             other => {
                 let _ = writeln!(out, "{pad}{other:?}");

@@ -355,7 +355,7 @@ impl Builder<'_> {
                         };
                         let helper = self.helper(helper);
                         let dst = self.var(vt.ty());
-                        self.emit(scope, Op::Call(dst, helper));
+                        self.emit(scope, Op::Call(dst, helper, Vec::new()));
                         Val { var: dst, vt }
                     }
                     _ => unreachable!("the checker gives these forms no property"),
@@ -410,7 +410,7 @@ impl Builder<'_> {
                     last_negated,
                 });
                 let dst = self.var(Ty::I64);
-                self.emit(scope, Op::Call(dst, helper));
+                self.emit(scope, Op::Call(dst, helper, Vec::new()));
                 Ok(dst)
             }
         }
@@ -457,6 +457,35 @@ impl Builder<'_> {
                 .chain([self.window_level(&changed.window).0])
                 .max()
                 .unwrap_or(0),
+        }
+    }
+
+    /// Whether `e` reads the current row (a property or `ts` of the set whose `where` it is
+    /// in; nested sets read their own rows).
+    pub(super) fn reads_row(e: &Expr) -> bool {
+        let any = |items: &[Expr]| items.iter().any(Self::reads_row);
+        match &e.kind {
+            ExprKind::Property(_) | ExprKind::EventTs => true,
+            ExprKind::Const(_)
+            | ExprKind::Now
+            | ExprKind::Attribute(..)
+            | ExprKind::SegmentRef(_)
+            | ExprKind::Users { .. }
+            | ExprKind::Aggregate(_)
+            | ExprKind::Then { .. }
+            | ExprKind::Steps(_)
+            | ExprKind::Changed(_) => false,
+            ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => any(items),
+            ExprKind::Not(a)
+            | ExprKind::Neg(a)
+            | ExprKind::Matches(a, _)
+            | ExprKind::Lower(a)
+            | ExprKind::Len(a)
+            | ExprKind::Bucket(a)
+            | ExprKind::IsSet { expr: a, .. } => Self::reads_row(a),
+            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
+                Self::reads_row(a) || Self::reads_row(b)
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! Strings in the fused program: values are dictionary codes, so a function of a string
 //! from the data becomes a table or a map over the codes, computed once at compile time.
 
-use super::ir::{Op, Ty, Var};
+use super::ir::{Bin, Cc, Helper, Op, Ty, Var};
 use super::lower::{Builder, Scope, Unsupported, Val, Vt};
 use crate::interp::value::{compare, V};
 use crate::plan::{CompareOp, Expr, ExprKind, Value};
@@ -59,8 +59,24 @@ impl Builder<'_> {
         self.emit(scope, Op::Map(dst, index, code.var));
         Val { var: dst, vt }
     }
-    /// `lower` and `len` of a string from the data (not of a literal or another `lower`, whose
-    /// codes may be made later than the map).
+    /// A map from every code known so far to its string's rank in byte order.
+    fn rank_map(&mut self) -> u32 {
+        let strings = self.code_strings();
+        let mut codes: Vec<usize> = (0..strings.len()).collect();
+        codes.sort_unstable_by(|&a, &b| strings[a].as_bytes().cmp(strings[b].as_bytes()));
+        let mut map = vec![0u64; strings.len() + 1];
+        for (rank, &code) in codes.iter().enumerate() {
+            map[code] = rank as u64;
+        }
+        map[strings.len()] = i64::MIN.cast_unsigned();
+        self.maps.push(map);
+        u32::try_from(self.maps.len() - 1).expect("few maps")
+    }
+
+    /// `lower` and `len` of a string: folded for a literal, else a map over the codes known
+    /// so far. Every string a program computes comes from the data or from a `lower` map
+    /// made before this one (which gave codes to the strings it made), so the map covers
+    /// every code it can be asked about.
     pub(super) fn string_function(
         &mut self,
         e: &Expr,
@@ -75,12 +91,6 @@ impl Builder<'_> {
                 Value::Number(s.chars().count() as f64)
             };
             return self.value(&folded);
-        }
-        if !matches!(
-            inner.kind,
-            ExprKind::Property(_) | ExprKind::Attribute(..) | ExprKind::Aggregate(_)
-        ) {
-            return Err("`lower` or `len` of a computed string".into());
         }
         let v = self.expr(inner, scope)?;
         Ok(if matches!(e.kind, ExprKind::Lower(_)) {
@@ -122,7 +132,25 @@ impl Builder<'_> {
                     compare(op, &V::Str(lit.as_str().into()), &V::Str(s.into()))
                 }))
             }
-            (None, None) => Err("a string comparison between two non-literals".into()),
+            (None, None) => {
+                let (x, y) = (self.expr(a, scope)?, self.expr(b, scope)?);
+                if let Some(cc) = Cc::of(op) {
+                    // Orderings compare ranks in byte order, both strings present.
+                    let ranks = self.rank_map();
+                    let (rx, ry) = (self.var(Ty::I64), self.var(Ty::I64));
+                    self.emit(scope, Op::Map(rx, ranks, x.var));
+                    self.emit(scope, Op::Map(ry, ranks, y.var));
+                    let (sx, sy) = (self.is_set(x, scope), self.is_set(y, scope));
+                    let holds = self.bin(scope, Bin::ICmp(cc), rx, ry);
+                    let both = self.bin(scope, Bin::And, sx, sy);
+                    return Ok(self.bin(scope, Bin::And, both, holds));
+                }
+                let helper = self.helper(Helper::StringPair(op));
+                let dst = self.var(Ty::I64);
+                self.emit(scope, Op::Call(dst, helper, vec![x.var, y.var]));
+                self.definite.insert(dst);
+                Ok(dst)
+            }
         }
     }
 }

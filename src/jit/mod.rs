@@ -15,7 +15,10 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::Ieee64;
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
+    UserFuncName,
+};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -23,7 +26,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 use rayon::prelude::*;
 
-use crate::fused::exec::{call, month, CHUNK, DURATION_LIMIT};
+use crate::fused::exec::{call, month, Site, CHUNK, DURATION_LIMIT};
 use crate::fused::ir::{Bin, Cc, Op, Ty, Un, Width};
 use crate::fused::{Data, Program};
 use crate::store::{Column, Store};
@@ -92,25 +95,28 @@ impl Layout {
     }
 }
 
-/// What helpers read besides the buffers.
-struct HelperCtx<'a> {
-    program: &'a Program,
-    data: &'a Data,
-    store: &'a Store,
-    now: i64,
-}
-
-/// Runs helper `helper` over the buffers described in `scratch`.
+/// Runs helper `helper` over the buffers described in `scratch`, with `count` arguments at
+/// `args`.
 extern "C" fn run_helper(
-    ctx: *const HelperCtx<'_>,
+    ctx: *const Site<'_>,
     scratch: *const u64,
     helper: u64,
     user: u64,
+    args: *const u64,
+    count: u64,
 ) -> u64 {
     let outcome = std::panic::catch_unwind(|| {
-        // Safety: `ctx` is the `HelperCtx` that `Compiled::run` placed in `env` and keeps alive
+        // Safety: `ctx` is the `Site` that `Compiled::run` placed in `env` and keeps alive
         // for the whole run; the compiled code passes it through unchanged.
         let ctx = unsafe { &*ctx };
+        let count = usize::try_from(count).unwrap_or(0);
+        let args: &[u64] = if count == 0 {
+            &[]
+        } else {
+            // Safety: the compiled call stores `count` words in a stack slot of its frame
+            // and passes the slot's address; the frame outlives this call.
+            unsafe { std::slice::from_raw_parts(args, count) }
+        };
         let buffer = |b: u32| -> &[u64] {
             let b = b as usize;
             // Safety: `scratch` holds a (pointer, length) pair per buffer, written by
@@ -124,15 +130,7 @@ extern "C" fn run_helper(
         };
         let helper = usize::try_from(helper).expect("a helper index");
         let user = u32::try_from(user).expect("a user index");
-        call(
-            ctx.program,
-            ctx.data,
-            helper,
-            &buffer,
-            ctx.store,
-            user,
-            ctx.now,
-        )
+        call(ctx, helper, &buffer, user, args)
     });
     // A panic must not unwind into compiled code.
     outcome.unwrap_or_else(|_| std::process::abort())
@@ -210,7 +208,7 @@ impl Compiled {
         if width == 0 {
             return out;
         }
-        let helper_ctx = HelperCtx {
+        let helper_ctx = Site {
             program,
             data,
             store,
@@ -256,7 +254,7 @@ impl Compiled {
         out
     }
 
-    fn env(&self, program: &Program, store: &Store, helper_ctx: &HelperCtx<'_>) -> Vec<u64> {
+    fn env(&self, program: &Program, store: &Store, helper_ctx: &Site<'_>) -> Vec<u64> {
         let layout = &self.layout;
         let mut env = vec![0u64; layout.len];
         for (e, slot) in layout.events.iter().enumerate() {
@@ -585,7 +583,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let len = self.b.ins().iadd_imm_s(len, 1);
                 self.b.ins().store(flags(), len, self.scratch, at + 8);
             }
-            Op::Call(dst, helper) => {
+            Op::Call(dst, helper, args) => {
                 let sig = self.helper_sig();
                 let callee = self
                     .b
@@ -593,10 +591,29 @@ impl<'a, 'b> Gen<'a, 'b> {
                     .iconst(self.ptr, run_helper as *const () as i64);
                 let ctx = self.base(self.layout.helper_ctx);
                 let index = self.b.ins().iconst(types::I64, i64::from(*helper));
-                let call =
-                    self.b
-                        .ins()
-                        .call_indirect(sig, callee, &[ctx, self.scratch, index, self.user]);
+                let at = if args.is_empty() {
+                    self.b.ins().iconst(self.ptr, 0)
+                } else {
+                    let size = u32::try_from(8 * args.len()).expect("few arguments");
+                    let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                        StackSlotKind::ExplicitSlot,
+                        size,
+                        3,
+                    ));
+                    for (i, &a) in args.iter().enumerate() {
+                        let value = self.get(a);
+                        let offset = i32::try_from(8 * i).expect("few arguments");
+                        self.b.ins().stack_store(self.ptr, value, slot, offset);
+                    }
+                    self.b.ins().stack_addr(self.ptr, slot, 0)
+                };
+                let count = i64::try_from(args.len()).expect("few arguments");
+                let count = self.b.ins().iconst(types::I64, count);
+                let call = self.b.ins().call_indirect(
+                    sig,
+                    callee,
+                    &[ctx, self.scratch, index, self.user, at, count],
+                );
                 let result = self.b.inst_results(call)[0];
                 let v = if self.is_float(*dst) {
                     self.b
@@ -625,6 +642,8 @@ impl<'a, 'b> Gen<'a, 'b> {
         sig.params.push(AbiParam::new(self.ptr));
         sig.params.push(AbiParam::new(self.ptr));
         sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(self.ptr));
         sig.params.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I64));
         let sig = self.b.import_signature(sig);
