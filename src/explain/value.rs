@@ -72,6 +72,9 @@ impl Value {
         match self {
             Value::Missing => serde_json::Value::Null,
             Value::Bool(b) => (*b).into(),
+            // Whole numbers as JSON integers (`20`, not `20.0`), as seg writes them.
+            #[allow(clippy::cast_possible_truncation)]
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).into(),
             Value::Number(n) => {
                 serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
             }
