@@ -5,7 +5,8 @@
 //! memberships filled in plan order, so a segment reference reads a slot already computed.
 //! Account segments follow, account by account, reading their users' rows. An event set is a
 //! binary search of the user's rows of that event type for the window (and `ts < now`), then
-//! a filter per row.
+//! a filter per row. `focus.rs` evaluates one entity alone and lets `crate::explain` trace
+//! event sets, `then` and `steps` through the same functions (they report each step they match).
 
 mod events;
 mod focus;
