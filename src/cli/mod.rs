@@ -2,10 +2,13 @@
 //! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
 
 mod check;
+mod data;
 mod eval;
+mod explain;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
+mod test;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,10 +38,15 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate segments over event, profile and account data.
     Eval(eval::EvalArgs),
+    /// Show why a user (or account) is or is not in each segment: every sub-expression's
+    /// value and the events each event set found.
+    Explain(explain::ExplainArgs),
     /// Write deterministic synthetic data for the example schema.
     Gen(gen::GenArgs),
     /// Print a draft schema (TOML) inferred from data files.
     InferSchema(infer::InferArgs),
+    /// Run segment unit tests (.segtest files): expected members and non-members.
+    Test(test::TestArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -59,8 +67,10 @@ pub fn run() -> ExitCode {
             match cli.command {
                 Command::Check(args) => check::run(&args),
                 Command::Eval(args) => eval::run(args),
+                Command::Explain(args) => explain::run(args),
                 Command::InferSchema(args) => infer::run(&args),
                 Command::Gen(args) => gen::run(&args),
+                Command::Test(args) => test::run(&args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {

@@ -6,19 +6,32 @@
 
 use super::value::{order, V};
 use super::{Ctx, Entity, Interpreter, Memo};
-use crate::plan::{Aggregate, AggregateFn, AttrScope, CalendarUnit, Changed, EventSet, Window};
-use crate::store::Table;
+use crate::plan::{Aggregate, AggregateFn, CalendarUnit, Changed, EventSet, Window};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
 
 /// The rows of one event set for one user, in (ts, load order).
-struct Matches {
-    event: usize,
-    rows: Vec<usize>,
+pub(crate) struct Matches {
+    /// The event type's index.
+    pub event: usize,
+    /// The window searched, `[lo, hi)`, already cut at `now` and above the `after` bound;
+    /// None when a bound is missing (nothing matches).
+    pub window: Option<(i64, i64)>,
+    pub rows: Vec<usize>,
+}
+
+/// One step of a `then` chain or a `steps` funnel, as it was matched: for explaining.
+pub(crate) struct StepSeen<'m> {
+    pub index: usize,
+    /// The events searched (after the previous step's event).
+    pub found: &'m Matches,
+    /// The row the step took; None for a step that found nothing, and for a final
+    /// `then not` step (whose search must come back empty).
+    pub picked: Option<usize>,
 }
 
 impl<'a> Interpreter<'a> {
     /// `[lo, hi)` of a window, already cut at `now`; None when a bound is missing.
-    fn window_range(
+    pub(super) fn window_range(
         &self,
         window: &'a Window,
         entity: Entity,
@@ -48,42 +61,44 @@ impl<'a> Interpreter<'a> {
     }
 
     /// The rows of `set` for `user` whose ts is above `after` (exclusive), if given.
-    fn matches(&self, set: &'a EventSet, user: u32, after: Option<i64>, memo: Memo<'_>) -> Matches {
+    pub(super) fn matches(
+        &self,
+        set: &'a EventSet,
+        user: u32,
+        after: Option<i64>,
+        memo: Memo<'_>,
+    ) -> Matches {
         let event = set.event.0 as usize;
         let table = &self.store.events[event];
-        let Some((mut lo, hi)) = self.window_range(&set.window, Entity::User(user), memo) else {
-            return Matches {
-                event,
-                rows: Vec::new(),
-            };
-        };
-        if let Some(after) = after {
-            lo = lo.max(after.saturating_add(1));
+        let mut window = self.window_range(&set.window, Entity::User(user), memo);
+        if let (Some((lo, _)), Some(after)) = (&mut window, after) {
+            *lo = (*lo).max(after.saturating_add(1));
         }
-        if lo >= hi {
-            return Matches {
-                event,
-                rows: Vec::new(),
-            };
-        }
-        let rows = table
-            .rows_between(user, lo, hi)
-            .filter(|&row| Self::in_calendar(&set.window, table.ts[row]))
-            .filter(|&row| {
-                set.filter.as_deref().is_none_or(|f| {
-                    self.eval(
-                        f,
-                        Ctx {
-                            entity: Entity::User(user),
-                            event: Some((event, row)),
-                        },
-                        memo,
-                    )
-                    .truthy()
+        let rows = match window {
+            Some((lo, hi)) if lo < hi => table
+                .rows_between(user, lo, hi)
+                .filter(|&row| Self::in_calendar(&set.window, table.ts[row]))
+                .filter(|&row| {
+                    set.filter.as_deref().is_none_or(|f| {
+                        self.eval(
+                            f,
+                            Ctx {
+                                entity: Entity::User(user),
+                                event: Some((event, row)),
+                            },
+                            memo,
+                        )
+                        .truthy()
+                    })
                 })
-            })
-            .collect();
-        Matches { event, rows }
+                .collect(),
+            _ => Vec::new(),
+        };
+        Matches {
+            event,
+            window,
+            rows,
+        }
     }
 
     fn in_calendar(window: &Window, ts: i64) -> bool {
@@ -165,6 +180,18 @@ impl<'a> Interpreter<'a> {
         user: u32,
         memo: Memo<'_>,
     ) -> bool {
+        self.then_seen(steps, last_negated, user, memo, &mut |_| {})
+    }
+
+    /// `then`, telling `seen` about each step it matches (it stops at the first that fails).
+    pub(super) fn then_seen(
+        &self,
+        steps: &'a [EventSet],
+        last_negated: bool,
+        user: u32,
+        memo: Memo<'_>,
+        seen: &mut dyn FnMut(StepSeen<'_>),
+    ) -> bool {
         let positive = if last_negated {
             &steps[..steps.len() - 1]
         } else {
@@ -175,12 +202,17 @@ impl<'a> Interpreter<'a> {
             let found = self.matches(set, user, previous, memo);
             let table = &self.store.events[found.event];
             let pick = if last_negated && i + 1 == positive.len() {
-                found.rows.last()
+                found.rows.last().copied()
             } else {
-                found.rows.first()
+                found.rows.first().copied()
             };
+            seen(StepSeen {
+                index: i,
+                found: &found,
+                picked: pick,
+            });
             match pick {
-                Some(&row) => previous = Some(table.ts[row]),
+                Some(row) => previous = Some(table.ts[row]),
                 None => return false,
             }
         }
@@ -188,15 +220,38 @@ impl<'a> Interpreter<'a> {
             return true;
         }
         let last = steps.last().expect("then has steps");
-        self.matches(last, user, previous, memo).rows.is_empty()
+        let found = self.matches(last, user, previous, memo);
+        seen(StepSeen {
+            index: steps.len() - 1,
+            found: &found,
+            picked: None,
+        });
+        found.rows.is_empty()
     }
 
     pub(super) fn steps(&self, steps: &'a [EventSet], user: u32, memo: Memo<'_>) -> u32 {
+        self.steps_seen(steps, user, memo, &mut |_| {})
+    }
+
+    /// `steps`, telling `seen` about each step it matches (it stops at the first not done).
+    pub(super) fn steps_seen(
+        &self,
+        steps: &'a [EventSet],
+        user: u32,
+        memo: Memo<'_>,
+        seen: &mut dyn FnMut(StepSeen<'_>),
+    ) -> u32 {
         let mut previous: Option<i64> = None;
         let mut done = 0;
-        for set in steps {
+        for (index, set) in steps.iter().enumerate() {
             let found = self.matches(set, user, previous, memo);
-            let Some(&row) = found.rows.first() else {
+            let picked = found.rows.first().copied();
+            seen(StepSeen {
+                index,
+                found: &found,
+                picked,
+            });
+            let Some(row) = picked else {
                 break;
             };
             previous = Some(self.store.events[found.event].ts[row]);
@@ -206,15 +261,9 @@ impl<'a> Interpreter<'a> {
     }
 
     pub(super) fn changed(&self, changed: &'a Changed, ctx: Ctx, memo: Memo<'_>) -> bool {
-        let (table, owner): (&Table, Option<u32>) = match (changed.scope, ctx.entity) {
-            (AttrScope::Profile, Entity::User(u)) => (&self.store.profiles, Some(u)),
-            (AttrScope::Account, Entity::User(u)) => {
-                (&self.store.account_rows, self.store.account_of(u, self.now))
-            }
-            (AttrScope::Account, Entity::Account(a)) => (&self.store.account_rows, Some(a)),
-            (AttrScope::Profile, Entity::Account(_)) => return false,
+        let Some((table, owner)) = self.attribute_owner(changed.scope, ctx.entity) else {
+            return false;
         };
-        let Some(owner) = owner else { return false };
         let plain = Ctx {
             entity: ctx.entity,
             event: None,

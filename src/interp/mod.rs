@@ -5,9 +5,11 @@
 //! memberships filled in plan order, so a segment reference reads a slot already computed.
 //! Account segments follow, account by account, reading their users' rows. An event set is a
 //! binary search of the user's rows of that event type for the window (and `ts < now`), then
-//! a filter per row.
+//! a filter per row. `focus.rs` evaluates one entity alone and lets `crate::explain` trace
+//! event sets, `then` and `steps` through the same functions (they report each step they match).
 
 mod events;
+mod focus;
 pub(crate) mod value;
 
 use std::collections::HashMap;
@@ -18,11 +20,13 @@ use regex::Regex;
 use crate::plan::{AttrScope, Expr, ExprKind, Plan, SegmentId, Target};
 use crate::store::{Column, Store, Table};
 use crate::time::MICROS_PER_DAY;
+pub(crate) use events::{Matches, StepSeen};
+pub use focus::Focus;
 use value::V;
 
-/// Who an expression is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entity {
+/// Who an expression is about: a user or an account, by its index in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
     User(u32),
     Account(u32),
 }
@@ -189,7 +193,12 @@ impl<'a> Interpreter<'a> {
                 V::Bool(value::compare(*op, &a, &b))
             }
             ExprKind::Matches(inner, pattern) => match self.eval(inner, ctx, memo) {
-                V::Str(s) => V::Bool(self.regexes.get(pattern).is_some_and(|r| r.is_match(&s))),
+                V::Str(s) => V::Bool(match self.regexes.get(pattern) {
+                    Some(regex) => regex.is_match(&s),
+                    // An expression from outside the plan (the REPL's, explain's): compiled
+                    // here, once per use.
+                    None => Regex::new(pattern).is_ok_and(|r| r.is_match(&s)),
+                }),
                 _ => V::Bool(false),
             },
             ExprKind::Arith(op, a, b) => {
@@ -262,21 +271,27 @@ impl<'a> Interpreter<'a> {
     }
 
     fn attribute(&self, scope: AttrScope, index: usize, entity: Entity) -> V<'a> {
-        let (table, owner): (&'a Table, Option<u32>) = match (scope, entity) {
-            (AttrScope::Profile, Entity::User(u)) => (&self.store.profiles, Some(u)),
-            (AttrScope::Account, Entity::User(u)) => {
-                (&self.store.account_rows, self.store.account_of(u, self.now))
-            }
-            (AttrScope::Account, Entity::Account(a)) => (&self.store.account_rows, Some(a)),
-            (AttrScope::Profile, Entity::Account(_)) => {
-                unreachable!("the checker keeps profile.x out of account level")
-            }
-        };
-        owner
-            .and_then(|o| Store::attribute_row(table, o, index, self.now))
-            .map_or(V::Missing, |row| {
-                self.column_value(&table.columns[index], row)
+        self.attribute_owner(scope, entity)
+            .and_then(|(table, owner)| {
+                let row = Store::attribute_row(table, owner, index, self.now)?;
+                Some(self.column_value(&table.columns[index], row))
             })
+            .unwrap_or(V::Missing)
+    }
+
+    /// The table an attribute of `scope` lives in for `entity`, and the owner's index in it
+    /// (a user's account as of `now`); None when the user has no account.
+    fn attribute_owner(&self, scope: AttrScope, entity: Entity) -> Option<(&'a Table, u32)> {
+        match (scope, entity) {
+            (AttrScope::Profile, Entity::User(u)) => Some((&self.store.profiles, u)),
+            (AttrScope::Account, Entity::User(u)) => self
+                .store
+                .account_of(u, self.now)
+                .map(|a| (&self.store.account_rows, a)),
+            (AttrScope::Account, Entity::Account(a)) => Some((&self.store.account_rows, a)),
+            // The checker keeps `profile.x` out of account level.
+            (AttrScope::Profile, Entity::Account(_)) => None,
+        }
     }
 
     fn users(
@@ -291,25 +306,24 @@ impl<'a> Interpreter<'a> {
             unreachable!("the checker keeps users() in account segments")
         };
         let users = &self.account_users[account as usize];
-        let mut passes = users.iter().map(|&u| {
-            filter.is_none_or(|f| {
-                self.eval(
-                    f,
-                    Ctx {
-                        entity: Entity::User(u),
-                        event: None,
-                    },
-                    memo,
-                )
-                .truthy()
-            })
-        });
+        let mut passes = users.iter().map(|&u| self.user_passes(filter, u, memo));
         match quantifier {
             #[allow(clippy::cast_precision_loss)]
             Quantifier::Count => V::Num(passes.filter(|&p| p).count() as f64),
             Quantifier::Any => V::Bool(passes.any(|p| p)),
             Quantifier::All => V::Bool(passes.all(|p| p)),
         }
+    }
+
+    /// Whether a user passes a `users where` filter (no filter: every user does).
+    fn user_passes(&self, filter: Option<&'a Expr>, user: u32, memo: Memo<'_>) -> bool {
+        filter.is_none_or(|f| {
+            let ctx = Ctx {
+                entity: Entity::User(user),
+                event: None,
+            };
+            self.eval(f, ctx, memo).truthy()
+        })
     }
 }
 

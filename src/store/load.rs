@@ -501,6 +501,63 @@ impl RowLoader<'_, '_, '_> {
     }
 }
 
+/// One field of a row held in memory: its name and its value (None for null or absent).
+pub type InlineField = (String, Option<Cell>);
+
+/// Loads rows held in memory (a `.segtest` file's), typed exactly like a data file's rows.
+/// `rows` gives each row's line in `name` for errors (`NAME:LINE: reason`). A bad row is an
+/// error; so is a name the schema lacks (an event type, property or attribute), since rows
+/// written by hand should not lose a value to a typo.
+pub fn load_rows<'r>(
+    builder: &mut StoreBuilder<'_>,
+    kind: Kind,
+    name: &str,
+    rows: impl IntoIterator<Item = (u64, &'r [InlineField])>,
+) -> Result<(), DataError> {
+    let schema = builder.schema();
+    let event_ids = (0u32..)
+        .zip(&schema.events)
+        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
+        .collect();
+    let mut report = LoadReport::default();
+    let mut loader = RowLoader {
+        builder,
+        kind,
+        path: name,
+        on_bad_row: OnBadRow::Fail,
+        report: &mut report,
+        event_ids,
+    };
+    for (line, fields) in rows {
+        let raw: Vec<RawField<'_>> = fields
+            .iter()
+            .map(|(key, cell)| {
+                let value = match cell {
+                    None => Raw::Null,
+                    Some(Cell::Text(s)) => Raw::Text(Cow::Borrowed(s)),
+                    Some(Cell::Number(n)) => Raw::Number(*n),
+                    Some(Cell::Bool(b)) => Raw::Bool(*b),
+                    Some(Cell::Instant(t)) => Raw::Instant(*t),
+                };
+                (Cow::Borrowed(key.as_str()), value)
+            })
+            .collect();
+        loader.row(line, &raw)?;
+        if let Some(unknown) = loader.report.unknown.keys().next().cloned() {
+            let reason = match unknown.strip_prefix("event type ") {
+                Some(event) => format!("there is no event type `{event}` in the schema"),
+                None => format!("`{unknown}` is not in the schema"),
+            };
+            return Err(DataError::BadRow {
+                path: name.to_string(),
+                line,
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// An owned, typed cell (for writing other formats).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

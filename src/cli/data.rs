@@ -1,0 +1,203 @@
+//! What the commands that evaluate share: the flags for the schema, the data files, the
+//! evaluation instant, bad rows and the segment files (each falling back on seg.toml), and the
+//! two steps behind them: check the segment files (printing diagnostics), then load the data.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::check::{check_project, Project};
+use super::{usage_error, EXIT_FOUND, EXIT_USAGE};
+use crate::diag::render;
+use crate::plan::Plan;
+use crate::schema::Schema;
+use crate::source::SourceMap;
+use crate::store::load::{load_file, Kind, LoadReport, OnBadRow};
+use crate::store::{Store, StoreBuilder};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BadRows {
+    Fail,
+    Skip,
+}
+
+#[derive(Args)]
+pub struct DataArgs {
+    /// The schema (TOML); default: `schema` in seg.toml.
+    #[arg(long, value_name = "F")]
+    pub schema: Option<PathBuf>,
+    /// Event files (.ndjson, .jsonl, .csv, .parquet); default: `[data] events` in seg.toml.
+    #[arg(long, value_name = "F", num_args = 1.., action = clap::ArgAction::Append)]
+    pub events: Vec<PathBuf>,
+    /// Profile files; default: `[data] profiles` in seg.toml.
+    #[arg(long, value_name = "F", num_args = 1.., action = clap::ArgAction::Append)]
+    pub profiles: Vec<PathBuf>,
+    /// Account files; default: `[data] accounts` in seg.toml.
+    #[arg(long, value_name = "F", num_args = 1.., action = clap::ArgAction::Append)]
+    pub accounts: Vec<PathBuf>,
+    /// The evaluation instant (RFC 3339, `YYYY-MM-DD HH:MM:SS` or a date); default: now.
+    #[arg(long, value_name = "TS")]
+    pub as_of: Option<String>,
+    /// Fail on the first bad data row (default), or skip bad rows and report how many.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_bad_row: BadRows,
+    /// Segment files or folders; default: `segments` in seg.toml.
+    pub files: Vec<PathBuf>,
+}
+
+/// Checked segment files, before any data is read.
+pub(crate) struct CheckedProject {
+    pub project: Project,
+    pub sources: SourceMap,
+    pub plan: Plan,
+    /// The evaluation instant (microseconds since the epoch).
+    pub now: i64,
+}
+
+/// Parses `--as-of`, checks the segment files and prints their diagnostics; an error in them
+/// exits 1, a usage or I/O problem 2.
+pub(crate) fn check(args: &mut DataArgs) -> Result<CheckedProject, u8> {
+    split_segment_files(args);
+    let now = match &args.as_of {
+        Some(text) => match crate::time::parse_timestamp(text) {
+            Ok(t) => t,
+            Err(e) => return Err(usage_error(format!("--as-of `{text}`: {e}"))),
+        },
+        None => current_instant(),
+    };
+    let (project, sources, checked) = check_project(args.schema.as_deref(), &args.files)?;
+    let stderr = io::stderr();
+    let _ = render::write_all(
+        &mut stderr.lock(),
+        &sources,
+        &checked.diagnostics,
+        false,
+        render::stderr_color(),
+    );
+    let Some(plan) = checked.plan else {
+        return Err(EXIT_FOUND);
+    };
+    Ok(CheckedProject {
+        project,
+        sources,
+        plan,
+        now,
+    })
+}
+
+/// Loads the data files the flags name, or else those of seg.toml.
+pub(crate) fn load(args: &DataArgs, checked: &CheckedProject) -> Result<Store, u8> {
+    let data = |flag: &[PathBuf], configured: fn(&crate::config::Config) -> &Vec<PathBuf>| {
+        if flag.is_empty() {
+            checked
+                .project
+                .config
+                .as_ref()
+                .map(configured)
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            flag.to_vec()
+        }
+    };
+    let events = data(&args.events, |c| &c.events);
+    if events.is_empty() {
+        return Err(usage_error(
+            "no event files: pass --events F..., or write `[data] events = [...]` in seg.toml",
+        ));
+    }
+    let on_bad_row = if args.on_bad_row == BadRows::Skip {
+        OnBadRow::Skip
+    } else {
+        OnBadRow::Fail
+    };
+    let inputs = [
+        (Kind::Events, events),
+        (Kind::Profiles, data(&args.profiles, |c| &c.profiles)),
+        (Kind::Accounts, data(&args.accounts, |c| &c.accounts)),
+    ];
+    load_files(&checked.plan.schema, &inputs, on_bad_row)
+}
+
+/// Segment files given among the data flags' values (`--events a.ndjson x.seg`) belong to
+/// the positional files: the data flags take several values each.
+fn split_segment_files(args: &mut DataArgs) {
+    let is_segments = |p: &PathBuf| p.extension().is_some_and(|e| e == "seg") || p.is_dir();
+    for list in [&mut args.events, &mut args.profiles, &mut args.accounts] {
+        let (segments, data): (Vec<PathBuf>, Vec<PathBuf>) = list.drain(..).partition(is_segments);
+        *list = data;
+        args.files.extend(segments);
+    }
+}
+
+fn current_instant() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// Indexes of the named segments (all when none are named), sorted by name; an unknown name
+/// is an error message with a "did you mean".
+pub(crate) fn selected(plan: &Plan, names: &[String]) -> Result<Vec<usize>, String> {
+    let mut wanted: Vec<usize> = if names.is_empty() {
+        (0..plan.segments.len()).collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                plan.find(n)
+                    .map(|id| id.0 as usize)
+                    .ok_or_else(|| unknown_segment(plan, n))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    wanted.sort_by(|&a, &b| {
+        plan.segments[a]
+            .name
+            .as_bytes()
+            .cmp(plan.segments[b].name.as_bytes())
+    });
+    wanted.dedup();
+    Ok(wanted)
+}
+
+fn unknown_segment(plan: &Plan, name: &str) -> String {
+    let names = plan.segments.iter().map(|s| s.name.as_str());
+    match crate::check::suggest::closest(name, names) {
+        Some(close) => format!("no segment is named `{name}`; did you mean `{close}`?"),
+        None => format!("no segment is named `{name}`"),
+    }
+}
+
+fn load_files(
+    schema: &Schema,
+    inputs: &[(Kind, Vec<PathBuf>)],
+    on_bad_row: OnBadRow,
+) -> Result<Store, u8> {
+    let mut builder = StoreBuilder::new(schema);
+    let mut report = LoadReport::default();
+    for (kind, files) in inputs {
+        for file in files {
+            if let Err(e) = load_file(
+                &mut builder,
+                *kind,
+                Path::new(file),
+                on_bad_row,
+                &mut report,
+            ) {
+                let io = matches!(e, crate::store::load::DataError::Io { .. });
+                let _ = writeln!(io::stderr(), "seg: error: {e}");
+                return Err(if io { EXIT_USAGE } else { EXIT_FOUND });
+            }
+        }
+    }
+    if let Some(warning) = report.unknown_warning() {
+        let _ = writeln!(io::stderr(), "seg: warning: {warning}");
+    }
+    if report.skipped > 0 {
+        let _ = writeln!(io::stderr(), "seg: skipped {} bad rows", report.skipped);
+    }
+    Ok(builder.finish())
+}
