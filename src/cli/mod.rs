@@ -2,10 +2,12 @@
 //! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
 
 mod check;
+mod completions;
 mod eval;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
+mod repl;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +41,11 @@ enum Command {
     Gen(gen::GenArgs),
     /// Print a draft schema (TOML) inferred from data files.
     InferSchema(infer::InferArgs),
+    /// Explore segments interactively over the data, loaded once (reads a script from
+    /// standard input when it is not a terminal).
+    Repl(repl::ReplArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -61,6 +68,8 @@ pub fn run() -> ExitCode {
                 Command::Eval(args) => eval::run(args),
                 Command::InferSchema(args) => infer::run(&args),
                 Command::Gen(args) => gen::run(&args),
+                Command::Repl(args) => repl::run(args),
+                Command::Completions(args) => completions::run(&args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {

@@ -8,6 +8,7 @@
 //! a filter per row.
 
 mod events;
+mod probe;
 pub(crate) mod value;
 
 use std::collections::HashMap;
