@@ -348,6 +348,15 @@ fn load_explain_as_of_and_engine() {
         unreachable!()
     };
     assert!(s.run("busy_buyer").output.starts_with(&count_line(busy)));
+    // A typed `import` reads the file as `:load` does.
+    let path = dir.join("extra.seg");
+    let reply = s.run(&format!(
+        "import \"{}\"\nsegment idle = not did(login)",
+        path.display()
+    ));
+    assert!(!reply.failed, "{reply:?}");
+    assert!(reply.output.starts_with("loaded "), "{reply:?}");
+    assert!(reply.output.contains("\nsegment idle: "), "{reply:?}");
 
     let member = &busy[0];
     let reply = s.run(&format!(":explain {member} busy_buyer"));

@@ -108,19 +108,7 @@ impl Session {
         if !self.commit(&items, &files, &mut reply) {
             return reply;
         }
-        let segments = items
-            .iter()
-            .filter(|i| matches!(i.kind, ItemKind::Segment(_)))
-            .count();
-        let lets = items.len() - segments;
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let _ = writeln!(
-            reply.output,
-            "loaded {}: {}, {}",
-            path.display(),
-            plural(segments, "segment"),
-            plural(lets, "let")
-        );
+        reply.output.push_str(&loaded(&path, &items));
         reply
     }
 
@@ -321,6 +309,22 @@ impl Session {
         }
         Reply::output(format!("engine: {}\n", engine_name(self.engine)))
     }
+}
+
+/// `loaded FILE: 3 segments, 1 let`.
+pub(super) fn loaded(path: &Path, items: &[Item]) -> String {
+    let segments = items
+        .iter()
+        .filter(|i| matches!(i.kind, ItemKind::Segment(_)))
+        .count();
+    let lets = items.len() - segments;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "loaded {}: {}, {}\n",
+        path.display(),
+        plural(segments, "segment"),
+        plural(lets, "let")
+    )
 }
 
 fn help(topic: &str) -> Reply {

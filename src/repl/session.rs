@@ -288,23 +288,33 @@ impl Session {
         if parsed.diagnostics.iter().any(Diagnostic::is_error) {
             return Reply::error(self.render(&parsed.diagnostics, &[file]));
         }
+        // Imported files are read as `:load` reads them, and come before the typed items.
         let mut items = Vec::new();
-        let mut reply = Reply::default();
+        let mut loaded = Vec::new();
+        let mut typed = Vec::new();
         for item in parsed.module.items {
             if let ItemKind::Import(path) = &item.kind {
-                match self.read_file(Path::new(&path.value)) {
-                    Ok(imported) => items.extend(imported),
+                let path = PathBuf::from(&path.value);
+                match self.read_file(&path) {
+                    Ok(imported) => {
+                        loaded.push(super::commands::loaded(&path, &imported));
+                        items.extend(imported);
+                    }
                     Err(failed) => return failed,
                 }
             } else {
-                items.push(item);
+                typed.push(item);
             }
         }
-        let defined = self.commit(&items, &[file], &mut reply);
-        if !defined {
+        items.extend(typed.iter().cloned());
+        let mut reply = Reply::default();
+        let mut files: Vec<FileId> = items.iter().map(|i| i.span.file).collect();
+        files.push(file);
+        if !self.commit(&items, &files, &mut reply) {
             return reply;
         }
-        self.describe(&items, &mut reply);
+        reply.output.push_str(&loaded.concat());
+        self.describe(&typed, &mut reply);
         reply
     }
 
