@@ -2,7 +2,7 @@
 //!
 //! The library follows the data through its phases: [`syntax`] (tokens, grammar, AST) ->
 //! [`schema`] -> [`check`] (names and types, producing the typed [`plan`]) -> engines. Front
-//! ends ([`cli`]) sit on top. Diagnostics ([`diag`]) are data produced by every phase.
+//! ends ([`cli`], [`repl`]) sit on top. Diagnostics ([`diag`]) are data produced by every phase.
 
 pub mod check;
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod gen;
 pub mod interp;
 pub mod jit;
 pub mod plan;
+pub mod repl;
 pub mod schema;
 pub mod segtest;
 pub mod source;

@@ -23,6 +23,15 @@ pub enum TimeError {
     BadOffset(String),
 }
 
+/// The current instant (the default evaluation instant).
+#[must_use]
+pub fn current() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+}
+
 /// Days since 1970-01-01 of a civil date, or `None` if the date does not exist.
 #[must_use]
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {

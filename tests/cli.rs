@@ -268,3 +268,24 @@ fn explain_plan_names_the_engine_of_every_segment() {
         assert!(!text.contains("segment,user_id"), "{text}");
     }
 }
+
+#[test]
+fn completions_bash_mentions_the_subcommands() {
+    let output = seg(&["completions", "bash"], root());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert!(script.contains("complete -F"), "{script}");
+    for subcommand in [
+        "check",
+        "eval",
+        "gen",
+        "infer-schema",
+        "repl",
+        "completions",
+    ] {
+        assert!(script.contains(subcommand), "{subcommand} missing");
+    }
+    assert!(script.contains("--as-of"), "flags are completed too");
+    let output = seg(&["completions", "nushell"], root());
+    assert_eq!(output.status.code(), Some(2));
+}

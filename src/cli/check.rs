@@ -42,6 +42,20 @@ pub(crate) struct Project {
 /// Finds seg.toml (from the current folder, else from the first file named) and merges it
 /// with the flags.
 pub(crate) fn project(schema: Option<&Path>, files: &[PathBuf]) -> Result<Project, u8> {
+    let project = project_or_schema_only(schema, files)?;
+    if project.roots.is_empty() {
+        return Err(usage_error(
+            "no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml",
+        ));
+    }
+    Ok(project)
+}
+
+/// Like [`project`], but a project without segment files is one (`seg repl` starts empty).
+pub(crate) fn project_or_schema_only(
+    schema: Option<&Path>,
+    files: &[PathBuf],
+) -> Result<Project, u8> {
     let config_path = config::find_file(Path::new("."))
         .or_else(|| files.first().and_then(|f| config::find_file(f)));
     let config = match config_path.map(|p| config::load(&p)) {
@@ -66,11 +80,6 @@ pub(crate) fn project(schema: Option<&Path>, files: &[PathBuf]) -> Result<Projec
     } else {
         files.to_vec()
     };
-    if roots.is_empty() {
-        return Err(usage_error(
-            "no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml",
-        ));
-    }
     Ok(Project {
         schema,
         roots,

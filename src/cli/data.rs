@@ -59,13 +59,7 @@ pub(crate) struct CheckedProject {
 /// exits 1, a usage or I/O problem 2.
 pub(crate) fn check(args: &mut DataArgs) -> Result<CheckedProject, u8> {
     split_segment_files(args);
-    let now = match &args.as_of {
-        Some(text) => match crate::time::parse_timestamp(text) {
-            Ok(t) => t,
-            Err(e) => return Err(usage_error(format!("--as-of `{text}`: {e}"))),
-        },
-        None => current_instant(),
-    };
+    let now = as_of(args)?;
     let (project, sources, checked) = check_project(args.schema.as_deref(), &args.files)?;
     let stderr = io::stderr();
     let _ = render::write_all(
@@ -86,12 +80,26 @@ pub(crate) fn check(args: &mut DataArgs) -> Result<CheckedProject, u8> {
     })
 }
 
+/// `--as-of`, or the current instant.
+pub(crate) fn as_of(args: &DataArgs) -> Result<i64, u8> {
+    match &args.as_of {
+        Some(text) => crate::time::parse_timestamp(text)
+            .map_err(|e| usage_error(format!("--as-of `{text}`: {e}"))),
+        None => Ok(crate::time::current()),
+    }
+}
+
 /// Loads the data files the flags name, or else those of seg.toml.
 pub(crate) fn load(args: &DataArgs, checked: &CheckedProject) -> Result<Store, u8> {
+    let inputs = inputs(args, &checked.project)?;
+    load_files(&checked.plan.schema, &inputs, on_bad_row(args), None)
+}
+
+/// The data files of each kind: the flags', or else seg.toml's (events are required).
+pub(crate) fn inputs(args: &DataArgs, project: &Project) -> Result<[(Kind, Vec<PathBuf>); 3], u8> {
     let data = |flag: &[PathBuf], configured: fn(&crate::config::Config) -> &Vec<PathBuf>| {
         if flag.is_empty() {
-            checked
-                .project
+            project
                 .config
                 .as_ref()
                 .map(configured)
@@ -107,35 +115,30 @@ pub(crate) fn load(args: &DataArgs, checked: &CheckedProject) -> Result<Store, u
             "no event files: pass --events F..., or write `[data] events = [...]` in seg.toml",
         ));
     }
-    let on_bad_row = if args.on_bad_row == BadRows::Skip {
-        OnBadRow::Skip
-    } else {
-        OnBadRow::Fail
-    };
-    let inputs = [
+    Ok([
         (Kind::Events, events),
         (Kind::Profiles, data(&args.profiles, |c| &c.profiles)),
         (Kind::Accounts, data(&args.accounts, |c| &c.accounts)),
-    ];
-    load_files(&checked.plan.schema, &inputs, on_bad_row)
+    ])
+}
+
+pub(crate) fn on_bad_row(args: &DataArgs) -> OnBadRow {
+    if args.on_bad_row == BadRows::Skip {
+        OnBadRow::Skip
+    } else {
+        OnBadRow::Fail
+    }
 }
 
 /// Segment files given among the data flags' values (`--events a.ndjson x.seg`) belong to
 /// the positional files: the data flags take several values each.
-fn split_segment_files(args: &mut DataArgs) {
+pub(crate) fn split_segment_files(args: &mut DataArgs) {
     let is_segments = |p: &PathBuf| p.extension().is_some_and(|e| e == "seg") || p.is_dir();
     for list in [&mut args.events, &mut args.profiles, &mut args.accounts] {
         let (segments, data): (Vec<PathBuf>, Vec<PathBuf>) = list.drain(..).partition(is_segments);
         *list = data;
         args.files.extend(segments);
     }
-}
-
-fn current_instant() -> i64 {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
 }
 
 /// Indexes of the named segments (all when none are named), sorted by name; an unknown name
@@ -171,27 +174,44 @@ fn unknown_segment(plan: &Plan, name: &str) -> String {
     }
 }
 
-fn load_files(
+/// Loads the files into a store, reporting each file to `progress` (the REPL's progress line)
+/// when there is one; a bad file is reported on stderr (exit 1, or 2 when it cannot be read).
+pub(crate) fn load_files(
     schema: &Schema,
     inputs: &[(Kind, Vec<PathBuf>)],
     on_bad_row: OnBadRow,
+    mut progress: Option<crate::repl::progress::Progress>,
 ) -> Result<Store, u8> {
+    let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     let mut builder = StoreBuilder::new(schema);
     let mut report = LoadReport::default();
     for (kind, files) in inputs {
         for file in files {
-            if let Err(e) = load_file(
+            if let Some(progress) = &progress {
+                progress.file(&file.display().to_string());
+            }
+            let loaded = load_file(
                 &mut builder,
                 *kind,
                 Path::new(file),
                 on_bad_row,
                 &mut report,
-            ) {
+            );
+            if let Some(progress) = &progress {
+                progress.done(size(file));
+            }
+            if let Err(e) = loaded {
+                if let Some(progress) = progress.take() {
+                    progress.finish();
+                }
                 let io = matches!(e, crate::store::load::DataError::Io { .. });
                 let _ = writeln!(io::stderr(), "seg: error: {e}");
                 return Err(if io { EXIT_USAGE } else { EXIT_FOUND });
             }
         }
+    }
+    if let Some(progress) = progress {
+        progress.finish();
     }
     if let Some(warning) = report.unknown_warning() {
         let _ = writeln!(io::stderr(), "seg: warning: {warning}");

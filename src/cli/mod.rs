@@ -2,12 +2,14 @@
 //! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
 
 mod check;
+mod completions;
 mod data;
 mod eval;
 mod explain;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
+mod repl;
 mod test;
 
 use std::io::Write;
@@ -47,6 +49,11 @@ enum Command {
     InferSchema(infer::InferArgs),
     /// Run segment unit tests (.segtest files): expected members and non-members.
     Test(test::TestArgs),
+    /// Explore segments interactively over the data, loaded once (reads a script from
+    /// standard input when it is not a terminal).
+    Repl(repl::ReplArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -71,6 +78,8 @@ pub fn run() -> ExitCode {
                 Command::InferSchema(args) => infer::run(&args),
                 Command::Gen(args) => gen::run(&args),
                 Command::Test(args) => test::run(&args),
+                Command::Repl(args) => repl::run(args),
+                Command::Completions(args) => completions::run(&args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {
