@@ -10,6 +10,7 @@ pub mod config;
 pub mod diag;
 pub mod docs;
 pub mod engine;
+pub mod fmt;
 pub mod fused;
 pub mod gen;
 pub mod interp;

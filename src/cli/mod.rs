@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod fmt;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
@@ -35,6 +36,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate segments over event, profile and account data.
     Eval(eval::EvalArgs),
+    /// Rewrite segment files in the canonical layout (`--check`: only list those that differ).
+    Fmt(fmt::FmtArgs),
     /// Write deterministic synthetic data for the example schema.
     Gen(gen::GenArgs),
     /// Print a draft schema (TOML) inferred from data files.
@@ -59,6 +62,7 @@ pub fn run() -> ExitCode {
             match cli.command {
                 Command::Check(args) => check::run(&args),
                 Command::Eval(args) => eval::run(args),
+                Command::Fmt(args) => fmt::run(&args),
                 Command::InferSchema(args) => infer::run(&args),
                 Command::Gen(args) => gen::run(&args),
             }
