@@ -11,6 +11,7 @@ pub mod diag;
 pub mod docs;
 pub mod engine;
 pub mod explain;
+pub mod fmt;
 pub mod fused;
 pub mod gen;
 pub mod interp;

@@ -289,3 +289,164 @@ fn completions_bash_mentions_the_subcommands() {
     let output = seg(&["completions", "nushell"], root());
     assert_eq!(output.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------------
+// seg fmt
+
+const UNFORMATTED: &str = "segment  buyer=did( purchase )  # ever\nlet x=[1,2,]\n";
+const FORMATTED: &str = "segment buyer = did(purchase) # ever\nlet x = [1, 2]\n";
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn fmt_check_names_the_files_that_would_change_and_changes_none() {
+    let dir = tempdir();
+    std::fs::write(dir.join("messy.seg"), UNFORMATTED).unwrap();
+    std::fs::write(dir.join("tidy.seg"), FORMATTED).unwrap();
+    let output = seg(&["fmt", "--check", "messy.seg", "tidy.seg"], &dir);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "messy.seg\n");
+    assert!(
+        stderr(&output).contains("1 file not formatted"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("messy.seg")).unwrap(),
+        UNFORMATTED
+    );
+
+    let output = seg(&["fmt", "--check", "tidy.seg"], &dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        (stdout(&output), stderr(&output)),
+        (String::new(), String::new())
+    );
+}
+
+#[test]
+fn fmt_rewrites_files_in_place() {
+    let dir = tempdir();
+    std::fs::write(dir.join("messy.seg"), UNFORMATTED).unwrap();
+    let output = seg(&["fmt", "messy.seg"], &dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        (stdout(&output), stderr(&output)),
+        (String::new(), String::new())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("messy.seg")).unwrap(),
+        FORMATTED
+    );
+    let output = seg(&["fmt", "--check", "messy.seg"], &dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn fmt_searches_folders_recursively_for_seg_files() {
+    let dir = tempdir();
+    let deep = dir.join("segments/b2b/trials");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("a.seg"), UNFORMATTED).unwrap();
+    std::fs::write(dir.join("segments/b.seg"), FORMATTED).unwrap();
+    std::fs::write(dir.join("segments/notes.txt"), UNFORMATTED).unwrap();
+    let output = seg(&["fmt", "--check", "segments"], &dir);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let listed = stdout(&output);
+    assert_eq!(
+        listed.trim_end(),
+        Path::new("segments/b2b/trials/a.seg").display().to_string()
+    );
+    let output = seg(&["fmt", "segments"], &dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(deep.join("a.seg")).unwrap(),
+        FORMATTED
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("segments/notes.txt")).unwrap(),
+        UNFORMATTED
+    );
+}
+
+#[test]
+fn fmt_reports_syntax_errors_and_leaves_the_file_alone() {
+    let dir = tempdir();
+    let broken = "segment s = did(purchase\nsegment t  =  did(login)\n";
+    std::fs::write(dir.join("broken.seg"), broken).unwrap();
+    std::fs::write(dir.join("messy.seg"), UNFORMATTED).unwrap();
+    let output = seg(&["fmt", "broken.seg", "messy.seg"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("[E0001]") && err.contains("broken.seg:1:"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("broken.seg")).unwrap(),
+        broken
+    );
+    // The other files are still formatted.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("messy.seg")).unwrap(),
+        FORMATTED
+    );
+}
+
+#[test]
+fn fmt_io_errors_exit_2() {
+    let dir = tempdir();
+    let output = seg(&["fmt", "missing.seg"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("missing.seg"),
+        "{}",
+        stderr(&output)
+    );
+    let output = seg(&["fmt"], &dir);
+    assert_eq!(output.status.code(), Some(2), "no files and no seg.toml");
+}
+
+#[test]
+fn fmt_reads_standard_input_to_standard_output() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(UNFORMATTED.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), FORMATTED);
+}
+
+#[test]
+fn fmt_check_passes_on_the_examples() {
+    let output = seg(&["fmt", "--check", "examples/"], root());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    // From the examples folder, seg.toml names the segment files.
+    let output = seg(&["fmt", "--check"], &root().join("examples"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+}

@@ -6,6 +6,7 @@ mod completions;
 mod data;
 mod eval;
 mod explain;
+mod fmt;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
@@ -43,6 +44,8 @@ enum Command {
     /// Show why a user (or account) is or is not in each segment: every sub-expression's
     /// value and the events each event set found.
     Explain(explain::ExplainArgs),
+    /// Rewrite segment files in the canonical layout (`--check`: only list those that differ).
+    Fmt(fmt::FmtArgs),
     /// Write deterministic synthetic data for the example schema.
     Gen(gen::GenArgs),
     /// Print a draft schema (TOML) inferred from data files.
@@ -75,6 +78,7 @@ pub fn run() -> ExitCode {
                 Command::Check(args) => check::run(&args),
                 Command::Eval(args) => eval::run(args),
                 Command::Explain(args) => explain::run(args),
+                Command::Fmt(args) => fmt::run(&args),
                 Command::InferSchema(args) => infer::run(&args),
                 Command::Gen(args) => gen::run(&args),
                 Command::Test(args) => test::run(&args),

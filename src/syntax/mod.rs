@@ -1,6 +1,7 @@
 //! Syntax: the logos token stream, the pest grammar binding and the AST.
 
 pub mod ast;
+pub mod erase;
 mod errors;
 pub mod lexer;
 pub mod parser;
