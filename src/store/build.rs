@@ -1,6 +1,8 @@
-//! Building the store: rows arrive in load order, typed by the loaders; `finish` sorts each
-//! table's rows by (entity, ts) with a stable sort (so equal timestamps keep load order) and
-//! lays them out as columns with per-entity offsets.
+//! Building the store: rows arrive in load order, typed by the loaders, one at a time (NDJSON,
+//! CSV) or as already-coded columns (Parquet); `finish` sorts each table's rows by
+//! (entity, ts) with a stable sort (so equal timestamps keep load order) and lays them out as
+//! columns with per-entity offsets. Files usually hold each user's rows together and in time
+//! order; such a table is already sorted and its columns are kept as they are.
 
 use super::{
     Column, Dictionary, IdIndex, Store, Table, BEGINNING, MISSING_BOOL, MISSING_NUMBER,
@@ -52,29 +54,52 @@ impl Pending {
             .iter_mut()
             .zip(values.iter().chain(std::iter::repeat(&FieldValue::Missing)))
         {
-            match (column, value) {
-                (Column::Number(v), FieldValue::Number(n)) => v.push(*n),
-                (Column::Number(v), _) => v.push(MISSING_NUMBER),
-                (Column::Bool(v), FieldValue::Bool(b)) => v.push(u8::from(*b)),
-                (Column::Bool(v), _) => v.push(MISSING_BOOL),
-                (Column::Timestamp(v), FieldValue::Timestamp(t)) => v.push(*t),
-                (Column::Timestamp(v), _) => v.push(MISSING_TIMESTAMP),
-                (Column::String(v), FieldValue::Str(s)) => v.push(strings.intern(s)),
-                (Column::String(v), _) => v.push(MISSING_STRING),
+            push_value(column, *value, strings);
+        }
+    }
+
+    /// Rows of already-coded columns: `columns` holds one column per field, of its type, as
+    /// long as `entities` and `ts`.
+    fn append(&mut self, entities: &[u32], ts: &[i64], columns: &[Column]) {
+        self.entity.extend_from_slice(entities);
+        self.ts.extend_from_slice(ts);
+        for (column, values) in self.columns.iter_mut().zip(columns) {
+            match (column, values) {
+                (Column::Number(v), Column::Number(w)) => v.extend_from_slice(w),
+                (Column::Bool(v), Column::Bool(w)) => v.extend_from_slice(w),
+                (Column::Timestamp(v), Column::Timestamp(w)) => v.extend_from_slice(w),
+                (Column::String(v), Column::String(w)) => v.extend_from_slice(w),
+                _ => panic!("a coded column of another type than its field"),
             }
         }
     }
 
     /// Sorts by (entity, ts), stable, and lays out offsets for `entities` entities: a counting
     /// sort by entity (stable, linear), then a stable sort by ts within each entity's run,
-    /// which is short and usually nearly sorted already.
-    fn finish(self, entities: usize) -> Table {
+    /// which is short and usually nearly sorted already. When the rows already come grouped
+    /// by entity in index order, the columns stay where they are and only the runs out of
+    /// time order are sorted, in place.
+    fn finish(mut self, entities: usize) -> Table {
         let mut offsets = vec![0u32; entities + 1];
         for &e in &self.entity {
             offsets[e as usize + 1] += 1;
         }
         for i in 1..offsets.len() {
             offsets[i] += offsets[i - 1];
+        }
+        if self.entity.windows(2).all(|w| w[0] <= w[1]) {
+            let mut order = Vec::new();
+            for run in offsets.windows(2) {
+                let run = run[0] as usize..run[1] as usize;
+                if self.ts[run.clone()].windows(2).any(|w| w[0] > w[1]) {
+                    self.sort_run(run, &mut order);
+                }
+            }
+            return Table {
+                offsets,
+                ts: self.ts,
+                columns: self.columns,
+            };
         }
         let mut next: Vec<u32> = offsets[..entities].to_vec();
         let mut order = vec![0u32; self.entity.len()];
@@ -111,8 +136,57 @@ impl Pending {
     }
 }
 
+/// Appends a value to a column of its type (anything else is missing there).
+fn push_value(column: &mut Column, value: FieldValue<'_>, strings: &mut Dictionary) {
+    match (column, value) {
+        (Column::Number(v), FieldValue::Number(n)) => v.push(n),
+        (Column::Number(v), _) => v.push(MISSING_NUMBER),
+        (Column::Bool(v), FieldValue::Bool(b)) => v.push(u8::from(b)),
+        (Column::Bool(v), _) => v.push(MISSING_BOOL),
+        (Column::Timestamp(v), FieldValue::Timestamp(t)) => v.push(t),
+        (Column::Timestamp(v), _) => v.push(MISSING_TIMESTAMP),
+        (Column::String(v), FieldValue::Str(s)) => v.push(strings.intern(s)),
+        (Column::String(v), _) => v.push(MISSING_STRING),
+    }
+}
+
+impl Pending {
+    /// Sorts the rows of `run` by ts (stable), in place; `order` is scratch space.
+    fn sort_run(&mut self, run: std::ops::Range<usize>, order: &mut Vec<u32>) {
+        order.clear();
+        order.extend(0..u32::try_from(run.len()).expect("fewer than 2^32 rows"));
+        let ts = &self.ts[run.clone()];
+        order.sort_by_key(|&i| ts[i as usize]);
+        permute_in(&mut self.ts[run.clone()], order);
+        for column in &mut self.columns {
+            match column {
+                Column::Number(v) => permute_in(&mut v[run.clone()], order),
+                Column::Bool(v) => permute_in(&mut v[run.clone()], order),
+                Column::Timestamp(v) => permute_in(&mut v[run.clone()], order),
+                Column::String(v) => permute_in(&mut v[run.clone()], order),
+            }
+        }
+    }
+}
+
+/// Reorders a short slice: `values[i]` becomes the old `values[order[i]]`.
+fn permute_in<T: Copy>(values: &mut [T], order: &[u32]) {
+    let old = values.to_vec();
+    for (value, &i) in values.iter_mut().zip(order) {
+        *value = old[i as usize];
+    }
+}
+
 fn permute<T: Copy>(values: &[T], order: &[u32]) -> Vec<T> {
     order.iter().map(|&i| values[i as usize]).collect()
+}
+
+/// The table a row goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Event(EventId),
+    Profile,
+    Account,
 }
 
 /// Collects typed rows and builds a [`Store`].
@@ -127,6 +201,8 @@ pub struct StoreBuilder<'s> {
     /// The last user id seen and its index: rows usually come grouped by user, and this
     /// saves a hash lookup per row.
     last_user: Option<(Box<str>, u32)>,
+    /// The index after the last user [`StoreBuilder::user`] found.
+    next_user: u32,
 }
 
 impl<'s> StoreBuilder<'s> {
@@ -156,6 +232,7 @@ impl<'s> StoreBuilder<'s> {
             profiles: Pending::new(&schema.profile),
             account_rows: Pending::new(&schema.account),
             last_user: None,
+            next_user: 0,
         }
     }
 
@@ -168,6 +245,52 @@ impl<'s> StoreBuilder<'s> {
     pub fn add_event(&mut self, user: &str, event: EventId, ts: i64, values: &[FieldValue<'_>]) {
         let user = self.user_index(user);
         self.events[event.0 as usize].push(user, ts, values, &mut self.strings);
+    }
+
+    /// The index of a user, added if new. Files of different kinds usually list users in
+    /// the same order, so the user after the last one found is tried before the hash table.
+    pub fn user(&mut self, id: &str) -> u32 {
+        let next = self.next_user;
+        if self
+            .users
+            .ids
+            .get(next as usize)
+            .is_some_and(|n| **n == *id)
+        {
+            self.next_user += 1;
+            return next;
+        }
+        let user = self.users.intern(id);
+        self.next_user = user + 1;
+        user
+    }
+
+    /// The index of an account, added if new.
+    pub fn account(&mut self, id: &str) -> u32 {
+        self.accounts.intern(id)
+    }
+
+    /// The code of a string value.
+    pub fn string(&mut self, s: &str) -> u32 {
+        self.strings.intern(s)
+    }
+
+    /// Appends a value to a column being coded for [`StoreBuilder::append`] (strings are
+    /// interned; a value of another type than the column's is missing there).
+    pub fn push_value(&mut self, column: &mut Column, value: FieldValue<'_>) {
+        push_value(column, value, &mut self.strings);
+    }
+
+    /// Rows in bulk, already coded: entity indexes (from [`StoreBuilder::user`] or [`StoreBuilder::account`]), `ts`
+    /// ([`BEGINNING`] for attribute rows that hold from the beginning of time), and one column
+    /// per property or attribute of the target, in schema order, of its type.
+    pub fn append(&mut self, target: Target, entities: &[u32], ts: &[i64], columns: &[Column]) {
+        let table = match target {
+            Target::Event(event) => &mut self.events[event.0 as usize],
+            Target::Profile => &mut self.profiles,
+            Target::Account => &mut self.account_rows,
+        };
+        table.append(entities, ts, columns);
     }
 
     /// A profile row (`ts` None: from the beginning of time).
@@ -206,5 +329,45 @@ impl<'s> StoreBuilder<'s> {
             strings: self.strings,
             account_id_attribute,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(entity: &[u32], ts: &[i64]) -> Pending {
+        Pending {
+            entity: entity.to_vec(),
+            ts: ts.to_vec(),
+            // The load order, to see where each row went.
+            columns: vec![Column::Number(
+                (0u32..).take(ts.len()).map(f64::from).collect(),
+            )],
+        }
+    }
+
+    fn order(table: &Table) -> Vec<f64> {
+        let Column::Number(v) = &table.columns[0] else {
+            unreachable!()
+        };
+        v.clone()
+    }
+
+    #[test]
+    fn grouped_rows_are_sorted_by_ts_within_each_entity_keeping_load_order() {
+        // Grouped by entity; entity 1's rows out of time order, with a tie.
+        let table = pending(&[0, 0, 1, 1, 1, 1, 2], &[1, 2, 9, 3, 9, 5, 0]).finish(4);
+        assert_eq!(table.offsets, [0, 2, 6, 7, 7]);
+        assert_eq!(table.ts, [1, 2, 3, 5, 9, 9, 0]);
+        assert_eq!(order(&table), [0.0, 1.0, 3.0, 5.0, 2.0, 4.0, 6.0]);
+    }
+
+    #[test]
+    fn interleaved_rows_are_grouped_by_entity() {
+        let table = pending(&[1, 0, 1, 0, 2], &[7, 4, 6, 4, 1]).finish(3);
+        assert_eq!(table.offsets, [0, 2, 4, 5]);
+        assert_eq!(table.ts, [4, 4, 6, 7, 1]);
+        assert_eq!(order(&table), [1.0, 3.0, 2.0, 0.0, 4.0]);
     }
 }

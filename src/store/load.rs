@@ -1,4 +1,6 @@
-//! Loaders: events, profiles and accounts from NDJSON and CSV files into a [`StoreBuilder`].
+//! Loaders: events, profiles and accounts from NDJSON and CSV files into a [`StoreBuilder`]
+//! (Parquet files go through the column-by-column loader of `columnar`, which keeps the same
+//! rules and messages).
 //!
 //! Each row becomes (key, raw value) pairs; one routine types them against the schema, so the
 //! formats agree. A bad row (malformed line, wrong type, bad timestamp, missing id, event or
@@ -16,6 +18,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::build::{FieldValue, StoreBuilder};
+use super::columnar::BatchLoader;
 use crate::schema::{Field, FieldType};
 use crate::time::parse_timestamp;
 
@@ -118,10 +121,23 @@ pub fn load_file(
 ) -> Result<(), DataError> {
     let name = path.display().to_string();
     let schema = builder.schema();
-    let event_ids = (0u32..)
+    let event_ids: rustc_hash::FxHashMap<_, _> = (0u32..)
         .zip(&schema.events)
         .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
         .collect();
+    let is_parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if is_parquet {
+        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let mut loader = BatchLoader::new(builder, kind, &name, on_bad_row, report);
+        return super::parquet::read_batches(file, &name, |first, batch| {
+            loader.batch(first, batch)
+        });
+    }
     let mut loader = RowLoader {
         builder,
         kind,
@@ -130,18 +146,6 @@ pub fn load_file(
         report,
         event_ids,
     };
-    let is_parquet = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    if kind == Kind::Events && is_parquet {
-        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-            path: name.clone(),
-            source,
-        })?;
-        return super::parquet::read_batches(file, &name, |first, batch| {
-            loader.event_batch(first, batch)
-        });
-    }
     read_rows(path, &mut |line, fields| match fields {
         Ok(fields) => loader.row(line, fields),
         Err(reason) => loader.bad(line, reason),
@@ -305,112 +309,6 @@ impl RowLoader<'_, '_, '_> {
                 Ok(())
             }
         }
-    }
-
-    /// A Parquet batch of events: the columns of each event type's properties are found once
-    /// per batch, and each row reads only its own type's columns.
-    fn event_batch(
-        &mut self,
-        first: u64,
-        batch: &super::parquet::Batch<'_>,
-    ) -> Result<(), DataError> {
-        let schema = self.builder.schema();
-        let column = |name: &str| batch.names.iter().position(|n| *n == name);
-        let (Some(id_column), Some(event_column), Some(ts_column)) =
-            (column("user_id"), column("event"), column("ts"))
-        else {
-            let missing = ["user_id", "event", "ts"]
-                .into_iter()
-                .find(|k| column(k).is_none())
-                .unwrap_or("ts");
-            for r in 0..batch.rows {
-                self.bad(first + r as u64, format!("the row has no `{missing}`"))?;
-            }
-            return Ok(());
-        };
-        // Per event type: the column of each property, and the other non-key columns.
-        let layouts: Vec<(Vec<Option<usize>>, Vec<usize>)> = schema
-            .events
-            .iter()
-            .map(|event| {
-                let properties = event.properties.iter().map(|p| column(&p.name)).collect();
-                let others = (0..batch.names.len())
-                    .filter(|&c| c != id_column && c != event_column && c != ts_column)
-                    .filter(|&c| event.property(batch.names[c]).is_none())
-                    .collect();
-                (properties, others)
-            })
-            .collect();
-        let mut raws: Vec<Raw<'_>> = Vec::new();
-        for r in 0..batch.rows {
-            let line = first + r as u64;
-            let outcome = (|| -> Result<Option<(usize, i64, Cow<'_, str>)>, String> {
-                let id = required_text(&batch.raw(id_column, r)?, "user_id")?;
-                let event_raw = batch.raw(event_column, r)?;
-                let name = required_text(&event_raw, "event")?;
-                let ts =
-                    optional_timestamp(&batch.raw(ts_column, r)?)?.ok_or("the row has no `ts`")?;
-                let Some(&event_id) = self.event_ids.get(name.as_ref()) else {
-                    *self
-                        .report
-                        .unknown
-                        .entry(format!("event type {name}"))
-                        .or_default() += 1;
-                    return Ok(None);
-                };
-                let index = event_id.0 as usize;
-                raws.clear();
-                for c in &layouts[index].0 {
-                    raws.push(match c {
-                        Some(c) => batch.raw(*c, r)?,
-                        None => Raw::Null,
-                    });
-                }
-                Ok(Some((index, ts, id)))
-            })();
-            let (index, ts, id) = match outcome {
-                Ok(Some(found)) => found,
-                Ok(None) => continue,
-                Err(reason) => {
-                    self.bad(line, reason)?;
-                    continue;
-                }
-            };
-            let event_type = &schema.events[index];
-            let values: Result<Vec<FieldValue<'_>>, String> = raws
-                .iter()
-                .zip(&event_type.properties)
-                .map(|(raw, p)| {
-                    convert(raw, p.ty).map_err(|found| {
-                        format!("`{}` must be a {}, found {found}", p.name, p.ty.name())
-                    })
-                })
-                .collect();
-            let values = match values {
-                Ok(v) => v,
-                Err(reason) => {
-                    self.bad(line, reason)?;
-                    continue;
-                }
-            };
-            for &c in &layouts[index].1 {
-                if !batch.is_null(c, r) {
-                    *self
-                        .report
-                        .unknown
-                        .entry(format!("{}.{}", event_type.name, batch.names[c]))
-                        .or_default() += 1;
-                }
-            }
-            self.builder.add_event(
-                &id,
-                crate::schema::EventId(u32::try_from(index).unwrap_or(u32::MAX)),
-                ts,
-                &values,
-            );
-            self.report.rows += 1;
-        }
-        Ok(())
     }
 
     /// Types one row and hands it to the builder.
@@ -594,7 +492,7 @@ pub fn parse_ndjson_cells(
 }
 
 /// Types a raw value; the error names what was found.
-fn convert<'r>(raw: &'r Raw<'_>, ty: FieldType) -> Result<FieldValue<'r>, String> {
+pub(super) fn convert<'r>(raw: &'r Raw<'_>, ty: FieldType) -> Result<FieldValue<'r>, String> {
     let value = match (raw, ty) {
         (Raw::Null | Raw::Cell(""), _) => FieldValue::Missing,
         (Raw::Number(n), FieldType::Number) => FieldValue::Number(*n),
@@ -622,7 +520,7 @@ fn convert<'r>(raw: &'r Raw<'_>, ty: FieldType) -> Result<FieldValue<'r>, String
     Ok(value)
 }
 
-fn required_text<'a>(raw: &Raw<'a>, key: &str) -> Result<Cow<'a, str>, String> {
+pub(super) fn required_text<'a>(raw: &Raw<'a>, key: &str) -> Result<Cow<'a, str>, String> {
     match raw {
         Raw::Text(s) if !s.is_empty() => Ok(s.clone()),
         Raw::Cell(s) if !s.is_empty() => Ok(Cow::Borrowed(s)),
@@ -634,7 +532,7 @@ fn required_text<'a>(raw: &Raw<'a>, key: &str) -> Result<Cow<'a, str>, String> {
     }
 }
 
-fn optional_timestamp(raw: &Raw<'_>) -> Result<Option<i64>, String> {
+pub(super) fn optional_timestamp(raw: &Raw<'_>) -> Result<Option<i64>, String> {
     let text = match raw {
         Raw::Null | Raw::Cell("") => return Ok(None),
         Raw::Instant(t) => return Ok(Some(*t)),

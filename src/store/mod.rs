@@ -9,13 +9,12 @@
 //! the beginning of time).
 
 mod build;
+mod columnar;
 pub mod infer;
 pub mod load;
 pub mod parquet;
 
-use rustc_hash::FxHashMap as HashMap;
-
-pub use build::StoreBuilder;
+pub use build::{StoreBuilder, Target};
 
 /// Missing number (a JSON number is never NaN).
 pub const MISSING_NUMBER: f64 = f64::NAN;
@@ -31,29 +30,22 @@ pub const BEGINNING: i64 = i64::MIN;
 /// Interned strings: every string value of the store is a code into one dictionary.
 #[derive(Debug, Default, Clone)]
 pub struct Dictionary {
-    strings: Vec<Box<str>>,
-    codes: HashMap<Box<str>, u32>,
+    strings: IdIndex,
 }
 
 impl Dictionary {
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&code) = self.codes.get(s) {
-            return code;
-        }
-        let code = u32::try_from(self.strings.len()).expect("fewer than 2^32 distinct strings");
-        self.strings.push(s.into());
-        self.codes.insert(s.into(), code);
-        code
+        self.strings.intern(s)
     }
 
     #[must_use]
     pub fn code(&self, s: &str) -> Option<u32> {
-        self.codes.get(s).copied()
+        self.strings.get(s)
     }
 
     #[must_use]
     pub fn get(&self, code: u32) -> &str {
-        &self.strings[code as usize]
+        &self.strings.ids[code as usize]
     }
 
     #[must_use]
@@ -97,27 +89,51 @@ impl Column {
     }
 }
 
-/// Dense ids: index to id and back.
+/// Dense ids: index to id and back. Each id is held once: the hash table holds indexes into
+/// `ids` with 32 bits of their hash, so growing the table reads no ids.
 #[derive(Debug, Default, Clone)]
 pub struct IdIndex {
     pub ids: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: hashbrown::HashTable<(u32, u32)>,
+}
+
+/// 32 bits of an id's hash, and the 64-bit table hash made from them.
+fn hash_id(id: &str) -> (u32, u64) {
+    use std::hash::BuildHasher;
+    let short = (rustc_hash::FxBuildHasher.hash_one(id) >> 32) as u32;
+    (short, spread(short))
+}
+
+fn spread(short: u32) -> u64 {
+    u64::from(short).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 impl IdIndex {
     pub fn intern(&mut self, id: &str) -> u32 {
-        if let Some(&i) = self.index.get(id) {
-            return i;
+        let (short, hash) = hash_id(id);
+        let ids = &self.ids;
+        let entry = self.index.entry(
+            hash,
+            |&(i, h)| h == short && *ids[i as usize] == *id,
+            |&(_, h)| spread(h),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => e.get().0,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let i = u32::try_from(self.ids.len()).expect("fewer than 2^32 ids");
+                e.insert((i, short));
+                self.ids.push(id.into());
+                i
+            }
         }
-        let i = u32::try_from(self.ids.len()).expect("fewer than 2^32 ids");
-        self.ids.push(id.into());
-        self.index.insert(id.into(), i);
-        i
     }
 
     #[must_use]
     pub fn get(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        let (short, hash) = hash_id(id);
+        self.index
+            .find(hash, |&(i, h)| h == short && *self.ids[i as usize] == *id)
+            .map(|&(i, _)| i)
     }
 
     #[must_use]

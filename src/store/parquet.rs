@@ -1,9 +1,13 @@
-//! Reading Parquet files (the arrow and parquet crates): record batches are read in turn and
-//! each row is handed to the same typing routine as NDJSON and CSV, cell by cell. Strings
-//! (plain, large, view or dictionary-encoded), integers, floats, bools, timestamps of any unit
-//! and dates are understood; a row number stands in for the line number in errors.
+//! Reading Parquet files (the arrow and parquet crates). String columns that the file
+//! dictionary-encodes in every row group are read as Arrow dictionary arrays, so a loader can
+//! code each distinct value once instead of once per row. One thread decodes record batches
+//! while the caller codes the previous ones (a bounded channel between them). Each column of
+//! a batch is typed once into a [`View`]: strings (plain, large, view or dictionary-encoded),
+//! numbers widened to f64, bools, and timestamps of any unit and dates in microseconds; a row
+//! number stands in for the line number in errors.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -11,182 +15,369 @@ use arrow_array::types::{
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray};
-
-/// The validity bits of a column whose nulls are physical (every type read here).
-trait NullsRef {
-    fn logical_nulls_ref(&self) -> Option<&arrow_buffer::NullBuffer>;
-}
-
-impl NullsRef for ArrayRef {
-    fn logical_nulls_ref(&self) -> Option<&arrow_buffer::NullBuffer> {
-        self.nulls()
-    }
-}
+use arrow_array::{
+    Array, ArrayRef, ArrowPrimitiveType, LargeStringArray, RecordBatch, StringArray,
+    StringViewArray,
+};
+use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{DataType, TimeUnit};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
+use parquet::file::metadata::ParquetMetaData;
 
 use super::load::{DataError, Raw, RawField};
+use super::MISSING_TIMESTAMP;
 use crate::time::MICROS_PER_DAY;
 
-/// The cells of one column, typed once per batch.
-enum Cells<'a> {
-    Text(Box<dyn Fn(usize) -> &'a str + 'a>),
-    Number(Box<dyn Fn(usize) -> f64 + 'a>),
-    Bool(&'a arrow_array::BooleanArray),
-    Instant(Box<dyn Fn(usize) -> Option<i64> + 'a>),
-    Dictionary {
-        keys: Vec<usize>,
-        values: Box<Cells<'a>>,
-    },
+/// Rows per record batch: small enough for a batch's columns to stay in cache while they are
+/// coded.
+const BATCH_ROWS: usize = 8192;
+
+/// Decoded batches waiting to be coded.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// The values of a string column.
+pub(super) enum Text<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Text<'a> {
+    fn new(array: &'a dyn Array) -> Option<Self> {
+        Some(match array.data_type() {
+            DataType::Utf8 => Text::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => Text::Large(array.as_string::<i64>()),
+            DataType::Utf8View => Text::View(array.as_string_view()),
+            _ => return None,
+        })
+    }
+
+    /// The string at `index` (a null slot reads as "").
+    #[must_use]
+    pub fn get(&self, index: usize) -> &'a str {
+        match self {
+            Text::Utf8(a) => a.value(index),
+            Text::Large(a) => a.value(index),
+            Text::View(a) => a.value(index),
+        }
+    }
+}
+
+/// Dictionary keys as indexes into the values.
+pub(super) enum Keys<'a> {
+    Int32(&'a [i32]),
+    /// Other key types, normalized once per batch.
+    Normalized(Vec<usize>),
+}
+
+/// A string column: its values, and for a dictionary-encoded column the key of each row.
+pub(super) struct Strings<'a> {
+    pub values: Text<'a>,
+    pub keys: Option<Keys<'a>>,
+    /// The dictionary's values, to tell whether two batches share a dictionary.
+    pub dictionary: Option<&'a ArrayRef>,
+}
+
+impl<'a> Strings<'a> {
+    /// The index into `values` of a (non-null) row.
+    #[must_use]
+    pub fn key(&self, row: usize) -> usize {
+        match &self.keys {
+            None => row,
+            // A negative key is invalid Arrow; reading it as the first value cannot panic.
+            Some(Keys::Int32(keys)) => usize::try_from(keys[row]).unwrap_or(0),
+            Some(Keys::Normalized(keys)) => keys[row],
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self, row: usize) -> &'a str {
+        self.values.get(self.key(row))
+    }
+}
+
+/// One column of a record batch, typed once per batch; null rows hold arbitrary values.
+pub(super) enum View<'a> {
+    Strings(Strings<'a>),
+    /// Numbers of any width, as f64.
+    Numbers(Cow<'a, [f64]>),
+    Bools(BooleanBuffer),
+    /// Timestamps and dates in microseconds; [`MISSING_TIMESTAMP`] where the value does not
+    /// fit in microseconds.
+    Instants(Cow<'a, [i64]>),
+    /// A column of a type seg does not read; the reason.
     Unsupported(String),
 }
 
-fn numbers<T: ArrowPrimitiveType>(array: &ArrayRef, widen: fn(T::Native) -> f64) -> Cells<'_> {
-    let array: &PrimitiveArray<T> = array.as_primitive::<T>();
-    Cells::Number(Box::new(move |r| widen(array.value(r))))
-}
-
-fn instants<'a, T: ArrowPrimitiveType<Native = i64>>(
-    array: &'a ArrayRef,
-    to_micros: fn(i64) -> Option<i64>,
-) -> Cells<'a> {
-    let array: &'a PrimitiveArray<T> = array.as_primitive::<T>();
-    Cells::Instant(Box::new(move |r| to_micros(array.value(r))))
-}
-
 #[allow(clippy::cast_precision_loss)]
-fn cells(array: &ArrayRef) -> Cells<'_> {
-    match array.data_type() {
-        DataType::Utf8 => {
-            let a = array.as_string::<i32>();
-            Cells::Text(Box::new(move |r| a.value(r)))
-        }
-        DataType::LargeUtf8 => {
-            let a = array.as_string::<i64>();
-            Cells::Text(Box::new(move |r| a.value(r)))
-        }
-        DataType::Utf8View => {
-            let a = array.as_string_view();
-            Cells::Text(Box::new(move |r| a.value(r)))
-        }
-        DataType::Float64 => numbers::<Float64Type>(array, |v| v),
-        DataType::Float32 => numbers::<Float32Type>(array, f64::from),
-        DataType::Int64 => numbers::<Int64Type>(array, |v| v as f64),
-        DataType::Int32 => numbers::<Int32Type>(array, f64::from),
-        DataType::Int16 => numbers::<Int16Type>(array, f64::from),
-        DataType::Int8 => numbers::<Int8Type>(array, f64::from),
-        DataType::UInt64 => numbers::<UInt64Type>(array, |v| v as f64),
-        DataType::UInt32 => numbers::<UInt32Type>(array, f64::from),
-        DataType::UInt16 => numbers::<UInt16Type>(array, f64::from),
-        DataType::UInt8 => numbers::<UInt8Type>(array, f64::from),
-        DataType::Boolean => Cells::Bool(array.as_boolean()),
-        DataType::Timestamp(TimeUnit::Second, _) => {
-            instants::<TimestampSecondType>(array, |v| v.checked_mul(1_000_000))
-        }
-        DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            instants::<TimestampMillisecondType>(array, |v| v.checked_mul(1000))
-        }
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            instants::<TimestampMicrosecondType>(array, Some)
-        }
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
-            instants::<TimestampNanosecondType>(array, |v| Some(v.div_euclid(1000)))
-        }
-        DataType::Date64 => instants::<Date64Type>(array, |v| v.checked_mul(1000)),
-        DataType::Date32 => {
-            let a = array.as_primitive::<Date32Type>();
-            Cells::Instant(Box::new(move |r| {
-                i64::from(a.value(r)).checked_mul(MICROS_PER_DAY)
-            }))
-        }
-        DataType::Dictionary(..) => match array.as_any_dictionary_opt() {
-            Some(dictionary) => Cells::Dictionary {
-                keys: dictionary.normalized_keys(),
-                values: Box::new(cells(dictionary.values())),
-            },
-            None => Cells::Unsupported(array.data_type().to_string()),
-        },
-        other => Cells::Unsupported(other.to_string()),
-    }
+fn numbers<T: ArrowPrimitiveType>(array: &dyn Array, widen: fn(T::Native) -> f64) -> View<'_> {
+    View::Numbers(Cow::Owned(
+        array
+            .as_primitive::<T>()
+            .values()
+            .iter()
+            .map(|&v| widen(v))
+            .collect(),
+    ))
 }
 
-impl<'a> Cells<'a> {
-    fn get(&self, row: usize) -> Result<Raw<'a>, String> {
+fn instants<T: ArrowPrimitiveType<Native = i64>>(
+    array: &dyn Array,
+    to_micros: fn(i64) -> Option<i64>,
+) -> View<'_> {
+    View::Instants(Cow::Owned(
+        array
+            .as_primitive::<T>()
+            .values()
+            .iter()
+            .map(|&v| to_micros(v).unwrap_or(MISSING_TIMESTAMP))
+            .collect(),
+    ))
+}
+
+impl<'a> View<'a> {
+    #[allow(clippy::cast_precision_loss)]
+    pub fn new(array: &'a dyn Array) -> Self {
+        if let Some(text) = Text::new(array) {
+            return View::Strings(Strings {
+                values: text,
+                keys: None,
+                dictionary: None,
+            });
+        }
+        match array.data_type() {
+            DataType::Float64 => {
+                View::Numbers(Cow::Borrowed(array.as_primitive::<Float64Type>().values()))
+            }
+            DataType::Float32 => numbers::<Float32Type>(array, f64::from),
+            DataType::Int64 => numbers::<Int64Type>(array, |v| v as f64),
+            DataType::Int32 => numbers::<Int32Type>(array, f64::from),
+            DataType::Int16 => numbers::<Int16Type>(array, f64::from),
+            DataType::Int8 => numbers::<Int8Type>(array, f64::from),
+            DataType::UInt64 => numbers::<UInt64Type>(array, |v| v as f64),
+            DataType::UInt32 => numbers::<UInt32Type>(array, f64::from),
+            DataType::UInt16 => numbers::<UInt16Type>(array, f64::from),
+            DataType::UInt8 => numbers::<UInt8Type>(array, f64::from),
+            DataType::Boolean => View::Bools(array.as_boolean().values().clone()),
+            DataType::Timestamp(TimeUnit::Second, _) => {
+                instants::<TimestampSecondType>(array, |v| v.checked_mul(1_000_000))
+            }
+            DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                instants::<TimestampMillisecondType>(array, |v| v.checked_mul(1000))
+            }
+            DataType::Timestamp(TimeUnit::Microsecond, _) => View::Instants(Cow::Borrowed(
+                array.as_primitive::<TimestampMicrosecondType>().values(),
+            )),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                instants::<TimestampNanosecondType>(array, |v| Some(v.div_euclid(1000)))
+            }
+            DataType::Date64 => instants::<Date64Type>(array, |v| v.checked_mul(1000)),
+            DataType::Date32 => View::Instants(Cow::Owned(
+                array
+                    .as_primitive::<Date32Type>()
+                    .values()
+                    .iter()
+                    .map(|&d| i64::from(d).checked_mul(MICROS_PER_DAY))
+                    .map(|t| t.unwrap_or(MISSING_TIMESTAMP))
+                    .collect(),
+            )),
+            DataType::Dictionary(..) => View::dictionary(array),
+            other => View::Unsupported(format!("columns of type {other} are not supported")),
+        }
+    }
+
+    /// A dictionary-encoded column: strings keep their keys; other values are looked up once.
+    fn dictionary(array: &'a dyn Array) -> Self {
+        let Some(dictionary) = array.as_any_dictionary_opt() else {
+            return View::Unsupported(format!(
+                "columns of type {} are not supported",
+                array.data_type()
+            ));
+        };
+        let values = dictionary.values();
+        if let Some(text) = Text::new(values.as_ref()) {
+            let keys = match array.as_dictionary_opt::<Int32Type>() {
+                Some(d) => Keys::Int32(d.keys().values()),
+                None => Keys::Normalized(dictionary.normalized_keys()),
+            };
+            return View::Strings(Strings {
+                values: text,
+                keys: Some(keys),
+                dictionary: Some(values),
+            });
+        }
+        let keys = dictionary.normalized_keys();
+        // An all-null column may have no values at all.
+        match View::new(values.as_ref()) {
+            View::Numbers(v) => View::Numbers(Cow::Owned(
+                keys.iter()
+                    .map(|&k| v.get(k).copied().unwrap_or(f64::NAN))
+                    .collect(),
+            )),
+            View::Instants(v) => View::Instants(Cow::Owned(
+                keys.iter()
+                    .map(|&k| v.get(k).copied().unwrap_or(MISSING_TIMESTAMP))
+                    .collect(),
+            )),
+            View::Bools(v) => {
+                View::Bools(keys.iter().map(|&k| k < v.len() && v.value(k)).collect())
+            }
+            View::Strings(_) => unreachable!("string values are handled above"),
+            unsupported @ View::Unsupported(_) => unsupported,
+        }
+    }
+
+    /// The (non-null) value at `row` as the file holds it; the reason if the column's type is
+    /// not read.
+    pub fn raw(&self, row: usize) -> Result<Raw<'a>, String> {
         Ok(match self {
-            Cells::Text(f) => Raw::Text(Cow::Borrowed(f(row))),
-            Cells::Number(f) => Raw::Number(f(row)),
-            Cells::Bool(a) => Raw::Bool(a.value(row)),
-            Cells::Instant(f) => f(row).map_or(Raw::Null, Raw::Instant),
-            Cells::Dictionary { keys, values } => values.get(keys[row])?,
-            Cells::Unsupported(t) => return Err(format!("columns of type {t} are not supported")),
+            View::Strings(s) => Raw::Text(Cow::Borrowed(s.get(row))),
+            View::Numbers(v) => Raw::Number(v[row]),
+            View::Bools(v) => Raw::Bool(v.value(row)),
+            View::Instants(v) if v[row] == MISSING_TIMESTAMP => Raw::Null,
+            View::Instants(v) => Raw::Instant(v[row]),
+            View::Unsupported(reason) => return Err(reason.clone()),
         })
     }
 }
 
-/// One record batch: its column names and typed cell readers.
-pub(super) struct Batch<'a> {
-    pub names: Vec<&'a str>,
-    columns: Vec<(&'a ArrayRef, Cells<'a>)>,
-    /// Each column's validity bits (None: no nulls).
-    validity: Vec<Option<&'a arrow_buffer::NullBuffer>>,
-    pub rows: usize,
+/// A column of a batch: its name, values and validity (None: no nulls).
+pub(super) struct BatchColumn<'a> {
+    pub name: &'a str,
+    pub view: View<'a>,
+    pub nulls: Option<&'a NullBuffer>,
 }
 
-impl<'a> Batch<'a> {
-    /// The cell at (`column`, `row`), `Raw::Null` when null.
-    pub fn raw(&self, column: usize, row: usize) -> Result<Raw<'a>, String> {
-        if self.is_null(column, row) {
+impl BatchColumn<'_> {
+    #[must_use]
+    pub fn is_null(&self, row: usize) -> bool {
+        self.nulls.is_some_and(|nulls| nulls.is_null(row))
+    }
+
+    /// The cell at `row`, `Raw::Null` when null; the reason if the column's type is not read.
+    pub fn raw(&self, row: usize) -> Result<Raw<'_>, String> {
+        if self.is_null(row) {
             return Ok(Raw::Null);
         }
-        self.columns[column]
-            .1
-            .get(row)
-            .map_err(|reason| format!("column `{}`: {reason}", self.names[column]))
-    }
-
-    pub fn is_null(&self, column: usize, row: usize) -> bool {
-        self.validity[column].is_some_and(|nulls| nulls.is_null(row))
+        self.view
+            .raw(row)
+            .map_err(|reason| format!("column `{}`: {reason}", self.name))
     }
 }
 
-/// Reads a Parquet file batch by batch, calling `on_batch` with the (1-based) number of the
-/// batch's first row.
-pub(super) fn read_batches(
-    file: std::fs::File,
-    path: &str,
-    mut on_batch: impl FnMut(u64, &Batch<'_>) -> Result<(), DataError>,
-) -> Result<(), DataError> {
+/// The typed columns of a record batch.
+pub(super) fn columns_of(batch: &RecordBatch) -> Vec<BatchColumn<'_>> {
+    batch
+        .schema_ref()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(field, array)| BatchColumn {
+            name: field.name(),
+            view: View::new(array.as_ref()),
+            nulls: array.nulls(),
+        })
+        .collect()
+}
+
+/// The schema to read with: string columns that are dictionary-encoded in every row group
+/// become dictionary arrays (the default reader expands them into plain strings).
+fn dictionary_schema(
+    schema: &arrow_schema::SchemaRef,
+    metadata: &ParquetMetaData,
+) -> Option<arrow_schema::SchemaRef> {
+    let leaves = metadata.file_metadata().schema_descr().columns();
+    let mut changed = false;
+    let fields: Vec<arrow_schema::FieldRef> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let is_text = matches!(field.data_type(), DataType::Utf8 | DataType::LargeUtf8);
+            let mut paths = leaves.iter().enumerate().filter(|(_, leaf)| {
+                leaf.path().parts().first().map(String::as_str) == Some(field.name())
+            });
+            let leaf = match (paths.next(), paths.next()) {
+                (Some((leaf, _)), None) => Some(leaf),
+                _ => None,
+            };
+            let encoded = leaf.is_some_and(|leaf| {
+                metadata
+                    .row_groups()
+                    .iter()
+                    .all(|group| group.column(leaf).dictionary_page_offset().is_some())
+            });
+            if is_text && encoded {
+                changed = true;
+                let data_type = DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(field.data_type().clone()),
+                );
+                Arc::new(field.as_ref().clone().with_data_type(data_type))
+            } else {
+                field.clone()
+            }
+        })
+        .collect();
+    changed.then(|| {
+        Arc::new(arrow_schema::Schema::new_with_metadata(
+            fields,
+            schema.metadata().clone(),
+        ))
+    })
+}
+
+/// A reader of record batches, with dictionary-encoded string columns kept encoded where
+/// the parquet crate allows it.
+fn open(file: std::fs::File, path: &str) -> Result<ParquetRecordBatchReader, DataError> {
     let format = |reason: String| DataError::Format {
         path: path.to_string(),
         reason,
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| format(format!("not a readable Parquet file: {e}")))?
-        .with_batch_size(8192)
+    let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| format(format!("not a readable Parquet file: {e}")))?;
+    let hinted = dictionary_schema(plain.schema(), plain.metadata()).and_then(|schema| {
+        let options = ArrowReaderOptions::new().with_schema(schema);
+        // A schema the parquet crate refuses is no reason to fail: read plain strings.
+        ArrowReaderMetadata::try_new(plain.metadata().clone(), options).ok()
+    });
+    ParquetRecordBatchReaderBuilder::new_with_metadata(file, hinted.unwrap_or(plain))
+        .with_batch_size(BATCH_ROWS)
         .build()
-        .map_err(|e| format(format!("cannot read: {e}")))?;
-    let mut first = 1u64;
-    for batch in reader {
-        let batch = batch.map_err(|e| format(format!("cannot read a row group: {e}")))?;
-        let schema = batch.schema();
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let columns = batch.columns().iter().map(|a| (a, cells(a))).collect();
-        let validity = batch
-            .columns()
-            .iter()
-            .map(|a| a.logical_nulls_ref())
-            .collect();
-        let batch_view = Batch {
-            names,
-            columns,
-            validity,
-            rows: batch.num_rows(),
-        };
-        on_batch(first, &batch_view)?;
-        first += batch.num_rows() as u64;
-    }
-    Ok(())
+        .map_err(|e| format(format!("cannot read: {e}")))
+}
+
+/// Reads a Parquet file batch by batch, calling `on_batch` with the (1-based) number of the
+/// batch's first row. Batches are decoded on another thread while `on_batch` runs.
+pub(super) fn read_batches(
+    file: std::fs::File,
+    path: &str,
+    mut on_batch: impl FnMut(u64, &RecordBatch) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let reader = open(file, path)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in reader {
+                // The receiver is gone when the caller stopped early (an error).
+                if sender.send(batch).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut first = 1u64;
+        for batch in receiver {
+            let batch = batch.map_err(|e| DataError::Format {
+                path: path.to_string(),
+                reason: format!("cannot read a row group: {e}"),
+            })?;
+            on_batch(first, &batch)?;
+            first += batch.num_rows() as u64;
+        }
+        Ok(())
+    })
 }
 
 /// Reads every row of a Parquet file, calling `row` with its (1-based) number and fields.
@@ -196,15 +387,16 @@ pub(super) fn read(
     mut row: impl FnMut(u64, &[RawField<'_>]) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     read_batches(file, path, |first, batch| {
-        let mut fields: Vec<RawField<'_>> = Vec::with_capacity(batch.names.len());
-        for r in 0..batch.rows {
+        let columns = columns_of(batch);
+        let mut fields: Vec<RawField<'_>> = Vec::with_capacity(columns.len());
+        for r in 0..batch.num_rows() {
             fields.clear();
-            for (c, name) in batch.names.iter().enumerate() {
-                let raw = batch.raw(c, r).map_err(|reason| DataError::Format {
+            for column in &columns {
+                let raw = column.raw(r).map_err(|reason| DataError::Format {
                     path: path.to_string(),
                     reason,
                 })?;
-                fields.push((Cow::Borrowed(*name), raw));
+                fields.push((Cow::Borrowed(column.name), raw));
             }
             row(first + r as u64, &fields)?;
         }
@@ -395,4 +587,59 @@ pub fn ndjson_to_parquet(
         writer.push(cells)?;
     }
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::file::properties::WriterProperties;
+
+    /// The data types `read_batches` gives for a one-column string file.
+    fn read_types(dictionary: bool) -> Vec<DataType> {
+        let path = std::env::temp_dir().join(format!(
+            "seg-parquet-types-{}-{dictionary}.parquet",
+            std::process::id()
+        ));
+        let strings: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None, Some("a")]));
+        let batch = RecordBatch::try_from_iter([("s", strings)]).unwrap();
+        let properties = WriterProperties::builder()
+            .set_dictionary_enabled(dictionary)
+            .set_max_row_group_row_count(Some(2))
+            .build();
+        let file = std::fs::File::create(&path).unwrap();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let mut types = Vec::new();
+        read_batches(std::fs::File::open(&path).unwrap(), "t", |_, batch| {
+            types.push(batch.column(0).data_type().clone());
+            Ok(())
+        })
+        .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        types
+    }
+
+    #[test]
+    fn strings_stay_dictionary_encoded_where_the_file_encodes_them() {
+        let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        assert!(read_types(true).iter().all(|t| *t == dictionary));
+        assert!(read_types(false).iter().all(|t| *t == DataType::Utf8));
+    }
+
+    #[test]
+    fn views_widen_numbers_and_convert_instants_to_microseconds() {
+        let ints: ArrayRef = Arc::new(arrow_array::Int32Array::from(vec![3, -4]));
+        let View::Numbers(numbers) = View::new(ints.as_ref()) else {
+            panic!("numbers")
+        };
+        assert_eq!(*numbers, [3.0, -4.0]);
+        let seconds: ArrayRef =
+            Arc::new(arrow_array::TimestampSecondArray::from(vec![2, i64::MAX]));
+        let View::Instants(instants) = View::new(seconds.as_ref()) else {
+            panic!("instants")
+        };
+        assert_eq!(*instants, [2_000_000, MISSING_TIMESTAMP]);
+    }
 }
