@@ -248,6 +248,27 @@ fn the_examples_are_formatted() {
     }
 }
 
+/// The `seg` code blocks of the README and the language guide are in the canonical layout too.
+#[test]
+fn the_docs_code_blocks_are_formatted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut blocks = 0;
+    for doc in ["README.md", "docs/language.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for (i, block) in text.split("```seg\n").skip(1).enumerate() {
+            let code = &block[..block.find("```").expect("a closed code block")];
+            assert_eq!(
+                formatted(code),
+                code,
+                "{doc}, seg block {}: not in the layout of seg fmt",
+                i + 1
+            );
+            blocks += 1;
+        }
+    }
+    assert!(blocks >= 10, "only {blocks} seg blocks found");
+}
+
 #[test]
 fn the_examples_unindented_format_back() {
     for (path, text) in example_files() {
