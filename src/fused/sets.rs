@@ -423,33 +423,14 @@ impl Builder<'_> {
     /// before any loop, one more than a set's round for its aggregates, at least 1 for a
     /// segment's verdict (segment bodies come after the first round).
     pub(super) fn level(&self, e: &Expr) -> u32 {
-        let of = |items: &[Expr]| items.iter().map(|i| self.level(i)).max().unwrap_or(0);
         match &e.kind {
-            ExprKind::Const(_)
-            | ExprKind::Now
-            | ExprKind::Property(_)
-            | ExprKind::EventTs
-            | ExprKind::Attribute(..)
             // Account level: the filter runs in the user program.
-            | ExprKind::Users { .. } => 0,
+            ExprKind::Users { .. } => 0,
             ExprKind::SegmentRef(id) => self.levels.get(id).copied().unwrap_or(0).max(1),
-            ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => of(items),
-            ExprKind::Not(a)
-            | ExprKind::Neg(a)
-            | ExprKind::Matches(a, _)
-            | ExprKind::Lower(a)
-            | ExprKind::Len(a)
-            | ExprKind::Bucket(a)
-            | ExprKind::IsSet { expr: a, .. } => self.level(a),
-            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
-                self.level(a).max(self.level(b))
-            }
             ExprKind::Aggregate(aggregate) => self.round(&aggregate.set) + 1,
-            ExprKind::Then { steps, .. } | ExprKind::Steps(steps) => steps
-                .iter()
-                .map(|s| self.round(s) + 1)
-                .max()
-                .unwrap_or(0),
+            ExprKind::Then { steps, .. } | ExprKind::Steps(steps) => {
+                steps.iter().map(|s| self.round(s) + 1).max().unwrap_or(0)
+            }
             ExprKind::Changed(changed) => [&changed.from, &changed.to]
                 .into_iter()
                 .flatten()
@@ -457,35 +438,22 @@ impl Builder<'_> {
                 .chain([self.window_level(&changed.window).0])
                 .max()
                 .unwrap_or(0),
+            _ => operands(e).map(|o| self.level(o)).max().unwrap_or(0),
         }
     }
 
     /// Whether `e` reads the current row (a property or `ts` of the set whose `where` it is
     /// in; nested sets read their own rows).
     pub(super) fn reads_row(e: &Expr) -> bool {
-        let any = |items: &[Expr]| items.iter().any(Self::reads_row);
         match &e.kind {
             ExprKind::Property(_) | ExprKind::EventTs => true,
-            ExprKind::Const(_)
-            | ExprKind::Now
-            | ExprKind::Attribute(..)
-            | ExprKind::SegmentRef(_)
+            ExprKind::SegmentRef(_)
             | ExprKind::Users { .. }
             | ExprKind::Aggregate(_)
             | ExprKind::Then { .. }
             | ExprKind::Steps(_)
             | ExprKind::Changed(_) => false,
-            ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => any(items),
-            ExprKind::Not(a)
-            | ExprKind::Neg(a)
-            | ExprKind::Matches(a, _)
-            | ExprKind::Lower(a)
-            | ExprKind::Len(a)
-            | ExprKind::Bucket(a)
-            | ExprKind::IsSet { expr: a, .. } => Self::reads_row(a),
-            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
-                Self::reads_row(a) || Self::reads_row(b)
-            }
+            _ => operands(e).any(Self::reads_row),
         }
     }
 
@@ -530,4 +498,23 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// The operands of a plain form: what a value computed from its operands alone reads (none
+/// for leaves; event forms, `changed`, `users` and segment references are not plain and
+/// have none here).
+fn operands(e: &Expr) -> impl Iterator<Item = &Expr> {
+    let (items, pair): (&[Expr], [Option<&Expr>; 2]) = match &e.kind {
+        ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => (items, [None; 2]),
+        ExprKind::Not(a)
+        | ExprKind::Neg(a)
+        | ExprKind::Matches(a, _)
+        | ExprKind::Lower(a)
+        | ExprKind::Len(a)
+        | ExprKind::Bucket(a)
+        | ExprKind::IsSet { expr: a, .. } => (&[], [Some(a), None]),
+        ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => (&[], [Some(a), Some(b)]),
+        _ => (&[], [None; 2]),
+    };
+    items.iter().chain(pair.into_iter().flatten())
 }

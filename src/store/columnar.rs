@@ -301,17 +301,8 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
     }
 
     fn bad(&mut self, line: u64, reason: String) -> Result<(), DataError> {
-        match self.on_bad_row {
-            OnBadRow::Fail => Err(DataError::BadRow {
-                path: self.path.to_string(),
-                line,
-                reason,
-            }),
-            OnBadRow::Skip => {
-                self.report.skipped += 1;
-                Ok(())
-            }
-        }
+        self.on_bad_row
+            .bad_row(self.path, line, reason, self.report)
     }
 
     /// The id, event type and ts of each row: events in that order, profiles and accounts in

@@ -38,6 +38,29 @@ pub enum OnBadRow {
     Skip,
 }
 
+impl OnBadRow {
+    /// A bad row of `path` at `line`: the error that stops loading, or counted as skipped.
+    pub(super) fn bad_row(
+        self,
+        path: &str,
+        line: u64,
+        reason: String,
+        report: &mut LoadReport,
+    ) -> Result<(), DataError> {
+        match self {
+            OnBadRow::Fail => Err(DataError::BadRow {
+                path: path.to_string(),
+                line,
+                reason,
+            }),
+            OnBadRow::Skip => {
+                report.skipped += 1;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Counts over all loaded files.
 #[derive(Debug, Default, Clone)]
 pub struct LoadReport {
@@ -298,17 +321,8 @@ struct RowLoader<'b, 's, 'r> {
 
 impl RowLoader<'_, '_, '_> {
     fn bad(&mut self, line: u64, reason: String) -> Result<(), DataError> {
-        match self.on_bad_row {
-            OnBadRow::Fail => Err(DataError::BadRow {
-                path: self.path.to_string(),
-                line,
-                reason,
-            }),
-            OnBadRow::Skip => {
-                self.report.skipped += 1;
-                Ok(())
-            }
-        }
+        self.on_bad_row
+            .bad_row(self.path, line, reason, self.report)
     }
 
     /// Types one row and hands it to the builder.
