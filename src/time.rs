@@ -10,6 +10,13 @@ pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
 pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 pub const MICROS_PER_WEEK: i64 = 7 * MICROS_PER_DAY;
 
+/// The earliest instant a timestamp can be written as: 0000-01-01T00:00:00 at the largest
+/// positive offset (+23:59), rounded out to a whole day.
+pub const MIN_INSTANT: i64 = -719_529 * MICROS_PER_DAY;
+/// Just past the latest instant a timestamp can be written as: 9999-12-31T23:59:59.999999 at
+/// the largest negative offset (-23:59), rounded out to a whole day.
+pub const MAX_INSTANT: i64 = 2_932_898 * MICROS_PER_DAY;
+
 /// Why a timestamp did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
@@ -195,6 +202,16 @@ pub fn format_duration(micros: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_instant_range_covers_every_writable_timestamp() {
+        let first = days_from_civil(0, 1, 1).unwrap() * MICROS_PER_DAY;
+        let past_last = days_from_civil(10_000, 1, 1).unwrap() * MICROS_PER_DAY;
+        assert_eq!(MIN_INSTANT, first - MICROS_PER_DAY);
+        assert_eq!(MAX_INSTANT, past_last + MICROS_PER_DAY);
+        assert!(parse_timestamp("0000-01-01T00:00:00+23:59").unwrap() >= MIN_INSTANT);
+        assert!(parse_timestamp("9999-12-31T23:59:59.999999-23:59").unwrap() < MAX_INSTANT);
+    }
 
     #[test]
     fn civil_round_trip() {

@@ -211,3 +211,163 @@ fn every_example_segment_has_a_description() {
         );
     }
 }
+
+// ---- Bounds on `let` expansion, and constant folding
+
+/// `let a1 = a0 + a0`, `let a2 = a1 + a1`, ...: each line doubles the expansion.
+fn doubling(base: &str, lines: usize, body: &str) -> String {
+    let mut source = format!("let a0 = {base}\n");
+    for k in 1..=lines {
+        source.push_str(&format!("let a{k} = a{} + a{}\n", k - 1, k - 1));
+    }
+    source.push_str(&format!("segment s = {body}\n"));
+    source
+}
+
+/// `let l0 = l1 STEP`, `let l1 = l2 STEP`, ..., down to `let lN = base`.
+fn chain(lines: usize, step: &str, base: &str) -> String {
+    let mut source = String::from("segment s = l0 > 3\n");
+    for k in 0..lines {
+        source.push_str(&format!(
+            "let l{k} = {}\n",
+            step.replace('#', &format!("l{}", k + 1))
+        ));
+    }
+    source.push_str(&format!("let l{lines} = {base}\n"));
+    source
+}
+
+#[test]
+fn doubling_lets_over_constants_fold_to_one_constant() {
+    let plan = plan(&doubling("1", 26, "count(purchase) > a26"));
+    let ExprKind::Compare(_, _, bound) = &plan.segments[0].body.kind else {
+        panic!()
+    };
+    assert_eq!(bound.kind, ExprKind::Const(Value::Number(67_108_864.0)));
+}
+
+#[test]
+fn doubling_lets_are_refused_past_the_expansion_bound() {
+    // a15 is 65,535 nodes, built from two copies of a14: within the bound of 100,000 nodes
+    // copied into one item. a16 would copy a15 twice: 131,070.
+    let accepted = doubling("count(purchase)", 15, "a15 > 3");
+    assert!(codes(&accepted).is_empty(), "{:?}", codes(&accepted));
+    assert_eq!(
+        codes(&doubling("count(purchase)", 16, "a16 > 3")),
+        ["E0111"]
+    );
+    // The 26-line file of the issue: one error, found without building the expansion.
+    let (sources, checked) = check_example(&doubling("count(purchase)", 26, "a26 > 3"));
+    let text = to_plain_string(&sources, &checked.diagnostics);
+    assert_eq!(checked.diagnostics.len(), 1, "{text}");
+    assert!(text.contains("larger than 100000 nodes"), "{text}");
+}
+
+#[test]
+fn a_let_used_too_often_by_one_segment_is_refused() {
+    // Each let is small, but the segment copies a15 (65,535 nodes) twice.
+    let source = doubling("count(purchase)", 15, "a15 > 1 and a15 > 2");
+    let (sources, checked) = check_example(&source);
+    let text = to_plain_string(&sources, &checked.diagnostics);
+    assert_eq!(codes(&source), ["E0111"], "{text}");
+    assert!(text.contains("makes this segment larger"), "{text}");
+}
+
+/// The codes of checking `source` on a thread with the stack the `seg` binary gives its
+/// phases: the bound on depth is what keeps the checker within it.
+fn codes_on_a_big_stack(source: String) -> (Vec<&'static str>, String) {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            let (sources, checked) = check_example(&source);
+            let ids = checked.diagnostics.iter().map(|d| d.code.id()).collect();
+            (ids, to_plain_string(&sources, &checked.diagnostics))
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn lets_cannot_make_an_expression_deeper_than_512() {
+    // `l0 > 3` is 2 levels, each `# + 1` line adds 2 (the `+` and the name): 250 lines are 503
+    // deep, 256 lines pass 512.
+    let (ok, text) = codes_on_a_big_stack(chain(250, "# + 1", "count(purchase)"));
+    assert!(ok.is_empty(), "{text}");
+    let (refused, text) = codes_on_a_big_stack(chain(256, "# + 1", "count(purchase)"));
+    assert_eq!(refused, ["E0111"], "{text}");
+    assert!(text.contains("more than 512 levels deep"), "{text}");
+    // The 8,000-line chain of the issue, and 8,000 aliases that add one level each: refused
+    // once, at the bound.
+    for step in ["# + 1", "#", "(# + 1) * 2 - 1"] {
+        let (refused, text) = codes_on_a_big_stack(chain(8_000, step, "count(purchase)"));
+        assert_eq!(refused, ["E0111"], "{step}: {text}");
+    }
+    // Five levels a line: 100 lines fit, 110 do not.
+    let (ok, text) = codes_on_a_big_stack(chain(100, "(# + 1) * 2 - 1", "count(purchase)"));
+    assert!(ok.is_empty(), "{text}");
+    let (refused, _) = codes_on_a_big_stack(chain(110, "(# + 1) * 2 - 1", "count(purchase)"));
+    assert_eq!(refused, ["E0111"]);
+}
+
+#[test]
+fn constant_arithmetic_is_folded() {
+    let plan = plan("let big = 100 * 5\nsegment s = sum(purchase.value) > big - 1\nsegment t = did(login within 2d * 3 + 12h)\n");
+    let ExprKind::Compare(_, _, bound) = &plan.segments[0].body.kind else {
+        panic!()
+    };
+    assert_eq!(bound.kind, ExprKind::Const(Value::Number(499.0)));
+    let ExprKind::Aggregate(aggregate) = &plan.segments[1].body.kind else {
+        panic!()
+    };
+    let Window::Within(d) = &aggregate.set.window else {
+        panic!()
+    };
+    assert_eq!(
+        d.kind,
+        ExprKind::Const(Value::Duration(6 * 86_400_000_000 + 43_200_000_000))
+    );
+}
+
+#[test]
+fn constant_arithmetic_out_of_range_is_refused_where_it_is_written() {
+    for (source, needle) in [
+        (
+            "segment s = did(purchase within 100000000d * 1000000)\n",
+            "is out of range",
+        ),
+        (
+            "segment s = last(login) < now + 100000000d * 1000\n",
+            "is out of range",
+        ),
+        (
+            "segment s = sum(purchase.value) > 1 / 0\n",
+            "divides by zero",
+        ),
+        (
+            "segment s = sum(purchase.value) > 1e300 * 1e300\n",
+            "is out of range",
+        ),
+        ("segment s = did(login within 3d / 0)\n", "divides by zero"),
+        (
+            "let d = 50000000d\nsegment s = last(login) < 2024-01-01 + d * 3\n",
+            "is out of range",
+        ),
+        (
+            "segment s = last(login) > now - 106700000d\n",
+            "for any evaluation instant",
+        ),
+        (
+            "segment s = last(login) < now + 106700000d\n",
+            "for any evaluation instant",
+        ),
+    ] {
+        let (sources, checked) = check_example(source);
+        let text = to_plain_string(&sources, &checked.diagnostics);
+        let ids: Vec<_> = checked.diagnostics.iter().map(|d| d.code.id()).collect();
+        assert_eq!(ids, ["E0215"], "{source}: {text}");
+        assert!(text.contains(needle), "{source}: {text}");
+    }
+    // Within range: a far but representable offset from now is fine.
+    assert!(codes("segment s = last(login) > now - 100000d\n").is_empty());
+}

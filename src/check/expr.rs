@@ -6,6 +6,7 @@
 //! `users where`), and inside which event type's `where`, if any. A broken sub-expression gets
 //! the error type, which is compatible with everything, so one mistake gives one message.
 
+use super::limits::{self, CachedLet};
 use super::suggest::closest;
 use super::{Checker, Definition};
 use crate::diag::{Code, Diagnostic};
@@ -66,7 +67,20 @@ fn is_temporal_mismatch(a: &Type, b: &Type) -> bool {
 }
 
 impl Checker<'_> {
+    /// Checks an expression, counting how deep the checker is, `let`s included: the parser
+    /// bounds each written expression, and this bounds what their expansion gives the engines
+    /// (and the checker's own recursion).
     pub(super) fn check_expr(&mut self, e: &ast::Expr, scope: Scope) -> Expr {
+        if self.depth >= limits::MAX_PLAN_DEPTH {
+            return self.too_deep(e.span);
+        }
+        self.depth += 1;
+        let checked = self.check_expr_kind(e, scope);
+        self.depth -= 1;
+        checked
+    }
+
+    fn check_expr_kind(&mut self, e: &ast::Expr, scope: Scope) -> Expr {
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Number(n) => constant(Value::Number(*n), Type::Number, span),
@@ -208,20 +222,7 @@ impl Checker<'_> {
         let operand = self.check_expr(inner, scope);
         match (&operand.kind, &operand.ty) {
             (_, t) if t.is_wild() => error_expr(span),
-            (ExprKind::Const(Value::Number(n)), _) => {
-                constant(Value::Number(-n), Type::Number, span)
-            }
-            (ExprKind::Const(Value::Duration(d)), _) if d.checked_neg().is_some() => {
-                constant(Value::Duration(-d), Type::Duration, span)
-            }
-            (_, Type::Number | Type::Duration) => {
-                let ty = operand.ty.clone();
-                Expr {
-                    kind: ExprKind::Neg(Box::new(operand)),
-                    ty,
-                    span,
-                }
-            }
+            (_, Type::Number | Type::Duration) => self.fold_negate(operand, span),
             (_, t) => {
                 let name = t.name();
                 self.mismatch(
@@ -377,29 +378,31 @@ impl Checker<'_> {
             return error_expr(use_span);
         }
         let key = (index, scope);
-        if let Some(cached) = self.let_cache.get(&key) {
-            let cached = cached.clone();
-            self.collect_refs(&cached);
-            return cached;
+        if !self.let_cache.contains_key(&key) {
+            let cached = self.check_let(index, scope);
+            self.let_cache.insert(key, cached);
         }
-        self.let_stack.push(index);
-        let value = self.lets[index].value;
-        let checked = self.check_expr(value, scope);
-        self.let_stack.pop();
-        self.let_cache.insert(key, checked.clone());
-        checked
+        let cached = &self.let_cache[&key];
+        if let Err(over) = self.expansion.charge(cached.size) {
+            return self.expansion_too_large(index, use_span, over);
+        }
+        let cached = &self.let_cache[&key];
+        self.refs.extend_from_slice(&cached.refs);
+        cached.expr.clone()
     }
 
-    /// Records the segment references inside an expanded `let` for the current segment.
-    fn collect_refs(&mut self, e: &Expr) {
-        let mut copy = e.clone();
-        let mut found = Vec::new();
-        crate::plan::visit_mut(&mut copy, &mut |x| {
-            if let ExprKind::SegmentRef(id) = x.kind {
-                found.push((id, x.span));
-            }
-        });
-        self.refs.extend(found);
+    /// Checks a `let`'s value in a scope, for the cache; its nested copies are charged to it
+    /// alone.
+    fn check_let(&mut self, index: usize, scope: Scope) -> CachedLet {
+        self.let_stack.push(index);
+        self.expansion.start_let();
+        let refs_before = self.refs.len();
+        let expr = self.check_expr(self.lets[index].value, scope);
+        let refs = self.refs.split_off(refs_before);
+        self.expansion.end_let();
+        self.let_stack.pop();
+        let size = limits::size(&expr);
+        CachedLet { expr, size, refs }
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident, scope: Scope) {
@@ -815,11 +818,7 @@ impl Checker<'_> {
             );
             return error_expr(span);
         };
-        Expr {
-            kind: ExprKind::Arith(op, Box::new(lhs), Box::new(rhs)),
-            ty,
-            span,
-        }
+        self.fold_arith(op, lhs, rhs, ty, span)
     }
 }
 

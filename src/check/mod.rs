@@ -9,7 +9,9 @@
 pub mod builtins;
 pub mod example;
 mod expr;
+mod fold;
 mod forms;
+pub mod limits;
 pub mod load;
 pub mod suggest;
 mod windows;
@@ -56,8 +58,12 @@ pub struct Checker<'a> {
     names: HashMap<&'a str, (Definition, Span)>,
     lets: Vec<LetDef<'a>>,
     segments: Vec<SegmentDef<'a>>,
-    let_cache: HashMap<LetKey, plan::Expr>,
+    let_cache: HashMap<LetKey, limits::CachedLet>,
+    /// Plan nodes copied from lets so far (bounded).
+    expansion: limits::Expansion,
     let_used: Vec<bool>,
+    /// How deep the checker is in the expression being checked, `let`s included.
+    depth: usize,
     /// `let`s being expanded, innermost last (to find `let` cycles).
     let_stack: Vec<usize>,
     /// Segment references found in the body being checked.
@@ -156,7 +162,9 @@ impl<'a> Checker<'a> {
             lets: Vec::new(),
             segments: Vec::new(),
             let_cache: HashMap::new(),
+            expansion: limits::Expansion::default(),
             let_used: Vec::new(),
+            depth: 0,
             let_stack: Vec::new(),
             refs: Vec::new(),
             imports_failed: false,
@@ -231,6 +239,7 @@ impl<'a> Checker<'a> {
         for index in 0..self.segments.len() {
             let def = self.segments[index].def;
             self.refs.clear();
+            self.expansion.start_segment();
             let scope = expr::Scope::top(def.target);
             let body = self.check_expr(&def.body, scope);
             if !body.ty.compatible(&plan::Type::Bool) {
@@ -264,6 +273,10 @@ impl<'a> Checker<'a> {
     }
 
     fn report_unused_lets(&mut self) {
+        if self.expansion.cut {
+            // Expansion stopped at a bound, so some lets were never reached.
+            return;
+        }
         for index in 0..self.lets.len() {
             if self.let_used[index] {
                 continue;

@@ -131,6 +131,29 @@ codes! {
     UnresolvedImport = "E0110", Error, "an imported file cannot be read",
         wrong: "--- main.seg\nimport \"comon.seg\"\nsegment s = base\n--- common.seg\nsegment base = did(login)\n",
         right: "--- main.seg\nimport \"common.seg\"\nsegment s = base\n--- common.seg\nsegment base = did(login)\n";
+    ExpansionTooLarge = "E0111", Error, "lets expand into an expression too large or too deep",
+        wrong: concat!(
+            "let a0 = count(purchase)\n",
+            "let a1 = a0 + a0\n",
+            "let a2 = a1 + a1\n",
+            "let a3 = a2 + a2\n",
+            "let a4 = a3 + a3\n",
+            "let a5 = a4 + a4\n",
+            "let a6 = a5 + a5\n",
+            "let a7 = a6 + a6\n",
+            "let a8 = a7 + a7\n",
+            "let a9 = a8 + a8\n",
+            "let a10 = a9 + a9\n",
+            "let a11 = a10 + a10\n",
+            "let a12 = a11 + a11\n",
+            "let a13 = a12 + a12\n",
+            "let a14 = a13 + a13\n",
+            "let a15 = a14 + a14\n",
+            "let a16 = a15 + a15\n",
+            "let a17 = a16 + a16\n",
+            "segment s = a17 > 3\n"
+        ),
+        right: "let a0 = count(purchase)\nsegment s = a0 * 131072 > 3\n";
     SchemaMalformed = "E0150", Error, "the schema file is not valid TOML of the schema's shape",
         wrong: "--- main.seg\nsegment s = did(login)\n--- schema.toml\n[events.login]\nmethod = 3\n",
         right: "--- main.seg\nsegment s = did(login)\n--- schema.toml\n[events.login]\nmethod = \"string\"\n";
@@ -190,6 +213,10 @@ codes! {
     MixedList = "E0214", Error, "a list holds values of different types",
         wrong: "segment s = profile.country in [\"DE\", 3]\n",
         right: "segment s = profile.country in [\"DE\", \"FR\"]\n";
+
+    ConstantOutOfRange = "E0215", Error, "arithmetic on constants overflows or divides by zero",
+        wrong: "segment s = did(purchase within 100000000d * 1000000)\n",
+        right: "segment s = did(purchase within 365d * 10)\n";
 
     // ---- warnings
     UnusedLet = "W0001", Warning, "a `let` is never used",

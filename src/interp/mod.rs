@@ -181,11 +181,7 @@ impl<'a> Interpreter<'a> {
             ExprKind::Attribute(scope, index) => self.attribute(*scope, *index, ctx.entity),
             ExprKind::SegmentRef(id) => V::Bool(self.reference(*id, ctx.entity, memo)),
             ExprKind::Not(inner) => V::Bool(!self.eval(inner, ctx, memo).truthy()),
-            ExprKind::Neg(inner) => match self.eval(inner, ctx, memo) {
-                V::Num(n) => V::Num(-n),
-                V::Dur(d) => d.checked_neg().map_or(V::Missing, V::Dur),
-                _ => V::Missing,
-            },
+            ExprKind::Neg(inner) => value::negate(&self.eval(inner, ctx, memo)),
             ExprKind::And(items) => V::Bool(items.iter().all(|i| self.eval(i, ctx, memo).truthy())),
             ExprKind::Or(items) => V::Bool(items.iter().any(|i| self.eval(i, ctx, memo).truthy())),
             ExprKind::Compare(op, a, b) => {

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use crate::plan::arith::{self, Scalar};
 use crate::plan::{ArithOp, CompareOp, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,46 +93,34 @@ pub(crate) fn compare(op: CompareOp, a: &V<'_>, b: &V<'_>) -> bool {
     }
 }
 
-#[allow(clippy::cast_precision_loss)]
+/// `a op b` by the rules every engine shares (`plan::arith`); missing in, missing out.
 pub(super) fn arith<'a>(op: ArithOp, a: &V<'a>, b: &V<'a>) -> V<'a> {
-    let checked = |r: Option<i64>, wrap: fn(i64) -> V<'a>| r.map_or(V::Missing, wrap);
-    match (op, a, b) {
-        (ArithOp::Add, V::Num(x), V::Num(y)) => finite(x + y),
-        (ArithOp::Sub, V::Num(x), V::Num(y)) => finite(x - y),
-        (ArithOp::Mul, V::Num(x), V::Num(y)) => finite(x * y),
-        (ArithOp::Div, V::Num(x), V::Num(y)) => finite(x / y),
-        (ArithOp::Add, V::Ts(x), V::Dur(y)) | (ArithOp::Add, V::Dur(y), V::Ts(x)) => {
-            checked(x.checked_add(*y), V::Ts)
-        }
-        (ArithOp::Sub, V::Ts(x), V::Dur(y)) => checked(x.checked_sub(*y), V::Ts),
-        (ArithOp::Add, V::Dur(x), V::Dur(y)) => checked(x.checked_add(*y), V::Dur),
-        (ArithOp::Sub, V::Dur(x), V::Dur(y)) | (ArithOp::Sub, V::Ts(x), V::Ts(y)) => {
-            checked(x.checked_sub(*y), V::Dur)
-        }
-        (ArithOp::Mul, V::Dur(d), V::Num(n)) | (ArithOp::Mul, V::Num(n), V::Dur(d)) => {
-            duration(*d as f64 * n)
-        }
-        (ArithOp::Div, V::Dur(d), V::Num(n)) => duration(*d as f64 / n),
-        (ArithOp::Div, V::Dur(x), V::Dur(y)) => finite(*x as f64 / *y as f64),
+    match (scalar(a), scalar(b)) {
+        (Some(a), Some(b)) => arith::apply(op, a, b).map_or(V::Missing, from_scalar),
         _ => V::Missing,
     }
 }
 
-/// A number result; division by zero and overflow give a missing value.
-fn finite<'a>(x: f64) -> V<'a> {
-    if x.is_finite() {
-        V::Num(x)
-    } else {
-        V::Missing
+/// `-a` by the shared rules.
+pub(super) fn negate<'a>(a: &V<'a>) -> V<'a> {
+    scalar(a)
+        .and_then(arith::negate)
+        .map_or(V::Missing, from_scalar)
+}
+
+fn scalar(v: &V<'_>) -> Option<Scalar> {
+    match v {
+        V::Num(x) => Some(Scalar::Number(*x)),
+        V::Ts(t) => Some(Scalar::Timestamp(*t)),
+        V::Dur(d) => Some(Scalar::Duration(*d)),
+        _ => None,
     }
 }
 
-/// A duration from a float of microseconds, rounded toward zero; missing when out of range.
-#[allow(clippy::cast_possible_truncation)]
-fn duration<'a>(micros: f64) -> V<'a> {
-    if micros.is_finite() && micros.abs() < 9.0e18 {
-        V::Dur(micros as i64)
-    } else {
-        V::Missing
+fn from_scalar<'a>(s: Scalar) -> V<'a> {
+    match s {
+        Scalar::Number(x) => V::Num(x),
+        Scalar::Timestamp(t) => V::Ts(t),
+        Scalar::Duration(d) => V::Dur(d),
     }
 }

@@ -3,6 +3,8 @@
 //! (`7d ago`, dates) are gone, and every expression carries its type. Segments are listed in
 //! dependency order: a segment comes after every segment it refers to.
 
+pub mod arith;
+
 use crate::schema::{EventId, FieldType};
 use crate::source::Span;
 pub use crate::syntax::ast::{ArithOp, CalendarUnit, CompareOp, Target};
@@ -245,69 +247,82 @@ pub struct Changed {
     pub window: Window,
 }
 
+/// The direct children of an expression: operands, event-set filters and window bounds,
+/// `changed` values and window, a `users` filter. One body for the shared and the mutable walk.
+macro_rules! each_child {
+    ($expr:expr, $f:expr, $($m:tt)?) => {{
+        let f = $f;
+        let window = |window: &$($m)? Window, f: &mut dyn FnMut(&$($m)? Expr)| match window {
+            Window::All | Window::Today | Window::Yesterday | Window::During(..) => {}
+            Window::Within(e) | Window::Before(e) | Window::After(e) => f(e),
+            Window::Between(a, b) => {
+                f(a);
+                f(b);
+            }
+        };
+        let set = |set: &$($m)? EventSet, f: &mut dyn FnMut(&$($m)? Expr)| {
+            if let Some(e) = & $($m)? set.filter {
+                f(e);
+            }
+            window(& $($m)? set.window, f);
+        };
+        match & $($m)? $expr.kind {
+            ExprKind::Const(_)
+            | ExprKind::Now
+            | ExprKind::Property(_)
+            | ExprKind::EventTs
+            | ExprKind::Attribute(..)
+            | ExprKind::SegmentRef(_) => {}
+            ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => {
+                for item in items {
+                    f(item);
+                }
+            }
+            ExprKind::Not(e)
+            | ExprKind::Neg(e)
+            | ExprKind::Matches(e, _)
+            | ExprKind::IsSet { expr: e, .. }
+            | ExprKind::Lower(e)
+            | ExprKind::Len(e)
+            | ExprKind::Bucket(e) => f(e),
+            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Aggregate(aggregate) => set(& $($m)? aggregate.set, f),
+            ExprKind::Then { steps, .. } | ExprKind::Steps(steps) => {
+                for s in steps {
+                    set(s, f);
+                }
+            }
+            ExprKind::Changed(changed) => {
+                for e in [& $($m)? changed.from, & $($m)? changed.to].into_iter().flatten() {
+                    f(e);
+                }
+                window(& $($m)? changed.window, f);
+            }
+            ExprKind::Users { filter, .. } => {
+                if let Some(e) = filter {
+                    f(e);
+                }
+            }
+        }
+    }};
+}
+
+/// Calls `f` on each direct child of `expr`.
+pub fn for_each_child(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+    each_child!(expr, f,);
+}
+
+/// Calls `f` on each direct child of `expr`, mutably.
+pub fn for_each_child_mut(expr: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    each_child!(expr, f, mut);
+}
+
 /// Calls `f` on `expr` and every expression inside it (event-set filters, window bounds,
 /// `changed` values, `users` filters), children first.
 pub fn visit_mut(expr: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    match &mut expr.kind {
-        ExprKind::Const(_)
-        | ExprKind::Now
-        | ExprKind::Property(_)
-        | ExprKind::EventTs
-        | ExprKind::Attribute(..)
-        | ExprKind::SegmentRef(_) => {}
-        ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => {
-            for item in items {
-                visit_mut(item, f);
-            }
-        }
-        ExprKind::Not(e)
-        | ExprKind::Neg(e)
-        | ExprKind::Matches(e, _)
-        | ExprKind::IsSet { expr: e, .. }
-        | ExprKind::Lower(e)
-        | ExprKind::Len(e)
-        | ExprKind::Bucket(e) => {
-            visit_mut(e, f);
-        }
-        ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
-            visit_mut(a, f);
-            visit_mut(b, f);
-        }
-        ExprKind::Aggregate(aggregate) => visit_set_mut(&mut aggregate.set, f),
-        ExprKind::Then { steps, .. } | ExprKind::Steps(steps) => {
-            for set in steps {
-                visit_set_mut(set, f);
-            }
-        }
-        ExprKind::Changed(changed) => {
-            for e in [&mut changed.from, &mut changed.to].into_iter().flatten() {
-                visit_mut(e, f);
-            }
-            visit_window_mut(&mut changed.window, f);
-        }
-        ExprKind::Users { filter, .. } => {
-            if let Some(e) = filter {
-                visit_mut(e, f);
-            }
-        }
-    }
+    for_each_child_mut(expr, &mut |child| visit_mut(child, f));
     f(expr);
-}
-
-fn visit_set_mut(set: &mut EventSet, f: &mut dyn FnMut(&mut Expr)) {
-    if let Some(e) = &mut set.filter {
-        visit_mut(e, f);
-    }
-    visit_window_mut(&mut set.window, f);
-}
-
-fn visit_window_mut(window: &mut Window, f: &mut dyn FnMut(&mut Expr)) {
-    match window {
-        Window::All | Window::Today | Window::Yesterday | Window::During(..) => {}
-        Window::Within(e) | Window::Before(e) | Window::After(e) => visit_mut(e, f),
-        Window::Between(a, b) => {
-            visit_mut(a, f);
-            visit_mut(b, f);
-        }
-    }
 }

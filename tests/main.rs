@@ -1,0 +1,18 @@
+//! Every integration test, in one test binary: linking one binary instead of one per file
+//! is most of what `cargo test` spends on a fresh machine. Each file is a module named after
+//! it; run one with `cargo test --test all check::` (or a single test by its path).
+
+mod check;
+mod cli;
+mod diagnostics;
+mod differential;
+mod docs;
+mod examples;
+mod explain;
+mod fmt;
+mod fuzz;
+mod loaders;
+mod parquet_load;
+mod repl;
+mod segtest;
+mod semantics;
