@@ -10,6 +10,12 @@ pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
 pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 pub const MICROS_PER_WEEK: i64 = 7 * MICROS_PER_DAY;
 
+/// The earliest instant data may hold: 0000-01-01T00:00:00Z (the text forms have four-digit
+/// years, and Parquet timestamps are held to the same range).
+pub const MIN_INSTANT: i64 = -719_528 * MICROS_PER_DAY;
+/// The latest instant data may hold: 9999-12-31T23:59:59.999999Z.
+pub const MAX_INSTANT: i64 = 2_932_897 * MICROS_PER_DAY - 1;
+
 /// Why a timestamp did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
@@ -231,6 +237,15 @@ mod tests {
         assert_eq!(
             parse_timestamp("2024-02-03T10:00:00Q"),
             Err(TimeError::Shape)
+        );
+    }
+
+    #[test]
+    fn the_instant_range_is_what_four_digit_years_write() {
+        assert_eq!(parse_timestamp("0000-01-01"), Ok(MIN_INSTANT));
+        assert_eq!(
+            parse_timestamp("9999-12-31T23:59:59.999999Z"),
+            Ok(MAX_INSTANT)
         );
     }
 
