@@ -710,7 +710,7 @@ fn an_unclosed_csv_quote_says_where_it_opened() {
     assert_bad_row(
         &eval_file("e.csv", csv.as_bytes(), &[]),
         "e.csv:2:",
-        "a quoted field opened at line 2, column 19 runs over several lines",
+        "the quoted field opened at line 2, column 19 runs over several lines and text follows its closing quote",
     );
 }
 

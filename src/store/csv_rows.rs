@@ -1,9 +1,11 @@
 //! Reading CSV (the csv crate): a header row, checked once before any row (`header`), then one
 //! record per row. A record may hold at most [`MAX_ROW_BYTES`]: the file is read through a
 //! counter that refuses to read further into a longer record, so an unclosed quote in a large
-//! file cannot make the loader hold the rest of the file. When a record goes wrong across lines
-//! (an unclosed quote swallows the rest of the file; a stray quote shifts the fields), the
-//! record's bytes are read again from the file to say where the quote opened.
+//! file cannot make the loader hold the rest of the file. The csv crate reads leniently: an
+//! unclosed quote takes the rest of the file into one field, and text after a closing quote
+//! joins the field. So a record with a line break in a field is read again from the file, up to
+//! its end, to find where such a quote opened; an unclosed one, or one that runs over lines and
+//! is followed by more text (rows swallowed into a field), makes the row bad.
 
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -67,7 +69,7 @@ pub(super) fn read_csv(
         reason: format!(
             "the record is longer than {}, the limit for one row{}",
             describe_bytes(limit),
-            open_quote(path, record_start.get(), line).map_or(String::new(), |q| q.hint())
+            open_quote(path, record_start.get(), None, line).map_or(String::new(), |q| q.hint())
         ),
     };
     let headers = match reader.headers() {
@@ -109,13 +111,12 @@ pub(super) fn read_csv(
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let line = record.position().map_or(start.line(), csv::Position::line);
-                // The last record of the file holds the rest of the file when a quote never
-                // closes: the csv crate reads that as a field.
-                if reader.is_done() {
-                    if let Some(quote) = open_quote(path, start.byte(), line) {
-                        if !quote.closed {
-                            on_row(line, Err(quote.unclosed()))?;
-                            return Ok(());
+                if record.iter().any(|f| f.contains(['\n', '\r'])) {
+                    let end = reader.position().byte();
+                    if let Some(quote) = open_quote(path, start.byte(), Some(end), line) {
+                        if quote.state != QuoteState::Closed {
+                            on_row(line, Err(quote.reason()))?;
+                            continue;
                         }
                     }
                 }
@@ -137,14 +138,14 @@ pub(super) fn read_csv(
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
                     } => {
-                        let spans = reader.position().line() > line + 1 || reader.is_done();
-                        let quote = if spans {
-                            open_quote(path, start.byte(), line)
+                        let end = reader.position();
+                        let quote = if end.line() > line + 1 || reader.is_done() {
+                            open_quote(path, start.byte(), Some(end.byte()), line)
                         } else {
                             None
                         };
                         match quote {
-                            Some(quote) if !quote.closed => quote.unclosed(),
+                            Some(quote) if quote.state != QuoteState::Closed => quote.reason(),
                             Some(quote) => format!(
                                 "the row has {len} fields, the header has {expected_len}{}",
                                 quote.hint()
@@ -173,21 +174,39 @@ fn is_too_long(error: &csv::Error) -> bool {
     }
 }
 
-/// A quoted field that runs over a line end: where its quote opened, and whether it closed.
+/// What became of a quoted field that runs over a line end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    /// Closed, and followed by a separator or the end of the record: a field with line breaks.
+    Closed,
+    /// Closed, but followed by more text: most likely rows taken into the field.
+    Stray,
+    /// Never closed: the field runs to the end of the file (or of the limit).
+    Unclosed,
+}
+
+/// A quoted field that runs over a line end (or never closes): where its quote opened.
 #[derive(Debug, PartialEq, Eq)]
 struct OpenQuote {
     line: u64,
     column: u64,
-    closed: bool,
+    state: QuoteState,
 }
 
 impl OpenQuote {
-    fn unclosed(&self) -> String {
-        format!(
-            "the quote opened at line {}, column {} is never closed: the rest of the file \
-             would be read as one field",
-            self.line, self.column
-        )
+    /// Why the row is bad (for a quote that is not [`QuoteState::Closed`]).
+    fn reason(&self) -> String {
+        let (line, column) = (self.line, self.column);
+        match self.state {
+            QuoteState::Unclosed => format!(
+                "the quote opened at line {line}, column {column} is never closed: the rest of \
+                 the file would be read as one field"
+            ),
+            QuoteState::Stray | QuoteState::Closed => format!(
+                "the quoted field opened at line {line}, column {column} runs over several lines \
+                 and text follows its closing quote: is a quote missing?"
+            ),
+        }
     }
 
     fn hint(&self) -> String {
@@ -199,43 +218,60 @@ impl OpenQuote {
     }
 }
 
-/// Reads the record that starts at byte `start` (line `line`) of the file again, up to the
-/// limit, and finds the first quoted field that runs over a line end.
-fn open_quote(path: &Path, start: u64, line: u64) -> Option<OpenQuote> {
+/// Reads the record that starts at byte `start` (line `line`) of the file again, up to byte
+/// `end` (or twice the row limit), and finds its first quoted field that runs over a line end
+/// or never closes.
+fn open_quote(path: &Path, start: u64, end: Option<u64>, line: u64) -> Option<OpenQuote> {
     let mut file = std::fs::File::open(path).ok()?;
     file.seek(SeekFrom::Start(start)).ok()?;
-    let reader = BufReader::new(file).take(MAX_ROW_BYTES as u64 * 2);
-    find_open_quote(reader, line)
+    let length = end.map_or(MAX_ROW_BYTES as u64 * 2, |end| end.saturating_sub(start));
+    find_open_quote(BufReader::new(file).take(length), line)
 }
 
 /// The quote scan of [`open_quote`] over the bytes of a record starting at line `line`: a quote
-/// at the start of a field opens it, `""` inside is a quote, a lone `"` closes it; a line end
-/// outside quotes ends the record.
+/// at the start of a field opens it, `""` inside is a quote, another `"` closes it.
 fn find_open_quote(reader: impl BufRead, line: u64) -> Option<OpenQuote> {
     let (mut line, mut column) = (line, 0u64);
     let mut field_start = true;
+    // The open quote, and whether its field has run over a line end.
     let mut quoted: Option<(u64, u64)> = None;
-    let mut spanning: Option<(u64, u64)> = None;
+    let mut spans = false;
     let mut after_quote = false;
+    let mut found = None;
     for byte in reader.bytes() {
         let byte = byte.ok()?;
         // Columns count characters: UTF-8 continuation bytes do not start one.
         if byte & 0xC0 != 0x80 {
             column += 1;
         }
-        if let Some(opened) = quoted {
+        if let Some((at_line, at_column)) = quoted {
             if after_quote {
                 after_quote = false;
-                if byte != b'"' {
-                    quoted = None;
+                if byte == b'"' {
+                    continue;
                 }
-            } else if byte == b'"' {
-                after_quote = true;
-                continue;
-            }
-            if quoted.is_some() {
-                if byte == b'\n' {
-                    spanning.get_or_insert(opened);
+                quoted = None;
+                if spans {
+                    let state = if matches!(byte, b',' | b'\r' | b'\n') {
+                        QuoteState::Closed
+                    } else {
+                        QuoteState::Stray
+                    };
+                    let quote = OpenQuote {
+                        line: at_line,
+                        column: at_column,
+                        state,
+                    };
+                    if state == QuoteState::Stray {
+                        return Some(quote);
+                    }
+                    found.get_or_insert(quote);
+                }
+            } else {
+                if byte == b'"' {
+                    after_quote = true;
+                } else if byte == b'\n' {
+                    spans = true;
                     line += 1;
                     column = 0;
                 }
@@ -245,26 +281,31 @@ fn find_open_quote(reader: impl BufRead, line: u64) -> Option<OpenQuote> {
         match byte {
             b'"' if field_start => {
                 quoted = Some((line, column));
+                spans = false;
                 field_start = false;
             }
             b',' => field_start = true,
-            b'\n' => break,
+            b'\n' => {
+                line += 1;
+                column = 0;
+                field_start = true;
+            }
             _ => field_start = false,
         }
     }
-    if let (Some((line, column)), false) = (quoted, after_quote) {
-        return Some(OpenQuote {
+    match quoted {
+        Some((line, column)) if !after_quote => Some(OpenQuote {
             line,
             column,
-            closed: false,
-        });
+            state: QuoteState::Unclosed,
+        }),
+        Some((line, column)) if spans => found.or(Some(OpenQuote {
+            line,
+            column,
+            state: QuoteState::Closed,
+        })),
+        _ => found,
     }
-    let (line, column) = spanning?;
-    Some(OpenQuote {
-        line,
-        column,
-        closed: true,
-    })
 }
 
 #[cfg(test)]
@@ -274,38 +315,42 @@ mod tests {
     #[test]
     fn the_quote_that_runs_over_a_line_is_found() {
         let scan = |text: &str| find_open_quote(text.as_bytes(), 5);
+        let quote = |line, column, state| {
+            Some(OpenQuote {
+                line,
+                column,
+                state,
+            })
+        };
         assert_eq!(scan("a,b,c\n"), None);
-        assert_eq!(
-            scan("a,b,\"c"),
-            Some(OpenQuote {
-                line: 5,
-                column: 5,
-                closed: false
-            })
-        );
-        assert_eq!(
-            scan("a,\"b\nc\",d\n"),
-            Some(OpenQuote {
-                line: 5,
-                column: 3,
-                closed: true
-            })
-        );
+        assert_eq!(scan("a,b,\"c"), quote(5, 5, QuoteState::Unclosed));
+        assert_eq!(scan("a,\"b\nc\",d\n"), quote(5, 3, QuoteState::Closed));
+        assert_eq!(scan("a,\"b\nc\""), quote(5, 3, QuoteState::Closed));
         assert_eq!(
             scan("a,\"b \"\"x\"\",c\nd,e\nf"),
-            Some(OpenQuote {
-                line: 5,
-                column: 3,
-                closed: false
-            })
+            quote(5, 3, QuoteState::Unclosed)
         );
-        assert_eq!(
-            scan("é,\"b\nc\""),
-            Some(OpenQuote {
-                line: 5,
-                column: 3,
-                closed: true
-            })
+        assert_eq!(scan("a,\"b\nc,\"x\"\n"), quote(5, 3, QuoteState::Stray));
+        assert_eq!(scan("é,\"b\nc\""), quote(5, 3, QuoteState::Closed));
+    }
+
+    #[test]
+    fn a_record_longer_than_the_limit_stops_the_load_where_it_starts() {
+        let path = std::env::temp_dir().join(format!("seg-csv-limit-{}.csv", std::process::id()));
+        std::fs::write(&path, "a,b\n1,22\n1,\"333\n4,5\n").unwrap();
+        let mut lines = Vec::new();
+        let file = std::fs::File::open(&path).unwrap();
+        let error = read_csv(&path, file, None, 5, &mut |line, row| {
+            lines.push((line, row.is_ok()));
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(lines, [(2, true)]);
+        assert!(
+            error.contains(":3: the record is longer than 5 bytes, the limit for one row (a quoted field opened at line 3, column 3"),
+            "{error}"
         );
     }
 }
