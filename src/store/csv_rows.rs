@@ -169,7 +169,9 @@ pub(super) fn read_csv(
 
 fn is_too_long(error: &csv::Error) -> bool {
     match error.kind() {
-        csv::ErrorKind::Io(e) => e.get_ref().is_some_and(|inner| inner.is::<TooLong>()),
+        csv::ErrorKind::Io(e) => e
+            .get_ref()
+            .is_some_and(<dyn std::error::Error + Send + Sync>::is::<TooLong>),
         _ => false,
     }
 }

@@ -85,7 +85,7 @@ pub(super) fn read_ndjson(
 /// `limit` bytes in words (`16 MiB`).
 #[must_use]
 pub fn describe_bytes(limit: usize) -> String {
-    if limit >= 1 << 20 && limit % (1 << 20) == 0 {
+    if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
         format!("{} MiB", limit >> 20)
     } else {
         format!("{limit} bytes")
