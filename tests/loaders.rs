@@ -140,6 +140,12 @@ fn not_flat_or_not_an_object() {
     assert_bad_row(
         &eval_file("e.ndjson", text.as_bytes(), &[]),
         "e.ndjson:2:",
+        "`value` holds a JSON object: values must be a string, number, bool or null",
+    );
+    let text = format!("{GOOD}[1,2]\n");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
         "not a flat JSON object",
     );
 }
@@ -398,7 +404,394 @@ fn bad_parquet_rows_are_reported_with_their_row_number() {
     writer.finish().unwrap();
     assert_bad_row(
         &eval(&dir, "nots.parquet", &[]),
-        "nots.parquet:1:",
-        "no `ts`",
+        "nots.parquet: in the schema:",
+        "there is no `ts` column",
+    );
+}
+
+/// Runs `seg ARGS` in `dir`.
+fn seg(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// Evaluates `s.seg` over `events` and the profile and account files named in `extra`.
+fn eval_in(dir: &Path, events: &str, extra: &[&str]) -> Output {
+    eval(dir, events, extra)
+}
+
+#[test]
+fn a_duplicated_json_key_is_a_bad_row_naming_the_key() {
+    for (line, key) in [
+        ("{\"user_id\":\"a\",\"user_id\":\"b\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}", "user_id"),
+        ("{\"user_id\":\"a\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":1,\"value\":30}", "value"),
+        ("{\"user_id\":\"a\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"coupon\":1,\"coupon\":2}", "coupon"),
+    ] {
+        let text = format!("{GOOD}{line}\n");
+        let output = eval_file("e.ndjson", text.as_bytes(), &[]);
+        assert_bad_row(&output, "e.ndjson:2:", &format!("the key `{key}` appears twice"));
+    }
+    // Profiles and accounts too.
+    let dir = dir();
+    std::fs::write(dir.join("e.ndjson"), GOOD).unwrap();
+    std::fs::write(
+        dir.join("p.ndjson"),
+        "{\"user_id\":\"u1\",\"country\":\"DE\",\"country\":\"FR\"}\n",
+    )
+    .unwrap();
+    let output = eval_in(&dir, "e.ndjson", &["--profiles", "p.ndjson"]);
+    assert_bad_row(&output, "p.ndjson:1:", "the key `country` appears twice");
+    std::fs::write(
+        dir.join("a.ndjson"),
+        "{\"account_id\":\"a1\",\"account_id\":\"a2\"}\n",
+    )
+    .unwrap();
+    let output = eval_in(&dir, "e.ndjson", &["--accounts", "a.ndjson"]);
+    assert_bad_row(&output, "a.ndjson:1:", "the key `account_id` appears twice");
+}
+
+#[test]
+fn a_duplicated_csv_column_is_a_bad_header_whatever_on_bad_row_says() {
+    let csv = "user_id,event,ts,value,value\nu1,buy,2026-11-01,1,30\n";
+    for extra in [&[][..], &["--on-bad-row", "skip"][..]] {
+        let output = eval_file("e.csv", csv.as_bytes(), extra);
+        assert_bad_row(
+            &output,
+            "e.csv:1:",
+            "the column `value` appears twice (columns 4 and 5)",
+        );
+    }
+    let dir = dir();
+    std::fs::write(dir.join("e.ndjson"), GOOD).unwrap();
+    std::fs::write(dir.join("p.csv"), "user_id,country,user_id\nu1,DE,u2\n").unwrap();
+    let output = eval_in(&dir, "e.ndjson", &["--profiles", "p.csv"]);
+    assert_bad_row(&output, "p.csv:1:", "the column `user_id` appears twice");
+}
+
+#[test]
+fn a_header_without_the_required_columns_fails_once_with_a_hint() {
+    let cases = [
+        (
+            "user_id;event;ts\nu1;buy;2026-11-01\n",
+            "the header has one column `user_id;event;ts`: is the separator `;`?",
+        ),
+        (
+            " user_id,event,ts\nu1,buy,2026-11-01\n",
+            "there is no `user_id` column: ` user_id` has a leading space",
+        ),
+        ("user_id,event,TS\nu1,buy,2026-11-01\n", "is it `TS`?"),
+    ];
+    for (csv, reason) in cases {
+        for extra in [&[][..], &["--on-bad-row", "skip"][..]] {
+            let output = eval_file("e.csv", csv.as_bytes(), extra);
+            assert_bad_row(&output, "e.csv:1:", reason);
+            assert!(!stderr(&output).contains("e.csv:2"), "{}", stderr(&output));
+        }
+    }
+    let dir = dir();
+    std::fs::write(dir.join("e.ndjson"), GOOD).unwrap();
+    std::fs::write(dir.join("p.csv"), "id,country\nu1,DE\n").unwrap();
+    let output = eval_in(
+        &dir,
+        "e.ndjson",
+        &["--profiles", "p.csv", "--on-bad-row", "skip"],
+    );
+    assert_bad_row(
+        &output,
+        "p.csv:1:",
+        "there is no `user_id` column (the columns are `id`, `country`)",
+    );
+    std::fs::write(dir.join("a.csv"), "account_id\tplan\na1\tpro\n").unwrap();
+    let output = eval_in(&dir, "e.ndjson", &["--accounts", "a.csv"]);
+    assert_bad_row(&output, "a.csv:1:", "is the separator a tab?");
+}
+
+#[test]
+fn a_user_whose_events_are_all_of_undeclared_types_is_still_a_user() {
+    let dir = dir();
+    std::fs::write(dir.join("q.seg"), "segment quiet = not did(buy)\n").unwrap();
+    let ndjson = format!(
+        "{GOOD}{{\"user_id\":\"u2\",\"event\":\"refund\",\"ts\":\"2026-11-01T10:00:00Z\"}}\n"
+    );
+    std::fs::write(dir.join("e.ndjson"), &ndjson).unwrap();
+    std::fs::write(
+        dir.join("e.csv"),
+        "user_id,event,ts,value\nu1,buy,2026-11-01T10:00:00Z,20\nu2,refund,2026-11-01T10:00:00Z,\n",
+    )
+    .unwrap();
+    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), SCHEMA).unwrap();
+    seg::store::parquet::ndjson_to_parquet(
+        &schema,
+        seg::store::load::Kind::Events,
+        &dir.join("e.ndjson"),
+        &dir.join("e.parquet"),
+    )
+    .unwrap();
+    for file in ["e.ndjson", "e.csv", "e.parquet"] {
+        let output = seg(
+            &dir,
+            &[
+                "eval",
+                "--schema",
+                "schema.toml",
+                "--as-of",
+                "2026-11-15T12:00:00Z",
+                "--events",
+                file,
+                "q.seg",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "segment,user_id\nquiet,u2\n", "{file}");
+        assert!(
+            stderr(&output).contains("event type refund (1)"),
+            "{file}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_timestamp_without_a_zone_is_utc_everywhere() {
+    let dir = dir();
+    std::fs::write(
+        dir.join("t.seg"),
+        "segment early = did(buy before 2026-11-01T10:00:01Z)\nsegment late = did(buy after 2026-11-01T10:00:00Z)\n",
+    )
+    .unwrap();
+    let ndjson = "{\"user_id\":\"u1\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00\"}\n";
+    std::fs::write(dir.join("e.ndjson"), ndjson).unwrap();
+    std::fs::write(
+        dir.join("e.csv"),
+        "user_id,event,ts\nu1,buy,2026-11-01T10:00:00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("s.csv"),
+        "user_id,event,ts\nu1,buy,2026-11-01 10:00:00\n",
+    )
+    .unwrap();
+    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), SCHEMA).unwrap();
+    // Parquet with `ts` as strings.
+    seg::store::parquet::ndjson_to_parquet(
+        &schema,
+        seg::store::load::Kind::Events,
+        &dir.join("e.ndjson"),
+        &dir.join("e.parquet"),
+    )
+    .ok();
+    {
+        use seg::store::load::Cell;
+        let mut writer = seg::store::parquet::ParquetWriter::create(
+            &dir.join("e.parquet"),
+            vec![
+                ("user_id".to_string(), FieldType::String),
+                ("event".to_string(), FieldType::String),
+                ("ts".to_string(), FieldType::String),
+            ],
+        )
+        .unwrap();
+        writer
+            .push(vec![
+                Some(Cell::Text("u1".into())),
+                Some(Cell::Text("buy".into())),
+                Some(Cell::Text("2026-11-01T10:00:00".into())),
+            ])
+            .unwrap();
+        writer.finish().unwrap();
+    }
+    for file in ["e.ndjson", "e.csv", "s.csv", "e.parquet"] {
+        // `--as-of` without a zone is UTC too: the event at 10:00 is before 10:00:01.
+        let output = seg(
+            &dir,
+            &[
+                "eval",
+                "--schema",
+                "schema.toml",
+                "--as-of",
+                "2026-11-01T10:00:01",
+                "--events",
+                file,
+                "t.seg",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        assert_eq!(
+            stdout(&output),
+            "segment,user_id\nearly,u1\nlate,u1\n",
+            "{file}"
+        );
+        let before = seg(
+            &dir,
+            &[
+                "eval",
+                "--schema",
+                "schema.toml",
+                "--as-of",
+                "2026-11-01T10:00:00",
+                "--events",
+                file,
+                "t.seg",
+            ],
+        );
+        assert_eq!(
+            stdout(&before),
+            "segment,user_id\n",
+            "{file}: {}",
+            stderr(&before)
+        );
+    }
+    // A `.segtest` file: TOML local date-times and strings without a zone.
+    std::fs::write(
+        dir.join("t.segtest"),
+        "schema = \"schema.toml\"\nsegments = [\"t.seg\"]\nas_of = \"2026-11-01T10:00:01\"\nevents = [\n  { user_id = \"u1\", event = \"buy\", ts = 2026-11-01T10:00:00 },\n  { user_id = \"u2\", event = \"buy\", ts = \"2026-11-01T10:00:01\" },\n]\n[expect.early]\nmembers = [\"u1\"]\nnon_members = [\"u2\"]\n",
+    )
+    .unwrap();
+    let output = seg(&dir, &["test", "t.segtest"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    // The language asks for the zone: a literal is code, and says what it means.
+    std::fs::write(
+        dir.join("z.seg"),
+        "segment z = did(buy before 2026-11-01T10:00:00)\n",
+    )
+    .unwrap();
+    let output = seg(&dir, &["check", "--schema", "schema.toml", "z.seg"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
+#[test]
+fn nan_and_infinity_are_refused_in_segtest_rows_as_in_data() {
+    let dir = dir();
+    std::fs::write(dir.join("t.seg"), "segment big = sum(buy.value) > 10\n").unwrap();
+    std::fs::write(
+        dir.join("t.segtest"),
+        "schema = \"schema.toml\"\nsegments = [\"t.seg\"]\nas_of = 2026-11-15T12:00:00Z\nevents = [\n  { user_id = \"u1\", event = \"buy\", ts = 2026-11-01T10:00:00Z, value = nan },\n]\n[expect.big]\nnon_members = [\"u1\"]\n",
+    )
+    .unwrap();
+    let output = seg(&dir, &["test", "t.segtest"]);
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("t.segtest:5:") && text.contains("`value` must be a number, found `NaN`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unclosed_csv_quote_says_where_it_opened() {
+    let csv = "user_id,event,ts,note\nu1,buy,2026-11-01,\"abc\nu2,buy,2026-11-02,x\nu3,buy,2026-11-02,y\n";
+    for extra in [&[][..], &["--on-bad-row", "skip"][..]] {
+        let output = eval_file("e.csv", csv.as_bytes(), extra);
+        if extra.is_empty() {
+            assert_bad_row(
+                &output,
+                "e.csv:2:",
+                "the quote opened at line 2, column 19 is never closed",
+            );
+        } else {
+            assert!(
+                stderr(&output).contains("skipped 1 bad rows"),
+                "{}",
+                stderr(&output)
+            );
+        }
+    }
+    // A stray quote that closes later shifts the fields: the message points at it.
+    let csv = "user_id,event,ts,note\nu1,buy,2026-11-01,\"abc\nu2,buy,2026-11-02,\"x\"\n";
+    assert_bad_row(
+        &eval_file("e.csv", csv.as_bytes(), &[]),
+        "e.csv:2:",
+        "the quoted field opened at line 2, column 19 runs over several lines and text follows its closing quote",
+    );
+}
+
+#[test]
+fn a_file_without_an_extension_is_named_as_such() {
+    let dir = dir();
+    let output = eval_in(&dir, "/dev/null", &[]);
+    let err = stderr(&output);
+    assert_ne!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("/dev/null: the file name has no extension to tell its format: name it with .ndjson, .jsonl or .json (NDJSON), .csv or .parquet"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_number_out_of_range_and_ids_of_other_types_name_their_cause() {
+    let text = format!("{GOOD}{{\"user_id\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"value\":1e999}}\n");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "the number at column",
+    );
+    let text =
+        format!("{GOOD}{{\"user_id\":42,\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}}\n");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "`user_id` must be a string, found a number",
+    );
+    let csv = "user_id,event,ts,value\nu1,buy,2026-11-01,NaN\n";
+    assert_bad_row(
+        &eval_file("e.csv", csv.as_bytes(), &[]),
+        "e.csv:2:",
+        "`value` must be a number, found `NaN`",
+    );
+}
+
+#[test]
+fn a_line_longer_than_the_limit_is_a_bad_row_and_one_at_the_limit_loads() {
+    let dir = dir();
+    let head = "{\"user_id\":\"u9\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\",\"note\":\"";
+    let tail = "\"}";
+    let fill = seg::store::MAX_ROW_BYTES - head.len() - tail.len();
+    let at = format!("{head}{}{tail}", "a".repeat(fill));
+    assert_eq!(at.len(), seg::store::MAX_ROW_BYTES);
+    std::fs::write(dir.join("at.ndjson"), format!("{at}\r\n")).unwrap();
+    let output = eval_in(&dir, "at.ndjson", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("buyers,u9"));
+    let over = format!("{head}{}{tail}", "a".repeat(fill + 1));
+    std::fs::write(dir.join("over.ndjson"), format!("{GOOD}{over}\n{GOOD}")).unwrap();
+    assert_bad_row(
+        &eval_in(&dir, "over.ndjson", &[]),
+        "over.ndjson:2:",
+        "the line is longer than 16 MiB, the limit for one row",
+    );
+    let skipped = eval_in(&dir, "over.ndjson", &["--on-bad-row", "skip"]);
+    assert_eq!(skipped.status.code(), Some(0), "{}", stderr(&skipped));
+    assert!(
+        stderr(&skipped).contains("skipped 1 bad rows"),
+        "{}",
+        stderr(&skipped)
+    );
+}
+
+#[test]
+fn a_json_row_without_a_key_names_a_near_one() {
+    let text =
+        format!("{GOOD}{{\"User_ID\":\"u2\",\"event\":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}}\n");
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "the row has no `user_id`: is it `User_ID`?",
+    );
+    let text = format!(
+        "{GOOD}{{\"user_id\":\"u2\",\"event \":\"buy\",\"ts\":\"2026-11-01T10:00:00Z\"}}\n"
+    );
+    assert_bad_row(
+        &eval_file("e.ndjson", text.as_bytes(), &[]),
+        "e.ndjson:2:",
+        "the row has no `event`: `event ` has a trailing space",
     );
 }

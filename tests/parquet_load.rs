@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, Int64Array, LargeStringArray, RecordBatch, StringArray,
-    TimestampMillisecondArray,
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    StringArray, TimestampMillisecondArray, TimestampSecondArray,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
@@ -257,8 +257,8 @@ fn every_encoding_and_row_group_layout_gives_the_ndjson_store() {
             load(&schema, &[(Kind::Events, &path)], OnBadRow::Fail);
         assert_eq!(dump(&parquet_store), expected, "{name}");
         assert_eq!(parquet_report.unknown, report.unknown, "{name}");
-        // The rows loaded (the NDJSON loader also counts the row of an unknown type).
-        assert_eq!((parquet_report.rows, report.rows), (9, 10), "{name}");
+        // The rows read, the one of an unknown type too, in both formats.
+        assert_eq!((parquet_report.rows, report.rows), (10, 10), "{name}");
     }
     assert_eq!(
         report.unknown_warning().unwrap(),
@@ -329,14 +329,16 @@ fn a_bad_row_in_a_later_row_group_reports_its_row_number() {
 }
 
 #[test]
-fn integer_ts_is_a_bad_row_and_a_missing_ts_column_fails_every_row() {
-    // `ts` as plain integers is not a timestamp: every row is bad, the first reported.
+fn integer_ts_and_a_missing_ts_column_fail_once_at_the_schema() {
+    // `ts` as plain integers is not a timestamp: the file is refused before any row.
     let dir = dir();
     let path = dir.join("e.parquet");
     bad_value_file(&path, &[None, None, None], false);
     let error = load_error(&path, Kind::Events).to_string();
     assert!(
-        error.ends_with("e.parquet:1: `ts` must be a timestamp string, found a number"),
+        error.ends_with(
+            "e.parquet: in the schema: the column `ts` holds Int64: it must hold timestamps, dates or strings"
+        ),
         "{error}"
     );
     write(
@@ -349,7 +351,7 @@ fn integer_ts_is_a_bad_row_and_a_missing_ts_column_fails_every_row() {
     );
     let error = load_error(&path, Kind::Events).to_string();
     assert!(
-        error.ends_with("e.parquet:1: the row has no `ts`"),
+        error.ends_with("e.parquet: in the schema: there is no `ts` column (the columns are `user_id`, `event`)"),
         "{error}"
     );
 }
@@ -457,4 +459,212 @@ fn bad_profile_rows_keep_the_per_row_order_of_columns() {
         error.ends_with("p.parquet:2: `user_id` is empty"),
         "{error}"
     );
+}
+
+#[test]
+fn a_missing_or_duplicated_column_fails_at_the_schema_whatever_on_bad_row_says() {
+    let dir = dir();
+    let schema = schema();
+    let path = dir.join("e.parquet");
+    write(
+        &path,
+        vec![
+            ("user_id", strings(&[Some("u1")])),
+            ("event", strings(&[Some("buy")])),
+            ("ts", strings(&[Some("2026-11-01")])),
+            ("value", numbers(&[Some(1.0)])),
+            ("value", numbers(&[Some(2.0)])),
+        ],
+        WriterProperties::builder().build(),
+    );
+    for on_bad_row in [OnBadRow::Fail, OnBadRow::Skip] {
+        let mut builder = StoreBuilder::new(&schema);
+        let mut report = LoadReport::default();
+        let error = load_file(&mut builder, Kind::Events, &path, on_bad_row, &mut report)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with("e.parquet: in the schema: the column `value` appears twice (columns 4 and 5); one of its values would be lost"),
+            "{error}"
+        );
+    }
+    let profiles = dir.join("p.parquet");
+    write(
+        &profiles,
+        vec![
+            ("id", strings(&[Some("u1")])),
+            ("country", strings(&[Some("DE")])),
+        ],
+        WriterProperties::builder().build(),
+    );
+    let error = load_error(&profiles, Kind::Profiles).to_string();
+    assert!(error.ends_with("p.parquet: in the schema: there is no `user_id` column (the columns are `id`, `country`)"), "{error}");
+    let accounts = dir.join("a.parquet");
+    write(
+        &accounts,
+        vec![("account_id", numbers(&[Some(1.0)]))],
+        WriterProperties::builder().build(),
+    );
+    let error = load_error(&accounts, Kind::Accounts).to_string();
+    assert!(
+        error.ends_with(
+            "a.parquet: in the schema: the column `account_id` holds Float64: it must hold strings"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn nan_and_infinities_are_bad_rows_in_every_number_column() {
+    let dir = dir();
+    let path = dir.join("e.parquet");
+    let float32: ArrayRef = Arc::new(Float32Array::from(vec![
+        Some(1.0),
+        None,
+        Some(f32::INFINITY),
+    ]));
+    for (values, row, found) in [
+        (numbers(&[Some(1.0), Some(f64::NAN), None]), 2, "NaN"),
+        (
+            numbers(&[Some(1.0), None, Some(f64::NEG_INFINITY)]),
+            3,
+            "-inf",
+        ),
+        (float32, 3, "inf"),
+    ] {
+        write(
+            &path,
+            vec![
+                ("user_id", strings(&[Some("u1"), Some("u2"), Some("u3")])),
+                ("event", strings(&[Some("buy"); 3])),
+                ("ts", strings(&[Some("2026-11-01"); 3])),
+                ("value", values),
+            ],
+            WriterProperties::builder().build(),
+        );
+        let error = load_error(&path, Kind::Events).to_string();
+        assert!(
+            error.ends_with(&format!(
+                "e.parquet:{row}: `value` must be a number, found `{found}`"
+            )),
+            "{error}"
+        );
+    }
+    // A profile attribute and an account attribute.
+    let schema = Schema::from_toml(
+        seg::source::FileId(0),
+        "[events.buy]\n[profile]\nage = \"number\"\n[account]\nseats = \"number\"\n",
+    )
+    .unwrap();
+    for (kind, id) in [(Kind::Profiles, "user_id"), (Kind::Accounts, "account_id")] {
+        let attribute = if kind == Kind::Profiles {
+            "age"
+        } else {
+            "seats"
+        };
+        write(
+            &path,
+            vec![
+                (id, strings(&[Some("x1"), Some("x2")])),
+                (attribute, numbers(&[Some(3.0), Some(f64::NAN)])),
+            ],
+            WriterProperties::builder().build(),
+        );
+        let mut builder = StoreBuilder::new(&schema);
+        let mut report = LoadReport::default();
+        let error = load_file(&mut builder, kind, &path, OnBadRow::Fail, &mut report)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with(&format!(
+                "e.parquet:2: `{attribute}` must be a number, found `NaN`"
+            )),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn a_timestamp_out_of_range_says_so_with_its_value() {
+    let dir = dir();
+    let path = dir.join("e.parquet");
+    let seconds: ArrayRef = Arc::new(TimestampSecondArray::from(vec![
+        1_700_000_000,
+        i64::MAX / 1000,
+    ]));
+    write(
+        &path,
+        vec![
+            ("user_id", strings(&[Some("u1"), Some("u2")])),
+            ("event", strings(&[Some("buy"); 2])),
+            ("ts", seconds.clone()),
+        ],
+        WriterProperties::builder().build(),
+    );
+    let error = load_error(&path, Kind::Events).to_string();
+    assert!(
+        error.contains("e.parquet:2: `ts` 9223372036854775 (Timestamp(")
+            && error.ends_with("is out of the supported range (years 0000 to 9999)"),
+        "{error}"
+    );
+    // A timestamp property, and a profile's `ts` (which used to read as "since always").
+    write(
+        &path,
+        vec![
+            ("user_id", strings(&[Some("u1"), Some("u2")])),
+            ("event", strings(&[Some("buy"); 2])),
+            ("ts", strings(&[Some("2026-11-01"); 2])),
+            ("at", seconds.clone()),
+        ],
+        WriterProperties::builder().build(),
+    );
+    let error = load_error(&path, Kind::Events).to_string();
+    assert!(
+        error.contains("e.parquet:2: `at` 9223372036854775 ("),
+        "{error}"
+    );
+    write(
+        &path,
+        vec![
+            ("user_id", strings(&[Some("u1"), Some("u2")])),
+            ("ts", seconds),
+        ],
+        WriterProperties::builder().build(),
+    );
+    let error = load_error(&path, Kind::Profiles).to_string();
+    assert!(
+        error.contains("e.parquet:2: `ts` 9223372036854775 ("),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_user_with_only_undeclared_events_is_kept_and_counted_alike() {
+    let dir = dir();
+    let schema = schema();
+    let ndjson = dir.join("e.ndjson");
+    std::fs::write(
+        &ndjson,
+        "{\"user_id\":\"u1\",\"event\":\"buy\",\"ts\":\"2026-11-01\"}\n{\"user_id\":\"u2\",\"event\":\"refund\",\"ts\":\"2026-11-01\"}\n",
+    )
+    .unwrap();
+    let parquet = dir.join("e.parquet");
+    for dictionary in [true, false] {
+        write(
+            &parquet,
+            vec![
+                ("user_id", strings(&[Some("u1"), Some("u2")])),
+                ("event", strings(&[Some("buy"), Some("refund")])),
+                ("ts", strings(&[Some("2026-11-01"); 2])),
+            ],
+            WriterProperties::builder()
+                .set_dictionary_enabled(dictionary)
+                .build(),
+        );
+        for path in [&ndjson, &parquet] {
+            let (store, report) = load(&schema, &[(Kind::Events, path)], OnBadRow::Fail);
+            assert_eq!(store.users.ids.len(), 2, "{}", path.display());
+            assert_eq!(report.rows, 2, "{}", path.display());
+        }
+    }
 }

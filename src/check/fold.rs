@@ -2,7 +2,7 @@
 //! the same rules the engines use (`plan::arith`), so that a `let` chain over constants stays
 //! one constant and a constant that would be missing at run time (an overflow, a division by
 //! zero) is refused with its location instead of silently emptying a segment. `now` plus or
-//! minus a constant duration is checked against every instant `--as-of` accepts.
+//! minus a constant duration is checked against every instant data and `--as-of` may hold.
 
 use super::expr::error_expr;
 use super::Checker;

@@ -18,7 +18,7 @@ use super::build::{FieldValue, StoreBuilder, Target};
 use super::load::{
     convert, optional_timestamp, required_text, DataError, Kind, LoadReport, OnBadRow, Raw,
 };
-use super::parquet::{columns_of, BatchColumn, Strings, View};
+use super::parquet::{columns_of, BatchColumn, Strings, View, OUT_OF_RANGE};
 use super::{Column, BEGINNING, MISSING_BOOL, MISSING_NUMBER, MISSING_STRING, MISSING_TIMESTAMP};
 use crate::schema::{EventId, Field, FieldType};
 
@@ -123,7 +123,6 @@ pub(super) struct BatchLoader<'b, 's, 'r> {
     builder: &'b mut StoreBuilder<'s>,
     kind: Kind,
     path: &'r str,
-    on_bad_row: OnBadRow,
     report: &'r mut LoadReport,
     types: Vec<RowType<'s>>,
     event_ids: FxHashMap<&'s str, u32>,
@@ -211,7 +210,6 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             builder,
             kind,
             path,
-            on_bad_row,
             report,
             by_type: vec![Vec::new(); types.len()],
             coded,
@@ -257,17 +255,7 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
         };
         let mut rows = batch.num_rows();
         let mut fatal = None;
-        if self.kind == Kind::Events {
-            if let Some(missing) = [("user_id", keys.id), ("event", keys.event), ("ts", keys.ts)]
-                .into_iter()
-                .find_map(|(name, at)| at.is_none().then_some(name))
-            {
-                for r in 0..rows {
-                    self.bad(first + r as u64, format!("the row has no `{missing}`"))?;
-                }
-                return Ok(());
-            }
-        } else {
+        if self.kind != Kind::Events {
             // The per-row reader stops at the first cell of a type it does not read.
             fatal = first_unsupported_cell(&columns, rows);
             if let Some((row, _)) = &fatal {
@@ -287,6 +275,11 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             });
         }
         self.report.skipped += self.rows.fail.iter().filter(|&&f| f != GOOD).count();
+        // Rows of undeclared event types are read, as in the other formats: counted, and
+        // their users kept.
+        self.report.rows += (0..rows)
+            .filter(|&r| self.rows.good(r) && self.rows.kind[r] == UNKNOWN)
+            .count();
         if let Some(id) = keys.id {
             self.code_entities(&columns[id], id);
             self.append(&columns, &layouts);
@@ -298,11 +291,6 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             }),
             None => Ok(()),
         }
-    }
-
-    fn bad(&mut self, line: u64, reason: String) -> Result<(), DataError> {
-        self.on_bad_row
-            .bad_row(self.path, line, reason, self.report)
     }
 
     /// The id, event type and ts of each row: events in that order, profiles and accounts in
@@ -415,14 +403,18 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             }
             for (c, field) in fields {
                 let column = &columns[c];
-                if fits(&column.view, field.ty) || matches!(column.view, View::Unsupported(_)) {
-                    continue;
-                }
                 let at = if by_position {
                     u32::try_from(c).unwrap_or(0)
                 } else {
                     0
                 };
+                if fits(&column.view, field.ty) {
+                    check_fitting(&mut self.rows, column, field, rows, at);
+                    continue;
+                }
+                if matches!(column.view, View::Unsupported(_)) {
+                    continue;
+                }
                 for &r in rows {
                     let r = r as usize;
                     if !self.rows.good(r) {
@@ -466,17 +458,9 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             }
             counts.fill(0);
             let at = u32::try_from(c).unwrap_or(u32::MAX);
-            // The per-row loader of profiles reads an out-of-range timestamp as null.
-            let instants = match &column.view {
-                View::Instants(v) if self.kind != Kind::Events => Some(v),
-                _ => None,
-            };
             let mut count = |r: usize| {
                 let kind = self.rows.kind[r];
-                if at < self.rows.fail[r]
-                    && kind != UNKNOWN
-                    && instants.is_none_or(|v| v[r] != MISSING_TIMESTAMP)
-                {
+                if at < self.rows.fail[r] && kind != UNKNOWN {
                     counts[kind as usize] += 1;
                 }
             };
@@ -499,8 +483,9 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
         }
     }
 
-    /// The entity index of each loaded row, in row order (so indexes follow first
-    /// appearance, as with the per-row loaders).
+    /// The entity index of each good row, in row order (so indexes follow first appearance,
+    /// as with the per-row loaders); rows of undeclared event types too, since every
+    /// `user_id` seen is a user.
     fn code_entities(&mut self, column: &BatchColumn<'_>, position: usize) {
         let View::Strings(strings) = &column.view else {
             // Ids of another type make every row bad.
@@ -519,7 +504,7 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
         if strings.keys.is_some() {
             let codes = self.key_codes[position].of(strings);
             for r in 0..rows.fail.len() {
-                if rows.fail[r] == GOOD && rows.kind[r] != UNKNOWN {
+                if rows.fail[r] == GOOD {
                     let key = strings.key(r);
                     if codes[key] == UNSET {
                         codes[key] = entity(strings.values.get(key));
@@ -529,7 +514,7 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             }
         } else {
             for r in 0..rows.fail.len() {
-                if rows.fail[r] == GOOD && rows.kind[r] != UNKNOWN {
+                if rows.fail[r] == GOOD {
                     rows.entity[r] = entity(strings.get(r));
                 }
             }
@@ -668,15 +653,14 @@ fn check_ts(rows: &mut Rows, column: &BatchColumn<'_>, n: usize, required: bool)
     let missing = || "the row has no `ts`".to_string();
     if let View::Instants(values) = &column.view {
         for r in 0..n {
-            let ts = if column.is_null(r) {
-                MISSING_TIMESTAMP
+            if column.is_null(r) {
+                if required {
+                    rows.fail(r, 0, missing);
+                }
+            } else if values[r] == OUT_OF_RANGE {
+                rows.fail(r, 0, || column.out_of_range(r));
             } else {
-                values[r]
-            };
-            if ts != MISSING_TIMESTAMP {
-                rows.ts[r] = ts;
-            } else if required {
-                rows.fail(r, 0, missing);
+                rows.ts[r] = values[r];
             }
         }
         return;
@@ -691,6 +675,33 @@ fn check_ts(rows: &mut Rows, column: &BatchColumn<'_>, n: usize, required: bool)
             Ok(None) => {}
             Err(reason) => rows.fail(r, 0, || reason),
         }
+    }
+}
+
+/// The values of a column whose type is the field's that the field still cannot hold: NaN
+/// and infinities (NaN is the missing number; the text formats refuse both), and instants out
+/// of the supported range.
+fn check_fitting(rows: &mut Rows, column: &BatchColumn<'_>, field: &Field, of: &[u32], at: u32) {
+    match &column.view {
+        View::Numbers(values) => {
+            for &r in of {
+                let r = r as usize;
+                if !values[r].is_finite() && !column.is_null(r) {
+                    rows.fail(r, at, || {
+                        format!("`{}` must be a number, found `{}`", field.name, values[r])
+                    });
+                }
+            }
+        }
+        View::Instants(values) => {
+            for &r in of {
+                let r = r as usize;
+                if values[r] == OUT_OF_RANGE && !column.is_null(r) {
+                    rows.fail(r, at, || column.out_of_range(r));
+                }
+            }
+        }
+        _ => {}
     }
 }
 

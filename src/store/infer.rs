@@ -22,7 +22,7 @@ pub struct Inferred {
 
 fn guess(raw: &Raw<'_>) -> Option<FieldType> {
     let text = match raw {
-        Raw::Null | Raw::Cell("") => return None,
+        Raw::Null | Raw::Cell("") | Raw::Nested(_) => return None,
         Raw::Bool(_) => return Some(FieldType::Bool),
         Raw::Number(_) => return Some(FieldType::Number),
         Raw::Instant(_) => return Some(FieldType::Timestamp),
@@ -70,7 +70,7 @@ pub fn infer(paths: &[PathBuf]) -> Result<Inferred, DataError> {
     let mut inferred = Inferred::default();
     for path in paths {
         let name = path.display().to_string();
-        read_rows(path, &mut |line, fields| {
+        read_rows(path, None, &mut |line, fields| {
             let fields = fields.map_err(|reason| DataError::BadRow {
                 path: name.clone(),
                 line,

@@ -5,17 +5,15 @@
 //! Each row becomes (key, raw value) pairs; one routine types them against the schema, so the
 //! formats agree. A bad row (malformed line, wrong type, bad timestamp, missing id, event or
 //! ts) is an error naming the file and line, unless the caller skips bad rows, which are then
-//! counted. Properties and event types the schema lacks are ignored and counted for a warning.
-//! NDJSON objects are read with `serde_json` into borrowed keys and values (no `Value` tree).
+//! counted. Properties and event types the schema lacks are ignored and counted for a warning
+//! (the user of an event of an undeclared type is still a user). The formats are read in
+//! `ndjson` and `csv_rows`; a CSV header and a Parquet schema are checked once, before any row
+//! (`header`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
-
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
 
 use super::build::{FieldValue, StoreBuilder};
 use super::columnar::BatchLoader;
@@ -64,6 +62,8 @@ impl OnBadRow {
 /// Counts over all loaded files.
 #[derive(Debug, Default, Clone)]
 pub struct LoadReport {
+    /// The rows read that were not bad, in every format: those loaded and those of event types
+    /// the schema does not declare (whose events are ignored, but whose users are kept).
     pub rows: usize,
     pub skipped: usize,
     /// `event.property`, `profile.attribute`, `account.attribute` or `event type NAME`:
@@ -104,6 +104,14 @@ pub enum DataError {
         path: String,
         source: std::io::Error,
     },
+    /// A CSV header that cannot be read as the kind of file it should be (a column twice, a
+    /// required column missing): it fails the load whatever `--on-bad-row` says.
+    #[error("{path}:{line}: {reason}")]
+    BadHeader {
+        path: String,
+        line: u64,
+        reason: String,
+    },
     #[error("{path}: {reason}")]
     Format { path: String, reason: String },
 }
@@ -120,6 +128,8 @@ pub(super) enum Raw<'a> {
     Cell(&'a str),
     /// A Parquet timestamp or date, in microseconds.
     Instant(i64),
+    /// A JSON object or array (what it is): never a value, always a bad row.
+    Nested(&'static str),
 }
 
 impl Raw<'_> {
@@ -130,6 +140,7 @@ impl Raw<'_> {
             Raw::Number(_) => "a number",
             Raw::Text(_) | Raw::Cell(_) => "a string",
             Raw::Instant(_) => "a timestamp",
+            Raw::Nested(what) => what,
         }
     }
 }
@@ -157,7 +168,7 @@ pub fn load_file(
             source,
         })?;
         let mut loader = BatchLoader::new(builder, kind, &name, on_bad_row, report);
-        return super::parquet::read_batches(file, &name, |first, batch| {
+        return super::parquet::read_batches(file, &name, Some(kind), |first, batch| {
             loader.batch(first, batch)
         });
     }
@@ -169,7 +180,7 @@ pub fn load_file(
         report,
         event_ids,
     };
-    read_rows(path, &mut |line, fields| match fields {
+    read_rows(path, Some(kind), &mut |line, fields| match fields {
         Ok(fields) => loader.row(line, fields),
         Err(reason) => loader.bad(line, reason),
     })
@@ -181,10 +192,15 @@ pub(super) type RowResult<'r, 'a> = Result<&'r [RawField<'a>], String>;
 /// A column name and its raw value.
 pub(super) type RawField<'a> = (Cow<'a, str>, Raw<'a>);
 
+/// The extensions of the data formats, for messages.
+const EXTENSIONS: &str = ".ndjson, .jsonl or .json (NDJSON), .csv or .parquet";
+
 /// Reads every row of a data file, choosing the format by the extension: each row's
-/// (1-based) line or row number and its fields, or the reason it is malformed.
+/// (1-based) line or row number and its fields, or the reason it is malformed. The header or
+/// schema is checked first, for a file of `kind` (None: any kind, for `infer-schema`).
 pub(super) fn read_rows(
     path: &Path,
+    kind: Option<Kind>,
     on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     let name = path.display().to_string();
@@ -192,120 +208,32 @@ pub(super) fn read_rows(
         path: name.clone(),
         source,
     })?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match extension.as_str() {
-        "ndjson" | "jsonl" | "json" => {
-            read_ndjson(BufReader::with_capacity(1 << 20, file), &name, on_row)
-        }
-        "csv" => read_csv(file, &name, on_row),
-        "parquet" => super::parquet::read(file, &name, |line, fields| on_row(line, Ok(fields))),
-        other => Err(DataError::Format {
+    let Some(extension) = path.extension() else {
+        return Err(DataError::Format {
             path: name,
             reason: format!(
-                "unknown data format `.{other}`: use .ndjson (or .jsonl), .csv or .parquet"
+                "the file name has no extension to tell its format: name it with {EXTENSIONS}"
+            ),
+        });
+    };
+    match extension.to_string_lossy().to_ascii_lowercase().as_str() {
+        "ndjson" | "jsonl" | "json" => super::ndjson::read_ndjson(
+            BufReader::with_capacity(1 << 20, file),
+            &name,
+            super::ndjson::MAX_ROW_BYTES,
+            on_row,
+        ),
+        "csv" => super::csv_rows::read_csv(path, file, kind, super::ndjson::MAX_ROW_BYTES, on_row),
+        "parquet" => {
+            super::parquet::read(file, &name, kind, |line, fields| on_row(line, Ok(fields)))
+        }
+        _ => Err(DataError::Format {
+            path: name,
+            reason: format!(
+                "unknown data format `.{}`: use {EXTENSIONS}",
+                extension.to_string_lossy()
             ),
         }),
-    }
-}
-
-fn read_ndjson(
-    mut reader: impl BufRead,
-    path: &str,
-    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
-) -> Result<(), DataError> {
-    let mut buffer = Vec::new();
-    let mut line_number = 0u64;
-    loop {
-        buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
-            .map_err(|source| DataError::Io {
-                path: path.to_string(),
-                source,
-            })?;
-        if read == 0 {
-            return Ok(());
-        }
-        line_number += 1;
-        let mut bytes = buffer.as_slice();
-        if line_number == 1 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        while let [rest @ .., b'\n' | b'\r'] = bytes {
-            bytes = rest;
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            on_row(line_number, Err("the line is not valid UTF-8".into()))?;
-            continue;
-        };
-        match serde_json::from_str::<FlatObject<'_>>(text) {
-            Ok(object) => {
-                on_row(line_number, Ok(&object.0))?;
-            }
-            Err(e) => on_row(line_number, Err(describe_json_error(&e)))?,
-        }
-    }
-}
-
-fn read_csv(
-    file: std::fs::File,
-    path: &str,
-    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
-) -> Result<(), DataError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(BufReader::with_capacity(1 << 20, file));
-    let headers = reader.headers().map_err(|e| DataError::Format {
-        path: path.to_string(),
-        reason: format!("cannot read the header row: {e}"),
-    })?;
-    let headers: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
-                let line = record.position().map_or(line, csv::Position::line);
-                let fields: Vec<RawField<'_>> = headers
-                    .iter()
-                    .map(|h| Cow::Borrowed(h.as_str()))
-                    .zip(record.iter().map(Raw::Cell))
-                    .collect();
-                on_row(line, Ok(&fields))?;
-            }
-            Err(e) => {
-                let line = e.position().map_or(line, csv::Position::line);
-                let recoverable = matches!(
-                    e.kind(),
-                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
-                );
-                let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
-                        format!("the row has {len} fields, the header has {expected_len}")
-                    }
-                    csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
-                    _ => e.to_string(),
-                };
-                on_row(line, Err(reason))?;
-                if !recoverable {
-                    return Ok(());
-                }
-            }
-        }
     }
 }
 
@@ -357,14 +285,16 @@ impl RowLoader<'_, '_, '_> {
                 _ => {}
             }
         }
-        let id = id.ok_or_else(|| format!("the row has no `{id_key}`"))?;
+        let id = id.ok_or_else(|| no_key(id_key, fields))?;
         let (declared, prefix, event_id): (&[Field], &str, _) = match kind {
             Kind::Events => {
-                let name = event.ok_or("the row has no `event`")?;
+                let name = event.ok_or_else(|| no_key("event", fields))?;
                 if ts.is_none() {
-                    return Err("the row has no `ts`".into());
+                    return Err(no_key("ts", fields));
                 }
                 let Some(&event_id) = self.event_ids.get(name.as_ref()) else {
+                    // Every `user_id` seen is a user, even if all its events are ignored.
+                    self.builder.user(&id);
                     *self
                         .report
                         .unknown
@@ -410,6 +340,15 @@ impl RowLoader<'_, '_, '_> {
             None => self.builder.add_account(&id, ts, &values),
         }
         Ok(())
+    }
+}
+
+/// Why a row lacks `key`, with a hint when a key differs from it only by spaces or case.
+fn no_key(key: &str, fields: &[RawField<'_>]) -> String {
+    let hint = super::header::near(key, fields.iter().map(|(k, _)| k.as_ref()));
+    match hint {
+        Some(hint) => format!("the row has no `{key}`: {hint}"),
+        None => format!("the row has no `{key}`"),
     }
 }
 
@@ -484,10 +423,9 @@ pub fn parse_ndjson_cells(
     line: &str,
     columns: &[(String, FieldType)],
 ) -> Result<Vec<Option<Cell>>, String> {
-    let object =
-        serde_json::from_str::<FlatObject<'_>>(line).map_err(|e| describe_json_error(&e))?;
+    let fields = super::ndjson::parse_object(line)?;
     let mut cells = vec![None; columns.len()];
-    for (key, raw) in &object.0 {
+    for (key, raw) in &fields {
         let Some(index) = columns.iter().position(|(name, _)| name == key.as_ref()) else {
             continue;
         };
@@ -509,7 +447,9 @@ pub fn parse_ndjson_cells(
 pub(super) fn convert<'r>(raw: &'r Raw<'_>, ty: FieldType) -> Result<FieldValue<'r>, String> {
     let value = match (raw, ty) {
         (Raw::Null | Raw::Cell(""), _) => FieldValue::Missing,
-        (Raw::Number(n), FieldType::Number) => FieldValue::Number(*n),
+        // NaN is the store's missing number, and no format writes infinities as text.
+        (Raw::Number(n), FieldType::Number) if n.is_finite() => FieldValue::Number(*n),
+        (Raw::Number(n), FieldType::Number) => return Err(format!("`{n}`")),
         (Raw::Bool(b), FieldType::Bool) => FieldValue::Bool(*b),
         (Raw::Instant(t), FieldType::Timestamp) => FieldValue::Timestamp(*t),
         (Raw::Text(s), FieldType::String) => FieldValue::Str(s),
@@ -562,103 +502,4 @@ pub(super) fn optional_timestamp(raw: &Raw<'_>) -> Result<Option<i64>, String> {
     parse_timestamp(text)
         .map(Some)
         .map_err(|e| format!("`ts` `{text}`: {e}"))
-}
-
-fn describe_json_error(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_string();
-    match error.classify() {
-        serde_json::error::Category::Eof => format!("the line ends early: {message}"),
-        _ => format!("not a flat JSON object: {message}"),
-    }
-}
-
-/// A flat JSON object with borrowed keys and values where the text allows.
-struct FlatObject<'a>(Vec<(Cow<'a, str>, Raw<'a>)>);
-
-impl<'de> Deserialize<'de> for FlatObject<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = FlatObject<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields = Vec::with_capacity(8);
-                while let Some(key) = map.next_key::<CowStr<'de>>()? {
-                    let value = map.next_value::<RawValue<'de>>()?;
-                    fields.push((key.0, value.0));
-                }
-                Ok(FlatObject(fields))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-struct CowStr<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_string())))
-            }
-        }
-        deserializer.deserialize_str(StrVisitor)
-    }
-}
-
-struct RawValue<'a>(Raw<'a>);
-
-impl<'de> Deserialize<'de> for RawValue<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValueVisitor;
-        impl<'de> Visitor<'de> for ValueVisitor {
-            type Value = RawValue<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string, number, bool or null (objects hold no nested values)")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Bool(v)))
-            }
-            #[allow(clippy::cast_precision_loss)]
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Number(v as f64)))
-            }
-            #[allow(clippy::cast_precision_loss)]
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Number(v as f64)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Number(v)))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Text(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Text(Cow::Owned(v.to_string()))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Null))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Null))
-            }
-        }
-        deserializer.deserialize_any(ValueVisitor)
-    }
 }

@@ -10,11 +10,15 @@
 
 mod build;
 mod columnar;
+mod csv_rows;
+mod header;
 pub mod infer;
 pub mod load;
+mod ndjson;
 pub mod parquet;
 
 pub use build::{StoreBuilder, Target};
+pub use ndjson::MAX_ROW_BYTES;
 
 /// Missing number (a JSON number is never NaN).
 pub const MISSING_NUMBER: f64 = f64::NAN;

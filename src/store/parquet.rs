@@ -4,7 +4,8 @@
 //! while the caller codes the previous ones (a bounded channel between them). Each column of
 //! a batch is typed once into a [`View`]: strings (plain, large, view or dictionary-encoded),
 //! numbers widened to f64, bools, and timestamps of any unit and dates in microseconds; a row
-//! number stands in for the line number in errors.
+//! number stands in for the line number in errors. The schema is checked before any row: its
+//! column names (`header`) and the types of the key columns.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -27,9 +28,19 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::file::metadata::ParquetMetaData;
 
-use super::load::{DataError, Raw, RawField};
-use super::MISSING_TIMESTAMP;
-use crate::time::MICROS_PER_DAY;
+use super::load::{DataError, Kind, Raw, RawField};
+use crate::time::{MAX_INSTANT, MICROS_PER_DAY, MIN_INSTANT};
+
+/// An instant in a [`View::Instants`] that does not fit the supported range (years 0000 to
+/// 9999, what the text forms can write).
+pub(super) const OUT_OF_RANGE: i64 = i64::MIN + 1;
+
+/// An instant in microseconds, or [`OUT_OF_RANGE`].
+fn in_range(micros: Option<i64>) -> i64 {
+    micros
+        .filter(|t| (MIN_INSTANT..=MAX_INSTANT).contains(t))
+        .unwrap_or(OUT_OF_RANGE)
+}
 
 /// Rows per record batch: small enough for a batch's columns to stay in cache while they are
 /// coded.
@@ -105,8 +116,8 @@ pub(super) enum View<'a> {
     /// Numbers of any width, as f64.
     Numbers(Cow<'a, [f64]>),
     Bools(BooleanBuffer),
-    /// Timestamps and dates in microseconds; [`MISSING_TIMESTAMP`] where the value does not
-    /// fit in microseconds.
+    /// Timestamps and dates in microseconds; [`OUT_OF_RANGE`] where the value is out of the
+    /// supported range.
     Instants(Cow<'a, [i64]>),
     /// A column of a type seg does not read; the reason.
     Unsupported(String),
@@ -133,7 +144,7 @@ fn instants<T: ArrowPrimitiveType<Native = i64>>(
             .as_primitive::<T>()
             .values()
             .iter()
-            .map(|&v| to_micros(v).unwrap_or(MISSING_TIMESTAMP))
+            .map(|&v| in_range(to_micros(v)))
             .collect(),
     ))
 }
@@ -168,9 +179,9 @@ impl<'a> View<'a> {
             DataType::Timestamp(TimeUnit::Millisecond, _) => {
                 instants::<TimestampMillisecondType>(array, |v| v.checked_mul(1000))
             }
-            DataType::Timestamp(TimeUnit::Microsecond, _) => View::Instants(Cow::Borrowed(
-                array.as_primitive::<TimestampMicrosecondType>().values(),
-            )),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                instants::<TimestampMicrosecondType>(array, Some)
+            }
             DataType::Timestamp(TimeUnit::Nanosecond, _) => {
                 instants::<TimestampNanosecondType>(array, |v| Some(v.div_euclid(1000)))
             }
@@ -180,8 +191,7 @@ impl<'a> View<'a> {
                     .as_primitive::<Date32Type>()
                     .values()
                     .iter()
-                    .map(|&d| i64::from(d).checked_mul(MICROS_PER_DAY))
-                    .map(|t| t.unwrap_or(MISSING_TIMESTAMP))
+                    .map(|&d| in_range(i64::from(d).checked_mul(MICROS_PER_DAY)))
                     .collect(),
             )),
             DataType::Dictionary(..) => View::dictionary(array),
@@ -219,7 +229,7 @@ impl<'a> View<'a> {
             )),
             View::Instants(v) => View::Instants(Cow::Owned(
                 keys.iter()
-                    .map(|&k| v.get(k).copied().unwrap_or(MISSING_TIMESTAMP))
+                    .map(|&k| v.get(k).copied().unwrap_or(OUT_OF_RANGE))
                     .collect(),
             )),
             View::Bools(v) => {
@@ -237,21 +247,58 @@ impl<'a> View<'a> {
             View::Strings(s) => Raw::Text(Cow::Borrowed(s.get(row))),
             View::Numbers(v) => Raw::Number(v[row]),
             View::Bools(v) => Raw::Bool(v.value(row)),
-            View::Instants(v) if v[row] == MISSING_TIMESTAMP => Raw::Null,
+            View::Instants(v) if v[row] == OUT_OF_RANGE => {
+                return Err("a timestamp out of the supported range".into())
+            }
             View::Instants(v) => Raw::Instant(v[row]),
             View::Unsupported(reason) => return Err(reason.clone()),
         })
     }
 }
 
-/// A column of a batch: its name, values and validity (None: no nulls).
+/// A column of a batch: its name, values and validity (None: no nulls), and the array the
+/// values come from (for messages).
 pub(super) struct BatchColumn<'a> {
     pub name: &'a str,
     pub view: View<'a>,
     pub nulls: Option<&'a NullBuffer>,
+    pub array: &'a dyn Array,
 }
 
 impl BatchColumn<'_> {
+    /// Why the value at `row` of a timestamp or date column is out of range, naming the value
+    /// as the file holds it and its type.
+    #[must_use]
+    pub fn out_of_range(&self, row: usize) -> String {
+        let value = match self.array.data_type() {
+            DataType::Timestamp(unit, _) => {
+                let v = match unit {
+                    TimeUnit::Second => self.primitive::<TimestampSecondType>(row),
+                    TimeUnit::Millisecond => self.primitive::<TimestampMillisecondType>(row),
+                    TimeUnit::Microsecond => self.primitive::<TimestampMicrosecondType>(row),
+                    TimeUnit::Nanosecond => self.primitive::<TimestampNanosecondType>(row),
+                };
+                v.map(|v| v.to_string())
+            }
+            DataType::Date32 => self
+                .array
+                .as_primitive_opt::<Date32Type>()
+                .map(|a| a.value(row).to_string()),
+            DataType::Date64 => self.primitive::<Date64Type>(row).map(|v| v.to_string()),
+            _ => None,
+        };
+        format!(
+            "`{}` {}({}) is out of the supported range (years 0000 to 9999)",
+            self.name,
+            value.map_or(String::new(), |v| format!("{v} ")),
+            self.array.data_type()
+        )
+    }
+
+    fn primitive<T: ArrowPrimitiveType<Native = i64>>(&self, row: usize) -> Option<i64> {
+        self.array.as_primitive_opt::<T>().map(|a| a.value(row))
+    }
+
     #[must_use]
     pub fn is_null(&self, row: usize) -> bool {
         self.nulls.is_some_and(|nulls| nulls.is_null(row))
@@ -279,6 +326,7 @@ pub(super) fn columns_of(batch: &RecordBatch) -> Vec<BatchColumn<'_>> {
             name: field.name(),
             view: View::new(array.as_ref()),
             nulls: array.nulls(),
+            array: array.as_ref(),
         })
         .collect()
 }
@@ -349,14 +397,62 @@ fn open(file: std::fs::File, path: &str) -> Result<ParquetRecordBatchReader, Dat
         .map_err(|e| format(format!("cannot read: {e}")))
 }
 
+/// Checks the columns of a file of `kind` (None: any kind) before any row is read: no name
+/// twice, the required columns there, and key columns of types that can hold their values.
+fn check_schema(
+    schema: &arrow_schema::Schema,
+    path: &str,
+    kind: Option<Kind>,
+) -> Result<(), DataError> {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut result = super::header::check(kind, &names);
+    if result.is_ok() && kind.is_some() {
+        let keys = ["user_id", "account_id", "event", "ts"];
+        if let Some(field) = schema
+            .fields()
+            .iter()
+            .find(|f| keys.contains(&f.name().as_str()) && !key_fits(f.name(), f.data_type()))
+        {
+            let expected = if field.name() == "ts" {
+                "timestamps, dates or strings"
+            } else {
+                "strings"
+            };
+            result = Err(format!(
+                "the column `{}` holds {}: it must hold {expected}",
+                field.name(),
+                field.data_type()
+            ));
+        }
+    }
+    result.map_err(|reason| DataError::Format {
+        path: path.to_string(),
+        reason: format!("in the schema: {reason}"),
+    })
+}
+
+/// Whether a key column of this type can hold its values: text for ids and event names, and
+/// for `ts` also timestamps and dates (an all-null column is left to the rows).
+fn key_fits(name: &str, data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Null | DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, values) => key_fits(name, values),
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => name == "ts",
+        _ => false,
+    }
+}
+
 /// Reads a Parquet file batch by batch, calling `on_batch` with the (1-based) number of the
-/// batch's first row. Batches are decoded on another thread while `on_batch` runs.
+/// batch's first row, after checking its schema for a file of `kind` (None: any kind).
+/// Batches are decoded on another thread while `on_batch` runs.
 pub(super) fn read_batches(
     file: std::fs::File,
     path: &str,
+    kind: Option<Kind>,
     mut on_batch: impl FnMut(u64, &RecordBatch) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     let reader = open(file, path)?;
+    check_schema(&arrow_array::RecordBatchReader::schema(&reader), path, kind)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -384,9 +480,10 @@ pub(super) fn read_batches(
 pub(super) fn read(
     file: std::fs::File,
     path: &str,
+    kind: Option<Kind>,
     mut row: impl FnMut(u64, &[RawField<'_>]) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
-    read_batches(file, path, |first, batch| {
+    read_batches(file, path, kind, |first, batch| {
         let columns = columns_of(batch);
         let mut fields: Vec<RawField<'_>> = Vec::with_capacity(columns.len());
         for r in 0..batch.num_rows() {
@@ -612,10 +709,15 @@ mod tests {
         writer.write(&batch).unwrap();
         writer.close().unwrap();
         let mut types = Vec::new();
-        read_batches(std::fs::File::open(&path).unwrap(), "t", |_, batch| {
-            types.push(batch.column(0).data_type().clone());
-            Ok(())
-        })
+        read_batches(
+            std::fs::File::open(&path).unwrap(),
+            "t",
+            None,
+            |_, batch| {
+                types.push(batch.column(0).data_type().clone());
+                Ok(())
+            },
+        )
         .unwrap();
         std::fs::remove_file(&path).unwrap();
         types
@@ -640,6 +742,6 @@ mod tests {
         let View::Instants(instants) = View::new(seconds.as_ref()) else {
             panic!("instants")
         };
-        assert_eq!(*instants, [2_000_000, MISSING_TIMESTAMP]);
+        assert_eq!(*instants, [2_000_000, OUT_OF_RANGE]);
     }
 }
