@@ -210,21 +210,19 @@ pub(crate) fn selected(plan: &Plan, names: &[String]) -> Result<Vec<usize>, Stri
 
 fn unknown_segment(plan: &Plan, name: &str) -> String {
     let names = plan.segments.iter().map(|s| s.name.as_str());
-    match crate::check::suggest::closest(name, names) {
-        Some(close) => format!("no segment is named `{name}`; did you mean `{close}`?"),
-        None => {
-            // Nothing close: show what there is, so the user need not open the files.
-            let mut known: Vec<&str> = plan.segments.iter().map(|s| s.name.as_str()).collect();
-            known.sort_unstable();
-            let shown = known.len().min(8);
-            let more = if known.len() > shown { ", ..." } else { "" };
-            format!(
-                "no segment is named `{name}`; the {} segments are {}{more}",
-                known.len(),
-                known[..shown].join(", ")
-            )
-        }
+    if let Some(close) = crate::check::suggest::closest(name, names) {
+        return format!("no segment is named `{name}`; did you mean `{close}`?");
     }
+    // Nothing close: show what there is, so the user need not open the files.
+    let mut known: Vec<&str> = plan.segments.iter().map(|s| s.name.as_str()).collect();
+    known.sort_unstable();
+    let shown = known.len().min(8);
+    let more = if known.len() > shown { ", ..." } else { "" };
+    format!(
+        "no segment is named `{name}`; the {} segments are {}{more}",
+        known.len(),
+        known[..shown].join(", ")
+    )
 }
 
 /// Loads the files into a store, reporting each file to `progress` (the REPL's progress line)
