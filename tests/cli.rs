@@ -786,6 +786,8 @@ fn gen_numbers_out_of_range_are_usage_errors() {
         &["--users", "100000001"],
         &["--events-per-user", "0"],
         &["--users", "100000000", "--events-per-user", "100"],
+        &["--as-of", "0002-12-31T23:59:59Z"],
+        &["--as-of", "9999-01-01"],
     ] {
         let mut all = vec!["gen", "--out", "out"];
         all.extend(args);
@@ -798,6 +800,33 @@ fn gen_numbers_out_of_range_are_usage_errors() {
         );
     }
     assert!(!dir.join("out").exists());
+    // At the bounds, every generated timestamp is one seg reads back.
+    for as_of in ["0003-01-01", "9998-12-31T23:59:59Z"] {
+        let args = [
+            "gen", "--users", "20", "--as-of", as_of, "--format", "ndjson", "--out", as_of,
+        ];
+        let output = seg(&args, &dir);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let schema = root().join("examples/schema.toml");
+        let events = format!("{as_of}/events.ndjson");
+        std::fs::write(dir.join("s.seg"), "segment s = did(login)\n").unwrap();
+        let eval = [
+            "eval",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--events",
+            &events,
+            "--",
+            "s.seg",
+        ];
+        let output = seg(&eval, &dir);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{as_of}: {}",
+            stderr(&output)
+        );
+    }
 }
 
 #[test]

@@ -20,6 +20,10 @@ const MAX_EVENTS_PER_USER: u64 = 100_000;
 /// The most events in all (users times events per user): the store counts events in 32 bits.
 const MAX_EVENTS: u64 = 4_000_000_000;
 
+/// The earliest and latest `--as-of` of `seg gen`.
+const EARLIEST_AS_OF: &str = "0003-01-01T00:00:00Z";
+const LATEST_AS_OF: &str = "9998-12-31T23:59:59Z";
+
 /// The schema the generator writes data for.
 pub const EXAMPLE_SCHEMA: &str = include_str!("../../examples/schema.toml");
 
@@ -65,6 +69,17 @@ pub fn run(args: &GenArgs) -> u8 {
         Ok(t) => t,
         Err(e) => return usage_error(format!("--as-of `{}`: {e}", args.as_of)),
     };
+    // The history reaches two years back and a few days forward: keep every timestamp within
+    // the years 0000-9999 that timestamps are written (and read back) in.
+    let earliest = crate::time::parse_timestamp(EARLIEST_AS_OF).unwrap_or(i64::MIN);
+    let latest = crate::time::parse_timestamp(LATEST_AS_OF).unwrap_or(i64::MAX);
+    if !(earliest..=latest).contains(&as_of) {
+        return usage_error(format!(
+            "--as-of `{}`: seg gen needs an instant from {EARLIEST_AS_OF} to {LATEST_AS_OF}, \
+             so that the generated history stays within the years 0000-9999",
+            args.as_of
+        ));
+    }
     let wanted = if args.formats.is_empty() {
         vec![DataFormat::Ndjson, DataFormat::Csv, DataFormat::Parquet]
     } else {
