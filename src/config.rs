@@ -89,9 +89,17 @@ pub fn find_file(start: &Path) -> Option<PathBuf> {
 
 /// Reads a `seg.toml`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let io_error = |source| ConfigError::Io {
         path: path.display().to_string(),
         source,
+    };
+    let bytes = crate::check::load::read_bounded(path, crate::check::load::MAX_TEXT_FILE_BYTES)
+        .map_err(io_error)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8",
+        ))
     })?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);

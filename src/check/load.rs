@@ -1,16 +1,94 @@
 //! Loading a program's files: the roots the user named (files, or folders searched for
 //! `*.seg`), then every file they import, depth first. Import paths are relative to the
-//! importing file; a path is loaded once however often it is imported. An import that cannot
-//! be read, and an import cycle, are diagnostics at the `import` item.
+//! importing file; a file is loaded once however often, and however spelled, it is named or
+//! imported: files are told apart by their canonical path (symlinks resolved), not by the
+//! text of the path. An import that cannot be read, and an import cycle, are diagnostics at
+//! the `import` item. Every read is bounded ([`MAX_TEXT_FILE_BYTES`]), so an endless file
+//! (`/dev/zero`) stops with an error instead of filling memory.
 
 use std::collections::BTreeMap;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{ItemKind, Module};
 use crate::syntax::parse_file;
+
+/// The most bytes seg reads from a segment file, and from the other text files it reads
+/// whole (the schema, `seg.toml`, `.segtest` files, standard input for `seg fmt -`): 16 MiB,
+/// hundreds of times the largest real project's, so that a wrong path (`/dev/zero`, a log
+/// file) fails at once instead of filling memory.
+pub const MAX_TEXT_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a whole text file of at most `limit` bytes. A folder is an error saying so; a file
+/// that is not a regular one (a device, a FIFO) is read up to the limit and no further, so an
+/// endless one stops.
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "it is a folder, not a file",
+        ));
+    }
+    if metadata.is_file() && metadata.len() > limit {
+        return Err(too_large(limit));
+    }
+    read_to_limit(file, limit)
+}
+
+/// Reads `reader` to its end, or fails once it has given more than `limit` bytes.
+pub fn read_to_limit(reader: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a file of exactly `limit` bytes from a longer one.
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "it is larger than {} MiB, the limit for a segment, schema, seg.toml or .segtest file",
+            limit >> 20
+        ),
+    )
+}
+
+/// Every file below `dir`, in its subfolders too, that `wanted` keeps, sorted; subfolders that
+/// `enter` refuses are skipped. A folder reached twice (a symlink back up the tree) is read
+/// once, so the walk ends.
+pub fn files_below(
+    dir: &Path,
+    enter: &dyn Fn(&Path) -> bool,
+    wanted: &dyn Fn(&Path) -> bool,
+) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if !seen.insert(std::fs::canonicalize(&dir)?) {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                if enter(&path) {
+                    stack.push(path);
+                }
+            } else if wanted(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
 
 /// Where files come from: the disk, or memory (tests, docs, the REPL).
 pub trait FileSystem {
@@ -19,6 +97,10 @@ pub trait FileSystem {
     fn is_dir(&self, path: &Path) -> bool;
     /// Every `*.seg` file below a folder, sorted.
     fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
+    /// The file's identity: two paths naming the same file give the same canonical path.
+    fn canonical(&self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
 }
 
 /// The real file system.
@@ -26,7 +108,13 @@ pub struct DiskFs;
 
 impl FileSystem for DiskFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_bounded(path, MAX_TEXT_FILE_BYTES)
+    }
+
+    /// The path with symlinks, `.` and `..` resolved; a file that does not exist keeps its
+    /// lexical normal form (it will fail to read, under the name it was given).
+    fn canonical(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -34,20 +122,9 @@ impl FileSystem for DiskFs {
     }
 
     fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        let mut out = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir)? {
-                let path = entry?.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "seg") {
-                    out.push(path);
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
+        files_below(dir, &|_| true, &|p| {
+            p.extension().is_some_and(|e| e == "seg")
+        })
     }
 }
 
@@ -121,8 +198,9 @@ struct Loader<'a> {
     fs: &'a dyn FileSystem,
     sources: &'a mut SourceMap,
     loaded: Loaded,
-    /// The files being loaded, outermost first, with the import that led to the next one.
-    stack: Vec<(PathBuf, Option<Span>)>,
+    /// The files being loaded, outermost first: the path as named, the canonical path, and
+    /// the import that led to the next one.
+    stack: Vec<(PathBuf, PathBuf, Option<Span>)>,
 }
 
 /// Loads the roots and their imports into `sources`.
@@ -134,10 +212,20 @@ pub fn load(
     let mut files = Vec::new();
     for root in roots {
         if fs.is_dir(root) {
-            files.extend(fs.seg_files(root).map_err(|source| LoadError {
+            let found = fs.seg_files(root).map_err(|source| LoadError {
                 path: root.display().to_string(),
                 source,
-            })?);
+            })?;
+            if found.is_empty() {
+                return Err(LoadError {
+                    path: root.display().to_string(),
+                    source: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the folder holds no .seg files (searched with its subfolders)",
+                    ),
+                });
+            }
+            files.extend(found);
         } else {
             files.push(root.clone());
         }
@@ -150,14 +238,15 @@ pub fn load(
     };
     for file in files {
         let path = normalize(&file);
-        if loader.sources.find_path(&path).is_some() {
+        let canonical = fs.canonical(&path);
+        if loader.sources.find_path(&canonical).is_some() {
             continue;
         }
         let bytes = fs.read(&path).map_err(|source| LoadError {
             path: file.display().to_string(),
             source,
         })?;
-        loader.load_file(&path, &bytes);
+        loader.load_file(&path, canonical, &bytes);
     }
     Ok(loader.loaded)
 }
@@ -187,11 +276,13 @@ pub fn add_source(
 }
 
 impl Loader<'_> {
-    fn load_file(&mut self, path: &Path, bytes: &[u8]) {
+    /// Loads a file named `path` (as written, normalized: messages and imports relative to it
+    /// use it) whose identity is `canonical`.
+    fn load_file(&mut self, path: &Path, canonical: PathBuf, bytes: &[u8]) {
         let (id, utf8_error) = add_source(
             self.sources,
             path.display().to_string(),
-            Some(path.to_path_buf()),
+            Some(canonical.clone()),
             bytes,
         );
         if let Some(d) = utf8_error {
@@ -201,7 +292,7 @@ impl Loader<'_> {
         let parsed = parse_file(id, &self.sources.get(id).text);
         self.loaded.diagnostics.extend(parsed.diagnostics);
         self.loaded.broken_names.extend(parsed.broken_names);
-        self.stack.push((path.to_path_buf(), None));
+        self.stack.push((path.to_path_buf(), canonical, None));
         for item in &parsed.module.items {
             if let ItemKind::Import(target) = &item.kind {
                 self.import(path, target.value.as_str(), target.span);
@@ -213,19 +304,20 @@ impl Loader<'_> {
 
     fn import(&mut self, from: &Path, target: &str, span: Span) {
         let path = normalize(&from.parent().unwrap_or(Path::new("")).join(target));
-        if let Some(start) = self.stack.iter().position(|(p, _)| *p == path) {
+        let canonical = self.fs.canonical(&path);
+        if let Some(start) = self.stack.iter().position(|(_, c, _)| *c == canonical) {
             self.report_cycle(start, &path, span);
             return;
         }
-        if self.sources.find_path(&path).is_some() {
+        if self.sources.find_path(&canonical).is_some() {
             return;
         }
         match self.fs.read(&path) {
             Ok(bytes) => {
                 if let Some(last) = self.stack.last_mut() {
-                    last.1 = Some(span);
+                    last.2 = Some(span);
                 }
-                self.load_file(&path, &bytes);
+                self.load_file(&path, canonical, &bytes);
             }
             Err(error) => {
                 let mut d = Diagnostic::new(
@@ -260,7 +352,7 @@ impl Loader<'_> {
     fn report_cycle(&mut self, start: usize, path: &Path, span: Span) {
         let mut names: Vec<String> = self.stack[start..]
             .iter()
-            .map(|(p, _)| p.display().to_string())
+            .map(|(p, _, _)| p.display().to_string())
             .collect();
         names.push(path.display().to_string());
         let mut d = Diagnostic::new(
@@ -270,7 +362,7 @@ impl Loader<'_> {
             "this import closes the cycle",
         )
         .with_help("move what both files need into a third file that both import");
-        for (_, via) in &self.stack[start..] {
+        for (_, _, via) in &self.stack[start..] {
             if let Some(via) = via {
                 d = d.with_secondary(*via, "imported here");
             }

@@ -44,9 +44,7 @@ pub(crate) struct Project {
 pub(crate) fn project(schema: Option<&Path>, files: &[PathBuf]) -> Result<Project, u8> {
     let project = project_or_schema_only(schema, files)?;
     if project.roots.is_empty() {
-        return Err(usage_error(
-            "no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml",
-        ));
+        return Err(usage_error(super::NO_SEGMENT_FILES));
     }
     Ok(project)
 }
@@ -56,6 +54,14 @@ pub(crate) fn project_or_schema_only(
     schema: Option<&Path>,
     files: &[PathBuf],
 ) -> Result<Project, u8> {
+    // A data file where segment files go would only be reported as a heap of syntax errors.
+    if let Some(data) = files.iter().find(|f| super::datafiles::is_data_file(f)) {
+        return Err(usage_error(format!(
+            "{} is a data file, named where segment files go: pass it with --events, --profiles \
+             or --accounts",
+            data.display()
+        )));
+    }
     let config_path = config::find_file(Path::new("."))
         .or_else(|| files.first().and_then(|f| config::find_file(f)));
     let config = match config_path.map(|p| config::load(&p)) {

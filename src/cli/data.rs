@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::check::{check_project, Project};
+use super::datafiles;
 use super::{usage_error, EXIT_FOUND, EXIT_USAGE};
 use crate::diag::render;
 use crate::plan::Plan;
@@ -58,7 +59,7 @@ pub(crate) struct CheckedProject {
 /// Parses `--as-of`, checks the segment files and prints their diagnostics; an error in them
 /// exits 1, a usage or I/O problem 2.
 pub(crate) fn check(args: &mut DataArgs) -> Result<CheckedProject, u8> {
-    split_segment_files(args);
+    split_segment_files(args)?;
     let now = as_of(args)?;
     let (project, sources, checked) = check_project(args.schema.as_deref(), &args.files)?;
     let stderr = io::stderr();
@@ -72,6 +73,19 @@ pub(crate) fn check(args: &mut DataArgs) -> Result<CheckedProject, u8> {
     let Some(plan) = checked.plan else {
         return Err(EXIT_FOUND);
     };
+    if plan.segments.is_empty() {
+        let roots: Vec<String> = project
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect();
+        return Err(usage_error(format!(
+            "no segments to evaluate: {} define{} none (only lets or imports); segments come \
+             from the FILES named, or else from `segments` in seg.toml",
+            roots.join(", "),
+            if roots.len() == 1 { "s" } else { "" }
+        )));
+    }
     Ok(CheckedProject {
         project,
         sources,
@@ -95,31 +109,48 @@ pub(crate) fn load(args: &DataArgs, checked: &CheckedProject) -> Result<Store, u
     load_files(&checked.plan.schema, &inputs, on_bad_row(args), None)
 }
 
-/// The data files of each kind: the flags', or else seg.toml's (events are required).
+/// The data files of each kind: the flags', or else seg.toml's (events are required), with
+/// folders expanded to the data files below them; a file named twice is refused.
 pub(crate) fn inputs(args: &DataArgs, project: &Project) -> Result<[(Kind, Vec<PathBuf>); 3], u8> {
-    let data = |flag: &[PathBuf], configured: fn(&crate::config::Config) -> &Vec<PathBuf>| {
-        if flag.is_empty() {
-            project
+    type Configured = fn(&crate::config::Config) -> &Vec<PathBuf>;
+    let data = |flag: &[PathBuf], name: &str, configured: Configured| -> Result<Vec<PathBuf>, u8> {
+        let (label, paths) = if flag.is_empty() {
+            let paths = project
                 .config
                 .as_ref()
                 .map(configured)
                 .cloned()
-                .unwrap_or_default()
+                .unwrap_or_default();
+            (format!("`[data] {name}` of seg.toml:"), paths)
         } else {
-            flag.to_vec()
+            (format!("--{name}"), flag.to_vec())
+        };
+        let expanded = datafiles::expand(&label, &paths).map_err(usage_error)?;
+        for warning in &expanded.warnings {
+            let _ = writeln!(io::stderr(), "seg: warning: {warning}");
         }
+        Ok(expanded.files)
     };
-    let events = data(&args.events, |c| &c.events);
+    let events = data(&args.events, "events", |c| &c.events)?;
     if events.is_empty() {
         return Err(usage_error(
             "no event files: pass --events F..., or write `[data] events = [...]` in seg.toml",
         ));
     }
-    Ok([
+    let inputs = [
         (Kind::Events, events),
-        (Kind::Profiles, data(&args.profiles, |c| &c.profiles)),
-        (Kind::Accounts, data(&args.accounts, |c| &c.accounts)),
-    ])
+        (
+            Kind::Profiles,
+            data(&args.profiles, "profiles", |c| &c.profiles)?,
+        ),
+        (
+            Kind::Accounts,
+            data(&args.accounts, "accounts", |c| &c.accounts)?,
+        ),
+    ];
+    datafiles::refuse_duplicates(inputs.iter().flat_map(|(_, files)| files))
+        .map_err(usage_error)?;
+    Ok(inputs)
 }
 
 pub(crate) fn on_bad_row(args: &DataArgs) -> OnBadRow {
@@ -131,14 +162,25 @@ pub(crate) fn on_bad_row(args: &DataArgs) -> OnBadRow {
 }
 
 /// Segment files given among the data flags' values (`--events a.ndjson x.seg`) belong to
-/// the positional files: the data flags take several values each.
-pub(crate) fn split_segment_files(args: &mut DataArgs) {
-    let is_segments = |p: &PathBuf| p.extension().is_some_and(|e| e == "seg") || p.is_dir();
-    for list in [&mut args.events, &mut args.profiles, &mut args.accounts] {
+/// the positional files: the data flags take several values each. A folder stays a data
+/// folder and is expanded now ([`datafiles::expand`]), so that a segment folder swallowed by a
+/// data flag is reported as such before anything else.
+pub(crate) fn split_segment_files(args: &mut DataArgs) -> Result<(), u8> {
+    let is_segments = |p: &PathBuf| p.extension().is_some_and(|e| e == "seg");
+    for (flag, list) in [
+        ("--events", &mut args.events),
+        ("--profiles", &mut args.profiles),
+        ("--accounts", &mut args.accounts),
+    ] {
         let (segments, data): (Vec<PathBuf>, Vec<PathBuf>) = list.drain(..).partition(is_segments);
-        *list = data;
+        let expanded = datafiles::expand(flag, &data).map_err(usage_error)?;
+        for warning in &expanded.warnings {
+            let _ = writeln!(io::stderr(), "seg: warning: {warning}");
+        }
+        *list = expanded.files;
         args.files.extend(segments);
     }
+    Ok(())
 }
 
 /// Indexes of the named segments (all when none are named), sorted by name; an unknown name
@@ -168,10 +210,19 @@ pub(crate) fn selected(plan: &Plan, names: &[String]) -> Result<Vec<usize>, Stri
 
 fn unknown_segment(plan: &Plan, name: &str) -> String {
     let names = plan.segments.iter().map(|s| s.name.as_str());
-    match crate::check::suggest::closest(name, names) {
-        Some(close) => format!("no segment is named `{name}`; did you mean `{close}`?"),
-        None => format!("no segment is named `{name}`"),
+    if let Some(close) = crate::check::suggest::closest(name, names) {
+        return format!("no segment is named `{name}`; did you mean `{close}`?");
     }
+    // Nothing close: show what there is, so the user need not open the files.
+    let mut known: Vec<&str> = plan.segments.iter().map(|s| s.name.as_str()).collect();
+    known.sort_unstable();
+    let shown = known.len().min(8);
+    let more = if known.len() > shown { ", ..." } else { "" };
+    format!(
+        "no segment is named `{name}`; the {} segments are {}{more}",
+        known.len(),
+        known[..shown].join(", ")
+    )
 }
 
 /// Loads the files into a store, reporting each file to `progress` (the REPL's progress line)

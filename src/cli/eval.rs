@@ -45,7 +45,7 @@ pub struct EvalArgs {
     #[arg(long)]
     timings: bool,
     /// Print the engine of each segment and the fused plan instead of evaluating.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "timings", "repeat"])]
     explain_plan: bool,
     /// Evaluate N times and report the best time (for benchmarks).
     #[arg(long, value_name = "N", default_value_t = 1, hide = true)]

@@ -1,13 +1,13 @@
 //! `seg fmt [--check] FILES-or-FOLDERS...`: rewrites segment files in the canonical layout
 //! (`crate::fmt`), or with `--check` lists the files that are not in it.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{usage_error, EXIT_FOUND, EXIT_USAGE};
-use crate::check::load::add_source;
+use crate::check::load::{add_source, read_to_limit, MAX_TEXT_FILE_BYTES};
 use crate::check::{DiskFs, FileSystem};
 use crate::config;
 use crate::diag::{render, Diagnostic};
@@ -44,14 +44,25 @@ pub fn run(args: &FmtArgs) -> u8 {
         Err(code) => return code,
     };
     let mut outcome = Outcome::default();
+    // A file is formatted once however it is named (twice, through a folder and by name, or
+    // through a symlink): its canonical path tells.
+    let mut seen = std::collections::HashSet::new();
+    let mut once = |file: &Path| seen.insert(DiskFs.canonical(file));
     for root in &roots {
         if root.as_os_str() == STDIN {
             format_stdin(args.check, &mut outcome);
         } else if root.is_dir() {
             match DiskFs.seg_files(root) {
+                Ok(files) if files.is_empty() => {
+                    usage_error(format!(
+                        "{}: the folder holds no .seg files (searched with its subfolders)",
+                        root.display()
+                    ));
+                    outcome.io_error = true;
+                }
                 Ok(files) => {
-                    for file in files {
-                        format_path(&file, args.check, &mut outcome);
+                    for file in files.iter().filter(|f| once(f)) {
+                        format_path(file, args.check, &mut outcome);
                     }
                 }
                 Err(e) => {
@@ -59,7 +70,7 @@ pub fn run(args: &FmtArgs) -> u8 {
                     outcome.io_error = true;
                 }
             }
-        } else {
+        } else if once(root) {
             format_path(root, args.check, &mut outcome);
         }
     }
@@ -91,15 +102,13 @@ fn roots(files: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
         None => Vec::new(),
     };
     if segments.is_empty() {
-        return Err(usage_error(
-            "no segment files: name files or folders, or write `segments = \"FOLDER\"` in seg.toml",
-        ));
+        return Err(usage_error(super::NO_SEGMENT_FILES));
     }
     Ok(segments)
 }
 
 fn format_path(path: &Path, check: bool, outcome: &mut Outcome) {
-    let bytes = match std::fs::read(path) {
+    let bytes = match DiskFs.read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
             usage_error(format!("cannot read {}: {e}", path.display()));
@@ -124,12 +133,14 @@ fn format_path(path: &Path, check: bool, outcome: &mut Outcome) {
 }
 
 fn format_stdin(check: bool, outcome: &mut Outcome) {
-    let mut bytes = Vec::new();
-    if let Err(e) = io::stdin().read_to_end(&mut bytes) {
-        usage_error(format!("cannot read standard input: {e}"));
-        outcome.io_error = true;
-        return;
-    }
+    let bytes = match read_to_limit(io::stdin().lock(), MAX_TEXT_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            usage_error(format!("cannot read standard input: {e}"));
+            outcome.io_error = true;
+            return;
+        }
+    };
     let name = "<stdin>";
     let Some((text, formatted)) = format_bytes(name, None, &bytes, outcome) else {
         return;

@@ -12,6 +12,18 @@ use super::usage_error;
 use crate::gen::{generate, Format, GenOptions};
 use crate::store::load::Kind;
 
+/// The most users `seg gen` writes: a run of this size already takes hours and hundreds of GiB,
+/// so a larger number is a typo, not a wish.
+const MAX_USERS: u64 = 100_000_000;
+/// The most events per user, on average.
+const MAX_EVENTS_PER_USER: u64 = 100_000;
+/// The most events in all (users times events per user): the store counts events in 32 bits.
+const MAX_EVENTS: u64 = 4_000_000_000;
+
+/// The earliest and latest `--as-of` of `seg gen`.
+const EARLIEST_AS_OF: &str = "0003-01-01T00:00:00Z";
+const LATEST_AS_OF: &str = "9998-12-31T23:59:59Z";
+
 /// The schema the generator writes data for.
 pub const EXAMPLE_SCHEMA: &str = include_str!("../../examples/schema.toml");
 
@@ -24,12 +36,12 @@ pub enum DataFormat {
 
 #[derive(Args)]
 pub struct GenArgs {
-    /// How many users.
-    #[arg(long, default_value_t = 300)]
-    users: usize,
-    /// About how many events each user has.
-    #[arg(long, default_value_t = 30)]
-    events_per_user: usize,
+    /// How many users (1 to 100,000,000).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_USERS))]
+    users: u64,
+    /// About how many events each user has (1 to 100,000).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_EVENTS_PER_USER))]
+    events_per_user: u64,
     /// The seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -45,10 +57,29 @@ pub struct GenArgs {
 }
 
 pub fn run(args: &GenArgs) -> u8 {
+    if args.users.saturating_mul(args.events_per_user) > MAX_EVENTS {
+        return usage_error(format!(
+            "--users {} --events-per-user {} asks for {} events; the most is {MAX_EVENTS}",
+            args.users,
+            args.events_per_user,
+            args.users.saturating_mul(args.events_per_user)
+        ));
+    }
     let as_of = match crate::time::parse_timestamp(&args.as_of) {
         Ok(t) => t,
         Err(e) => return usage_error(format!("--as-of `{}`: {e}", args.as_of)),
     };
+    // The history reaches two years back and a few days forward: keep every timestamp within
+    // the years 0000-9999 that timestamps are written (and read back) in.
+    let earliest = crate::time::parse_timestamp(EARLIEST_AS_OF).unwrap_or(i64::MIN);
+    let latest = crate::time::parse_timestamp(LATEST_AS_OF).unwrap_or(i64::MAX);
+    if !(earliest..=latest).contains(&as_of) {
+        return usage_error(format!(
+            "--as-of `{}`: seg gen needs an instant from {EARLIEST_AS_OF} to {LATEST_AS_OF}, \
+             so that the generated history stays within the years 0000-9999",
+            args.as_of
+        ));
+    }
     let wanted = if args.formats.is_empty() {
         vec![DataFormat::Ndjson, DataFormat::Csv, DataFormat::Parquet]
     } else {
@@ -62,8 +93,9 @@ pub fn run(args: &GenArgs) -> u8 {
         formats.push(Format::Csv);
     }
     let options = GenOptions {
-        users: args.users,
-        events_per_user: args.events_per_user,
+        // Both are bounded above by clap, far below `usize::MAX` on 64-bit machines.
+        users: usize::try_from(args.users).unwrap_or(usize::MAX),
+        events_per_user: usize::try_from(args.events_per_user).unwrap_or(usize::MAX),
         seed: args.seed,
         as_of,
         formats,

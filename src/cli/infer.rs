@@ -11,13 +11,25 @@ use crate::store::load::DataError;
 
 #[derive(Args)]
 pub struct InferArgs {
-    /// Event, profile and account files (.ndjson, .jsonl, .csv, .parquet).
+    /// Event, profile and account files (.ndjson, .jsonl, .csv, .parquet), or folders of them.
     #[arg(required = true)]
     data: Vec<PathBuf>,
 }
 
 pub fn run(args: &InferArgs) -> u8 {
-    match infer(&args.data) {
+    let files = match super::datafiles::expand("DATA", &args.data) {
+        Ok(expanded) => {
+            for warning in &expanded.warnings {
+                let _ = writeln!(std::io::stderr(), "seg: warning: {warning}");
+            }
+            expanded.files
+        }
+        Err(message) => return usage_error(message),
+    };
+    if let Err(message) = super::datafiles::refuse_duplicates(files.iter()) {
+        return usage_error(message);
+    }
+    match infer(&files) {
         Ok(inferred) => {
             let _ = std::io::stdout().write_all(to_toml(&inferred).as_bytes());
             0

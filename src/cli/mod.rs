@@ -4,6 +4,7 @@
 mod check;
 mod completions;
 mod data;
+mod datafiles;
 mod eval;
 mod explain;
 mod fmt;
@@ -91,6 +92,11 @@ pub fn run() -> ExitCode {
         _ => ExitCode::from(EXIT_USAGE),
     }
 }
+
+/// The usage error for a command that needs segment files and was given none: where they
+/// come from.
+pub(crate) const NO_SEGMENT_FILES: &str = "no segment files: name .seg files or folders (FILES), \
+     or write `segments = \"FOLDER\"` (a folder, a file or a list) in seg.toml";
 
 /// Prints `seg: error: MESSAGE` to stderr and returns the usage exit code.
 pub(crate) fn usage_error(message: impl std::fmt::Display) -> u8 {

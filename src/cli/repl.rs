@@ -31,7 +31,9 @@ pub struct ReplArgs {
 }
 
 pub fn run(mut args: ReplArgs) -> u8 {
-    split_segment_files(&mut args.data);
+    if let Err(code) = split_segment_files(&mut args.data) {
+        return code;
+    }
     let now = match as_of(&args.data) {
         Ok(now) => now,
         Err(code) => return code,

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{usage_error, EXIT_FOUND, EXIT_USAGE};
+use crate::check::{DiskFs, FileSystem};
 use crate::explain::text;
 use crate::segtest::{self, SegmentOutcome};
 
@@ -26,15 +27,24 @@ pub fn run(args: &TestArgs) -> u8 {
         args.files.clone()
     };
     let mut files = Vec::new();
+    // A test file runs once however it is named (twice, through a folder and by name, through
+    // a symlink), so the counts stay true.
+    let mut seen = std::collections::HashSet::new();
     for root in &roots {
         match segtest::discover(root) {
-            Ok(found) => files.extend(found),
+            Ok(found) if found.is_empty() => {
+                return usage_error(format!(
+                    "no .segtest files in {} (searched with its subfolders)",
+                    root.display()
+                ));
+            }
+            Ok(found) => files.extend(
+                found
+                    .into_iter()
+                    .filter(|f| seen.insert(DiskFs.canonical(f))),
+            ),
             Err(e) => return usage_error(format!("cannot read {}: {e}", root.display())),
         }
-    }
-    if files.is_empty() {
-        let names: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
-        return usage_error(format!("no .segtest files in {}", names.join(", ")));
     }
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -8,7 +8,7 @@ use super::input::{classify, Input, EXPR_NAME};
 use super::session::{engine_name, item_name, Reply, Session};
 use super::why;
 use crate::check::builtins::{self, BUILTINS};
-use crate::check::load::{self, DiskFs};
+use crate::check::load::{self, DiskFs, FileSystem};
 use crate::diag::Diagnostic;
 use crate::engine::Engine;
 use crate::plan::Target;
@@ -116,13 +116,14 @@ impl Session {
     /// their segments and lets, imports first.
     pub(super) fn read_file(&mut self, path: &Path) -> Result<Vec<Item>, Reply> {
         let path = load::normalize(path);
-        let bytes = std::fs::read(&path)
+        let bytes = DiskFs
+            .read(&path)
             .map_err(|e| Reply::error(format!("error: cannot read {}: {e}", path.display())))?;
         let sources = &mut self.program.sources;
         let (file, utf8_error) = load::add_source(
             sources,
             path.display().to_string(),
-            Some(path.clone()),
+            Some(DiskFs.canonical(&path)),
             &bytes,
         );
         let parsed = parse_file(file, &sources.get(file).text);

@@ -7,7 +7,7 @@
 //! input, and replies are written plain, without prompts, so the REPL can be scripted.
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rustyline::completion::Completer;
@@ -26,6 +26,10 @@ use super::session::{Reply, Session};
 use super::vocab::Vocabulary;
 
 pub const PROMPT: &str = "seg> ";
+/// The longest input (one condition or definition, over all its lines) a script may give.
+pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+/// The most lines one unfinished input may span in a script.
+pub const MAX_INPUT_LINES: usize = 1_000;
 /// How many inputs the history keeps.
 pub const HISTORY_SIZE: usize = 1000;
 
@@ -155,14 +159,28 @@ pub fn run_script(
 ) -> io::Result<bool> {
     let mut ok = true;
     let mut buffer = String::new();
+    let mut lines = 0;
     loop {
-        let read = input.read_line(&mut buffer)?;
+        // Bounded, so that an endless line (`seg repl < /dev/zero`) stops; an input that stays
+        // unfinished is parsed again at each line, so its lines are bounded too.
+        let room = MAX_INPUT_BYTES + 1 - buffer.len() as u64;
+        let read = Read::take(&mut *input, room).read_line(&mut buffer)?;
+        lines += 1;
+        if buffer.len() as u64 > MAX_INPUT_BYTES || lines > MAX_INPUT_LINES {
+            let _ = writeln!(
+                err,
+                "error: an input is longer than {MAX_INPUT_LINES} lines or {} MiB; stopped",
+                MAX_INPUT_BYTES >> 20
+            );
+            return Ok(false);
+        }
         let at_end = read == 0;
         if !at_end && is_incomplete(&buffer) {
             continue;
         }
         let reply = session.run(&buffer);
         buffer.clear();
+        lines = 0;
         print(&reply, out, err);
         ok &= !reply.failed;
         if reply.quit || at_end {

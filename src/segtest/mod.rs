@@ -101,9 +101,17 @@ pub fn engine_name(engine: Engine) -> &'static str {
 
 /// Reads, parses and runs one test file.
 pub fn run_file(path: &Path) -> Result<Vec<SegmentOutcome>, TestError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TestError::Io {
+    let io_error = |source| TestError::Io {
         path: path.display().to_string(),
         source,
+    };
+    let bytes = crate::check::load::read_bounded(path, crate::check::load::MAX_TEXT_FILE_BYTES)
+        .map_err(io_error)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8",
+        ))
     })?;
     let test = parse(path, &text)?;
     run(&test)
@@ -285,21 +293,11 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
         std::fs::metadata(root)?;
         return Ok(vec![root.to_path_buf()]);
     }
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path.is_dir() {
-                if !name.starts_with('.') && name != "target" {
-                    stack.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == "segtest") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
+    let enter = |dir: &Path| {
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        !name.starts_with('.') && name != "target"
+    };
+    crate::check::load::files_below(root, &enter, &|p| {
+        p.extension().is_some_and(|e| e == "segtest")
+    })
 }
