@@ -69,7 +69,7 @@ mod tests {
         assert_eq!(apply(ArithOp::Div, Num(1.0), Num(0.0)), None);
         assert_eq!(apply(ArithOp::Mul, Num(1e308), Num(10.0)), None);
         assert_eq!(
-            apply(ArithOp::Mul, Dur(8_640_000_000_000_000), Num(2.0)),
+            apply(ArithOp::Mul, Dur(8_640_000_000_000_000_000), Num(2.0)),
             None
         );
         assert_eq!(apply(ArithOp::Add, Ts(i64::MAX), Dur(1)), None);
