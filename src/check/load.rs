@@ -3,7 +3,7 @@
 //! importing file; a path is loaded once however often it is imported. An import that cannot
 //! be read, and an import cycle, are diagnostics at the `import` item.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -115,6 +115,11 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// Names of items that did not parse (see [`crate::syntax::Parsed::broken_names`]).
     pub broken_names: Vec<String>,
+    /// Files whose names are exports: reached only through imports, or named on the command
+    /// line and imported by another loaded file. Files not loaded may use their `let`s, so an
+    /// unused one is not reported. A file found in a folder root is never one: the folder is
+    /// the whole project.
+    pub exporting: HashSet<FileId>,
 }
 
 struct Loader<'a> {
@@ -123,6 +128,9 @@ struct Loader<'a> {
     loaded: Loaded,
     /// The files being loaded, outermost first, with the import that led to the next one.
     stack: Vec<(PathBuf, Option<Span>)>,
+    /// Every path an import names, and every file loaded.
+    imported: HashSet<PathBuf>,
+    files: Vec<(FileId, PathBuf)>,
 }
 
 /// Loads the roots and their imports into `sources`.
@@ -132,12 +140,15 @@ pub fn load(
     roots: &[PathBuf],
 ) -> Result<Loaded, LoadError> {
     let mut files = Vec::new();
+    let mut in_folders = HashSet::new();
     for root in roots {
         if fs.is_dir(root) {
-            files.extend(fs.seg_files(root).map_err(|source| LoadError {
+            let found = fs.seg_files(root).map_err(|source| LoadError {
                 path: root.display().to_string(),
                 source,
-            })?);
+            })?;
+            in_folders.extend(found.iter().map(|p| normalize(p)));
+            files.extend(found);
         } else {
             files.push(root.clone());
         }
@@ -147,6 +158,8 @@ pub fn load(
         sources,
         loaded: Loaded::default(),
         stack: Vec::new(),
+        imported: HashSet::new(),
+        files: Vec::new(),
     };
     for file in files {
         let path = normalize(&file);
@@ -159,7 +172,14 @@ pub fn load(
         })?;
         loader.load_file(&path, &bytes);
     }
-    Ok(loader.loaded)
+    let mut loaded = loader.loaded;
+    loaded.exporting = loader
+        .files
+        .iter()
+        .filter(|(_, path)| !in_folders.contains(path) && loader.imported.contains(path))
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(loaded)
 }
 
 /// Adds a file's text to the map; bytes that are not UTF-8 become a diagnostic.
@@ -194,6 +214,7 @@ impl Loader<'_> {
             Some(path.to_path_buf()),
             bytes,
         );
+        self.files.push((id, path.to_path_buf()));
         if let Some(d) = utf8_error {
             self.loaded.diagnostics.push(d);
             return;
@@ -213,6 +234,7 @@ impl Loader<'_> {
 
     fn import(&mut self, from: &Path, target: &str, span: Span) {
         let path = normalize(&from.parent().unwrap_or(Path::new("")).join(target));
+        self.imported.insert(path.clone());
         if let Some(start) = self.stack.iter().position(|(p, _)| *p == path) {
             self.report_cycle(start, &path, span);
             return;
@@ -247,7 +269,7 @@ impl Loader<'_> {
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
                     if let Some(close) =
-                        super::suggest::closest(&wanted, names.iter().map(String::as_str))
+                        crate::names::closest(&wanted, names.iter().map(String::as_str))
                     {
                         d = d.with_help(format!("did you mean `{close}`? Import paths are relative to the importing file's folder"));
                     }

@@ -168,7 +168,7 @@ pub(crate) fn selected(plan: &Plan, names: &[String]) -> Result<Vec<usize>, Stri
 
 fn unknown_segment(plan: &Plan, name: &str) -> String {
     let names = plan.segments.iter().map(|s| s.name.as_str());
-    match crate::check::suggest::closest(name, names) {
+    match crate::names::suggest::closest(name, names) {
         Some(close) => format!("no segment is named `{name}`; did you mean `{close}`?"),
         None => format!("no segment is named `{name}`"),
     }

@@ -65,7 +65,7 @@ pub fn run(mut args: ExplainArgs) -> u8 {
             let mut message = e.to_string();
             if let ExplainError::UnknownId { id } = &e {
                 let ids = store.users.ids.iter().chain(&store.accounts.ids);
-                if let Some(close) = crate::check::suggest::closest(id, ids.map(AsRef::as_ref)) {
+                if let Some(close) = crate::names::suggest::closest(id, ids.map(AsRef::as_ref)) {
                     let _ = write!(message, "; did you mean `{close}`?");
                 }
             }
