@@ -1,11 +1,11 @@
 //! Syntax errors in our own words: pest's failed attempts (rule names and expected literal
-//! tokens) become "expected X, Y or Z, found T", with a hint for the common slips (`=` for
-//! `==`, `&&`, single quotes, reserved words, unclosed strings).
+//! tokens) become "expected X, Y or Z, found T", with a hint for the common slips (hints.rs:
+//! `=` for `==`, `=>`, `&&`, single quotes, reserved words, unclosed strings and brackets).
 
 use pest::error::{ErrorVariant, InputLocation};
 
-use super::lexer;
 use super::parser::Rule;
+use super::{hints, lexer};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -60,41 +60,18 @@ pub(super) fn syntax_error(
     } else {
         format!("unexpected {found}")
     };
+    let hint = hints::hint(text, start, pos, end, &expected);
     let mut diagnostic =
         Diagnostic::new(Code::Syntax, Span::new(file, pos, span_end), message, label);
-    if let Some(help) = syntax_help(text, pos, end) {
+    if let Some((range, label)) = hint.bracket {
+        if range.end > span_end || range.start < pos {
+            diagnostic = diagnostic.with_secondary(Span::new(file, range.start, range.end), label);
+        }
+    }
+    if let Some(help) = hint.help {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
-}
-
-fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
-    let rest = &text[pos.min(end)..end];
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if let Some((keyword, _)) = lexer::KEYWORDS.iter().find(|(k, _)| *k == word) {
-        return Some(format!(
-            "`{keyword}` is a reserved word and cannot be used as a name"
-        ));
-    }
-    if rest.starts_with('"') && !rest[1..].contains('"') {
-        return Some("this string is never closed: end it with `\"` on the same line".into());
-    }
-    if rest.starts_with('=') && !rest.starts_with("==") {
-        return Some("to compare two values write `==`".into());
-    }
-    if rest.starts_with('&')
-        || rest.starts_with('|')
-        || rest.starts_with('!') && !rest.starts_with("!=")
-    {
-        return Some("logic is written with the words `and`, `or` and `not`".into());
-    }
-    if rest.starts_with('\'') {
-        return Some("strings are written in double quotes".into());
-    }
-    None
 }
 
 fn describe_rule(rule: Rule) -> Option<&'static str> {

@@ -51,11 +51,7 @@ pub struct Parsed {
 #[must_use]
 pub fn parse_file(file: FileId, text: &str) -> Parsed {
     let tokens = lexer::tokens(text);
-    let starts: Vec<usize> = tokens
-        .iter()
-        .filter(|(t, _)| t.is_some_and(Token::starts_item))
-        .map(|(_, r)| r.start)
-        .collect();
+    let starts = item_starts(text, &tokens);
     let mut diagnostics = Vec::new();
     let mut items = Vec::new();
     let mut incomplete = false;
@@ -105,6 +101,66 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
     }
 }
 
+/// Where items start: at each item keyword, except one that stands on the same line where a
+/// `segment` or `let` expects its name (`segment segment = ...` is one item with a keyword for
+/// a name; a `segment` left alone at the end of a line is an unfinished item of its own).
+fn item_starts(text: &str, tokens: &[lexer::Spanned]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut previous: Option<&lexer::Spanned> = None;
+    for spanned @ (token, range) in tokens {
+        if *token == Some(Token::Comment) {
+            continue;
+        }
+        let names_an_item = previous.is_some_and(|(t, before)| {
+            matches!(t, Some(Token::Segment | Token::Let))
+                && !text[before.end..range.start].contains('\n')
+        });
+        if token.is_some_and(Token::starts_item) && !names_an_item {
+            starts.push(range.start);
+        }
+        previous = Some(spanned);
+    }
+    starts
+}
+
+/// A keyword where a `segment` or `let` item names itself: said as such, at the name, rather
+/// than as whatever pest expected there.
+fn keyword_as_name(
+    file: FileId,
+    text: &str,
+    (start, end): (usize, usize),
+    tokens: &[lexer::Spanned],
+) -> Option<Diagnostic> {
+    let at = tokens.partition_point(|(_, r)| r.start < start);
+    let mut rest = tokens[at..]
+        .iter()
+        .take_while(|(_, r)| r.end <= end)
+        .filter(|(t, _)| *t != Some(Token::Comment));
+    let (Some(Token::Segment | Token::Let), item) = rest.next()? else {
+        return None;
+    };
+    let (Some(token), name) = rest.next()? else {
+        return None;
+    };
+    if !token.is_keyword() {
+        return None;
+    }
+    let (word, what) = (&text[name.clone()], &text[item.clone()]);
+    let words: Vec<&str> = lexer::KEYWORDS.iter().map(|(k, _)| *k).collect();
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, name.start, name.end),
+            format!("`{word}` is a keyword and cannot be the name of a {what}"),
+            "a keyword, not a name",
+        )
+        .with_help(format!(
+            "choose another name, such as `{word}_{what}`; the keywords are {}",
+            words.join(", ")
+        )),
+    )
+}
+
 /// The name a `segment` or `let` item at `start` defines, read from the tokens.
 fn item_name(text: &str, start: usize, tokens: &[lexer::Spanned]) -> Option<String> {
     let at = tokens.partition_point(|(_, r)| r.start < start);
@@ -142,6 +198,9 @@ fn parse_item(
 ) -> ItemResult {
     let end = trim_end(text, end).max(start);
     let chunk = &text[start..end];
+    if let Some(d) = keyword_as_name(file, text, (start, end), tokens) {
+        return Err((d, false));
+    }
     check_nesting(file, tokens, start, end).map_err(|d| (d, false))?;
     let pairs = Grammar::parse(Rule::item_only, chunk).map_err(|_| {
         let e = detailed_error(chunk);
