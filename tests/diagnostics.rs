@@ -172,6 +172,7 @@ fn common_slips_get_a_hint_that_names_their_cause() {
             "segment s = did(login) && did(purchase)\n",
             "`and`, `or` and `not`",
         ),
+        ("segment s = did(purchase where)\n", "`where` needs a value"),
     ] {
         let (message, help, _) = syntax(source);
         if !help.contains(in_help) {
@@ -179,4 +180,45 @@ fn common_slips_get_a_hint_that_names_their_cause() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn expected_lists_name_what_the_user_can_write() {
+    // Not the insides of tokens (`E` of an exponent, `d` of a duration, `_` of a name), nor
+    // each window word beside "a window", nor `from`/`to` outside `changed`.
+    for source in [
+        "segment s = did(purchase where value > 10\n",
+        "segment s = did(login\n",
+        "segment big-spenders = did(login)\n",
+        "segment \"Buyers\" = did(purchase)\n",
+        "import common.seg\n",
+    ] {
+        let (message, _, _) = syntax(source);
+        for noise in [
+            "`E`",
+            "`d`",
+            "`e`",
+            "`_`",
+            "`\"`",
+            "`(`",
+            "`.`",
+            "`within`",
+            "`from`",
+            "`on`",
+            "`starts_with`",
+        ] {
+            assert!(!message.contains(noise), "{source:?}: {message}");
+        }
+    }
+    let (message, _, _) = syntax("segment s = changed(profile.country from \"a\"\n");
+    assert!(message.contains("`to`"), "{message}");
+}
+
+#[test]
+fn an_impossible_date_is_called_a_date() {
+    let (_, checked) = check_example("segment s = did(login after 2024-13-01)\n");
+    assert_eq!(
+        checked.diagnostics[0].message,
+        "`2024-13-01` is not a real date"
+    );
 }

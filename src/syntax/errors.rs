@@ -41,6 +41,18 @@ pub(super) fn syntax_error(
         }
     }
     expected.retain(|e| !matches!(e.trim_matches('`').trim(), "" | "#" | "\u{feff}"));
+    // Letters, `_` and `"` are the insides of a name, number, duration or string, and `(` and
+    // `.` the continuations of a name: listing them (`expected `E`, `d`, `(`...`) names
+    // nothing the user meant.
+    expected.retain(|e| !is_inside_a_token(e));
+    let wants = |word: &str| expected.iter().any(|e| e == word);
+    let (window, on_account) = (wants("a window"), wants("`on account`"));
+    let in_changed = text[start..pos.min(end)].contains("changed");
+    expected.retain(|e| {
+        !(window && WINDOW_WORDS.contains(&e.as_str())
+            || on_account && e == "`on`"
+            || !in_changed && matches!(e.as_str(), "`from`" | "`to`"))
+    });
     if expected.iter().any(|e| e == "an expression") {
         // Whatever starts an expression is said by "an expression".
         expected.retain(|e| !starts_expression(e) && !is_operator_token(e));
@@ -115,8 +127,32 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
 
 fn describe_token(token: &str) -> String {
     match token {
-        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "*" | "/" => "an operator".to_string(),
+        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "*" | "/" | "contains" | "starts_with"
+        | "ends_with" | "matches" => "an operator".to_string(),
         t => format!("`{t}`"),
+    }
+}
+
+/// The words of the windows, said together as "a window".
+const WINDOW_WORDS: [&str; 7] = [
+    "`within`",
+    "`today`",
+    "`yesterday`",
+    "`between`",
+    "`before`",
+    "`after`",
+    "`during`",
+];
+
+/// A token that stands inside a longer one: a letter or `_` (of a name, an exponent, a
+/// duration's unit), a quote (of a string), or `(` and `.` after a name.
+fn is_inside_a_token(text: &str) -> bool {
+    let inner = text.strip_prefix('`').and_then(|t| t.strip_suffix('`'));
+    match inner {
+        Some(t) if t.chars().count() == 1 => t
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '"' | '(' | '.')),
+        _ => false,
     }
 }
 

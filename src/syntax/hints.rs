@@ -192,7 +192,7 @@ fn help(
             "`{word}` goes between two values: something is missing before it"
         ));
     }
-    if expression_wanted && rest.is_empty() {
+    if expression_wanted && (rest.is_empty() || rest.starts_with([')', ']', ','])) {
         if let Some((_, text)) = before.tokens.last() {
             return Some(format!("`{text}` needs a value after it"));
         }

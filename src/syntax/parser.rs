@@ -697,7 +697,7 @@ impl Builder {
                     Ok(t) => ExprKind::Timestamp(t),
                     Err(e) => {
                         self.error(
-                            Diagnostic::new(Code::BadTime, span, format!("`{}` is not a real instant", pair.as_str()), e.to_string())
+                            Diagnostic::new(Code::BadTime, span, format!("`{}` is not a real {}", pair.as_str(), if is_date { "date" } else { "instant" }), e.to_string())
                                 .with_help("dates are `YYYY-MM-DD` and timestamps `YYYY-MM-DDTHH:MM:SSZ` (or with an offset such as `+02:00`)"),
                         );
                         ExprKind::Error
