@@ -133,7 +133,7 @@ impl Checker<'_> {
         }
     }
 
-    /// `between A and B` with bounds known at check time: equal, reversed, or in the future.
+    /// `between A and B` with bounds of the same kind known at check time: equal or reversed.
     fn empty_between(&mut self, span: Span, a: Option<KnownInstant>, b: Option<KnownInstant>) {
         let same_kind = match (a, b) {
             (Some(KnownInstant::Absolute(x)), Some(KnownInstant::Absolute(y)))
@@ -152,12 +152,6 @@ impl Checker<'_> {
                 "this window can never hold an event: it starts after its end",
                 "the bounds are in the wrong order",
                 "`between A and B` keeps A <= ts < B: swap the bounds",
-            ),
-            _ if matches!(a, Some(KnownInstant::FromNow(x)) if x >= 0) => self.empty_window(
-                span,
-                "this window starts at or after `now`: it keeps no events",
-                "starts at or after `now`",
-                FUTURE_HELP,
             ),
             _ => {}
         }
