@@ -4,6 +4,7 @@
 
 use pest::error::{ErrorVariant, InputLocation};
 
+use super::lexer::Token;
 use super::parser::Rule;
 use super::{hints, lexer};
 use crate::diag::{Code, Diagnostic};
@@ -84,6 +85,44 @@ pub(super) fn syntax_error(
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
+}
+
+/// A keyword where a `segment` or `let` item names itself: said as such, at the name, rather
+/// than as whatever pest expected there.
+pub(super) fn keyword_as_name(
+    file: FileId,
+    text: &str,
+    (start, end): (usize, usize),
+    tokens: &[lexer::Spanned],
+) -> Option<Diagnostic> {
+    let at = tokens.partition_point(|(_, r)| r.start < start);
+    let mut rest = tokens[at..]
+        .iter()
+        .take_while(|(_, r)| r.end <= end)
+        .filter(|(t, _)| *t != Some(Token::Comment));
+    let (Some(Token::Segment | Token::Let), item) = rest.next()? else {
+        return None;
+    };
+    let (Some(token), name) = rest.next()? else {
+        return None;
+    };
+    if !token.is_keyword() {
+        return None;
+    }
+    let (word, what) = (&text[name.clone()], &text[item.clone()]);
+    let words: Vec<&str> = lexer::KEYWORDS.iter().map(|(k, _)| *k).collect();
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, name.start, name.end),
+            format!("`{word}` is a keyword and cannot be the name of a {what}"),
+            "a keyword, not a name",
+        )
+        .with_help(format!(
+            "choose another name, such as `{word}_{what}`; the keywords are {}",
+            words.join(", ")
+        )),
+    )
 }
 
 fn describe_rule(rule: Rule) -> Option<&'static str> {

@@ -18,7 +18,7 @@ use super::ast::{
     Arg, ArithOp, CalendarUnit, Call, CompareOp, Expr, ExprKind, Ident, Item, ItemKind, LogicOp,
     Module, SegmentDef, StringLit, Target, ThenStep, Window, WindowKind,
 };
-use super::errors::syntax_error;
+use super::errors::{keyword_as_name, syntax_error};
 use super::lexer::{self, Token};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -121,44 +121,6 @@ fn item_starts(text: &str, tokens: &[lexer::Spanned]) -> Vec<usize> {
         previous = Some(spanned);
     }
     starts
-}
-
-/// A keyword where a `segment` or `let` item names itself: said as such, at the name, rather
-/// than as whatever pest expected there.
-fn keyword_as_name(
-    file: FileId,
-    text: &str,
-    (start, end): (usize, usize),
-    tokens: &[lexer::Spanned],
-) -> Option<Diagnostic> {
-    let at = tokens.partition_point(|(_, r)| r.start < start);
-    let mut rest = tokens[at..]
-        .iter()
-        .take_while(|(_, r)| r.end <= end)
-        .filter(|(t, _)| *t != Some(Token::Comment));
-    let (Some(Token::Segment | Token::Let), item) = rest.next()? else {
-        return None;
-    };
-    let (Some(token), name) = rest.next()? else {
-        return None;
-    };
-    if !token.is_keyword() {
-        return None;
-    }
-    let (word, what) = (&text[name.clone()], &text[item.clone()]);
-    let words: Vec<&str> = lexer::KEYWORDS.iter().map(|(k, _)| *k).collect();
-    Some(
-        Diagnostic::new(
-            Code::Syntax,
-            Span::new(file, name.start, name.end),
-            format!("`{word}` is a keyword and cannot be the name of a {what}"),
-            "a keyword, not a name",
-        )
-        .with_help(format!(
-            "choose another name, such as `{word}_{what}`; the keywords are {}",
-            words.join(", ")
-        )),
-    )
 }
 
 /// The name a `segment` or `let` item at `start` defines, read from the tokens.
