@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use crate::check::builtins::BUILTINS;
 use crate::check::example::check_example;
 use crate::diag::codes::{CODES, DOC_SCHEMA};
 use crate::diag::render::to_plain_string;
+use crate::names::builtins::BUILTINS;
 
 /// docs/diagnostics.md.
 #[must_use]

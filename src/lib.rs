@@ -16,6 +16,7 @@ pub mod fused;
 pub mod gen;
 pub mod interp;
 pub mod jit;
+pub mod names;
 pub mod plan;
 pub mod repl;
 pub mod schema;

@@ -371,3 +371,183 @@ fn constant_arithmetic_out_of_range_is_refused_where_it_is_written() {
     // Within range: a far but representable offset from now is fine.
     assert!(codes("segment s = last(login) > now - 100000d\n").is_empty());
 }
+
+/// The help of each diagnostic of a program, in order.
+fn helps(source: &str) -> Vec<String> {
+    let (_, checked) = check_example(source);
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| d.help.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn did_you_mean_finds_the_same_words_in_another_order_or_case() {
+    let schema = "--- schema.toml\n[events.product_view]\nproduct_id = \"string\"\nlist_price = \"number\"\n[verbs]\nviewed_product = { event = \"product_view\", key = \"product_id\" }\n[profile]\nemail_opt_in = \"bool\"\n[account]\nplan_name = \"string\"\n";
+    let case = |body: &str| {
+        helps(&format!(
+            "--- main.seg\nsegment big_spender = did(product_view)\n{body}\n{schema}"
+        ))
+    };
+    // Events, properties (bare and qualified), attributes, verbs and segments.
+    assert_eq!(
+        case("segment s = count(view_product) > 1"),
+        ["did you mean `product_view`?"]
+    );
+    assert_eq!(
+        case("segment s = did(product_view where price_list > 1)"),
+        ["did you mean `list_price`?"]
+    );
+    assert_eq!(
+        case("segment s = sum(product_view.Price_List) > 1"),
+        ["did you mean `product_view.list_price`?"]
+    );
+    assert_eq!(
+        case("segment s = profile.opt_in_email"),
+        ["did you mean `profile.email_opt_in`?"]
+    );
+    assert_eq!(
+        case("segment s on account = account.name_plan == \"x\""),
+        ["did you mean `account.plan_name`?"]
+    );
+    assert_eq!(
+        case("segment s = product_viewed(\"p1\")"),
+        ["did you mean `viewed_product`?"]
+    );
+    assert_eq!(
+        case("segment s = spender_big"),
+        ["did you mean `big_spender`?"]
+    );
+}
+
+/// Each diagnostic of a program as `CODE message | help`.
+fn said(source: &str) -> Vec<String> {
+    let (_, checked) = check_example(source);
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} | {}",
+                d.code.id(),
+                d.message,
+                d.help.as_deref().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_empty_window_says_why_it_is_empty() {
+    let one = |window: &str| {
+        let said = said(&format!("segment s = did(login {window})\n"));
+        assert_eq!(said.len(), 1, "{window}: {said:?}");
+        said[0].clone()
+    };
+    let zero = one("within 0d");
+    assert!(
+        zero.contains("an empty window") && zero.contains("zero"),
+        "{zero}"
+    );
+    assert!(!zero.contains("order"), "{zero}");
+    let negative = one("within -1d");
+    assert!(negative.contains("negative duration"), "{negative}");
+    assert!(!negative.contains("order"), "{negative}");
+    let equal = one("between 2024-01-01 and 2024-01-01");
+    assert!(equal.contains("the same instant"), "{equal}");
+    let equal_ago = one("between 3d ago and 3d ago");
+    assert!(equal_ago.contains("the same instant"), "{equal_ago}");
+    let reversed = one("between 3d ago and 7d ago");
+    assert!(
+        reversed.contains("starts after its end") && reversed.contains("swap"),
+        "{reversed}"
+    );
+    let after = one("after now");
+    assert!(
+        after.contains("after `now`") && !after.contains("order"),
+        "{after}"
+    );
+}
+
+/// The names of the unused `let`s reported when checking `roots` among `files`.
+fn unused_lets(files: &[(&str, &str)], roots: &[&str]) -> Vec<String> {
+    let mut fs = seg::check::MemoryFs::default();
+    fs.files.insert(
+        "schema.toml".into(),
+        seg::diag::codes::DOC_SCHEMA.to_string(),
+    );
+    for (path, text) in files {
+        fs.files.insert((*path).into(), (*text).to_string());
+    }
+    let roots: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
+    let mut sources = seg::source::SourceMap::new();
+    let checked = seg::check::check_paths(
+        &fs,
+        &mut sources,
+        std::path::Path::new("schema.toml"),
+        &roots,
+    )
+    .unwrap();
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.id() == "W0001")
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn an_imported_files_lets_are_exports_unless_the_whole_project_is_checked() {
+    let files = [
+        (
+            "project/common.seg",
+            "let used = 10\nlet shared = 20\nlet nobody = 30\n",
+        ),
+        (
+            "project/mine.seg",
+            "import \"common.seg\"\nlet mine_unused = 1\nsegment s = count(login) > used\n",
+        ),
+        (
+            "project/other.seg",
+            "import \"common.seg\"\nsegment t = count(login) > shared\n",
+        ),
+    ];
+    // One file that imports a shared one: only its own unused `let` is reported.
+    assert_eq!(
+        unused_lets(&files, &["project/mine.seg"]),
+        ["`mine_unused` is never used"]
+    );
+    // The shared file named too, but imported by the other: still an export.
+    assert_eq!(
+        unused_lets(&files, &["project/mine.seg", "project/common.seg"]),
+        ["`mine_unused` is never used"]
+    );
+    // The shared file alone: nothing imports it, its unused `let`s are reported.
+    assert_eq!(unused_lets(&files, &["project/common.seg"]).len(), 3);
+    // The whole folder: what no file uses is reported, wherever it is defined.
+    assert_eq!(
+        unused_lets(&files, &["project"]),
+        ["`nobody` is never used", "`mine_unused` is never used"]
+    );
+}
+
+#[test]
+fn checking_one_example_file_does_not_warn_about_the_shared_lets() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["retail.seg", "demand_gen.seg", "customer_success.seg"] {
+        let mut sources = seg::source::SourceMap::new();
+        let checked = seg::check::check_paths(
+            &seg::check::DiskFs,
+            &mut sources,
+            &root.join("examples/schema.toml"),
+            &[root.join("examples/segments").join(file)],
+        )
+        .unwrap();
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{file}: {}",
+            to_plain_string(&sources, &checked.diagnostics)
+        );
+    }
+}

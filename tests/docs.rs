@@ -1,5 +1,5 @@
 //! docs/language.md's table of functions is made from the builtin declarations
-//! (src/check/builtins.rs); regenerate with `SEG_BLESS=1 cargo test --test docs`.
+//! (src/names/builtins.rs); regenerate with `SEG_BLESS=1 cargo test --test docs`.
 //! Every `seg` code block of the docs checks clean against the example schema.
 
 use std::path::Path;
@@ -24,7 +24,7 @@ fn language_reference_lists_every_builtin() {
         generated,
         "docs/language.md's builtin table is out of date; run SEG_BLESS=1 cargo test --test docs"
     );
-    for builtin in seg::check::builtins::BUILTINS {
+    for builtin in seg::names::builtins::BUILTINS {
         assert!(text[start..end].contains(builtin.name));
     }
 }
@@ -34,7 +34,7 @@ fn every_builtin_example_checks() {
     let common =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema.toml"))
             .unwrap();
-    for builtin in seg::check::builtins::BUILTINS {
+    for builtin in seg::names::builtins::BUILTINS {
         let account = matches!(builtin.name, "any" | "all");
         let on = if account { " on account" } else { "" };
         let example = format!(

@@ -413,7 +413,7 @@ fn schema_and_help_come_from_the_schema_and_the_declarations() {
     assert!(schema.contains("visited(KEY)"), "{schema}");
     assert!(schema.contains("stage: string"), "{schema}");
     let help = s.run(":help").output;
-    for builtin in seg::check::builtins::BUILTINS {
+    for builtin in seg::names::builtins::BUILTINS {
         assert!(help.contains(builtin.summary), "{} missing", builtin.name);
     }
     for command in seg::repl::commands::COMMANDS {

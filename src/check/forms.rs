@@ -2,15 +2,23 @@
 //! `changed`, the `users` quantifiers of account segments, and the string functions. Each
 //! form checks its arguments' kinds and modifiers (`where`, `from`/`to`, windows).
 
-use super::builtins::{self, Form};
 use super::expr::{error_expr, PropertyRef, Scope};
-use super::suggest::closest;
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
+use crate::names::builtins::{self, Form, PropertyUse};
+use crate::names::closest;
 use crate::plan::{AggregateFn, AttrScope, Changed, EventSet, Expr, ExprKind, Quantifier, Type};
 use crate::schema::{EventId, FieldType};
 use crate::source::Span;
 use crate::syntax::ast::{self, CompareOp, Target};
+
+/// The builtins over one string.
+#[derive(Clone, Copy)]
+pub(super) enum StringFn {
+    Lower,
+    Len,
+    Bucket,
+}
 
 impl Checker<'_> {
     pub(super) fn call(&mut self, call: &ast::Call, span: Span, scope: Scope) -> Expr {
@@ -22,9 +30,9 @@ impl Checker<'_> {
                 Form::Changed => self.changed(call, span, scope),
                 Form::AnyUsers => self.users(Quantifier::Any, call, span, scope),
                 Form::AllUsers => self.users(Quantifier::All, call, span, scope),
-                Form::Lower | Form::Len | Form::Bucket => {
-                    self.string_function(builtin.form, call, span, scope)
-                }
+                Form::Lower => self.string_function(StringFn::Lower, call, span, scope),
+                Form::Len => self.string_function(StringFn::Len, call, span, scope),
+                Form::Bucket => self.string_function(StringFn::Bucket, call, span, scope),
             };
         }
         if self.schema.verb(name).is_some() {
@@ -238,17 +246,9 @@ impl Checker<'_> {
         let Some((set, property)) = self.event_set(arg, fname, scope) else {
             return error_expr(span);
         };
-        let needs_property = matches!(
-            function,
-            AggregateFn::Sum
-                | AggregateFn::Avg
-                | AggregateFn::Min
-                | AggregateFn::Max
-                | AggregateFn::Top
-                | AggregateFn::Distinct
-        );
-        let takes_property =
-            needs_property || matches!(function, AggregateFn::First | AggregateFn::Last);
+        let uses = function.property();
+        let needs_property = matches!(uses, PropertyUse::Number | PropertyUse::Any);
+        let takes_property = uses != PropertyUse::None;
         let event_name = &self.schema.event(set.event).name;
         match property {
             None if needs_property => {
@@ -280,10 +280,7 @@ impl Checker<'_> {
             _ => {}
         }
         if let Some((_, ty, prop_span)) = property {
-            let numeric = matches!(
-                function,
-                AggregateFn::Sum | AggregateFn::Avg | AggregateFn::Min | AggregateFn::Max
-            );
+            let numeric = uses == PropertyUse::Number;
             if numeric && ty != FieldType::Number {
                 self.diagnostics.push(
                     Diagnostic::new(
@@ -308,7 +305,19 @@ impl Checker<'_> {
             (AggregateFn::First | AggregateFn::Last | AggregateFn::Top, Some((_, ty, _))) => {
                 ty.into()
             }
-            _ => Type::Number,
+            // No wildcard: a new aggregate must say what it gives. (`top` without a property
+            // was reported above.)
+            (
+                AggregateFn::Count
+                | AggregateFn::Sum
+                | AggregateFn::Avg
+                | AggregateFn::Min
+                | AggregateFn::Max
+                | AggregateFn::Distinct
+                | AggregateFn::Days,
+                _,
+            )
+            | (AggregateFn::Top, None) => Type::Number,
         };
         let aggregate = crate::plan::Aggregate {
             function,
@@ -671,7 +680,7 @@ impl Checker<'_> {
 
     pub(super) fn string_function(
         &mut self,
-        form: Form,
+        form: StringFn,
         call: &ast::Call,
         span: Span,
         scope: Scope,
@@ -698,9 +707,9 @@ impl Checker<'_> {
             return error_expr(span);
         }
         let (kind, ty) = match form {
-            Form::Lower => (ExprKind::Lower(Box::new(value)), Type::String),
-            Form::Len => (ExprKind::Len(Box::new(value)), Type::Number),
-            _ => (ExprKind::Bucket(Box::new(value)), Type::Number),
+            StringFn::Lower => (ExprKind::Lower(Box::new(value)), Type::String),
+            StringFn::Len => (ExprKind::Len(Box::new(value)), Type::Number),
+            StringFn::Bucket => (ExprKind::Bucket(Box::new(value)), Type::Number),
         };
         Expr { kind, ty, span }
     }

@@ -6,7 +6,7 @@
 //! the `import` item. Every read is bounded ([`MAX_TEXT_FILE_BYTES`]), so an endless file
 //! (`/dev/zero`) stops with an error instead of filling memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
@@ -192,6 +192,11 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// Names of items that did not parse (see [`crate::syntax::Parsed::broken_names`]).
     pub broken_names: Vec<String>,
+    /// Files whose names are exports: reached only through imports, or named on the command
+    /// line and imported by another loaded file. Files not loaded may use their `let`s, so an
+    /// unused one is not reported. A file found in a folder root is never one: the folder is
+    /// the whole project.
+    pub exporting: HashSet<FileId>,
 }
 
 struct Loader<'a> {
@@ -201,6 +206,9 @@ struct Loader<'a> {
     /// The files being loaded, outermost first: the path as named, the canonical path, and
     /// the import that led to the next one.
     stack: Vec<(PathBuf, PathBuf, Option<Span>)>,
+    /// The canonical path of every file an import names, and of every file loaded.
+    imported: HashSet<PathBuf>,
+    files: Vec<(FileId, PathBuf)>,
 }
 
 /// Loads the roots and their imports into `sources`.
@@ -210,6 +218,7 @@ pub fn load(
     roots: &[PathBuf],
 ) -> Result<Loaded, LoadError> {
     let mut files = Vec::new();
+    let mut in_folders = HashSet::new();
     for root in roots {
         if fs.is_dir(root) {
             let found = fs.seg_files(root).map_err(|source| LoadError {
@@ -225,6 +234,7 @@ pub fn load(
                     ),
                 });
             }
+            in_folders.extend(found.iter().map(|p| fs.canonical(&normalize(p))));
             files.extend(found);
         } else {
             files.push(root.clone());
@@ -235,6 +245,8 @@ pub fn load(
         sources,
         loaded: Loaded::default(),
         stack: Vec::new(),
+        imported: HashSet::new(),
+        files: Vec::new(),
     };
     for file in files {
         let path = normalize(&file);
@@ -248,7 +260,14 @@ pub fn load(
         })?;
         loader.load_file(&path, canonical, &bytes);
     }
-    Ok(loader.loaded)
+    let mut loaded = loader.loaded;
+    loaded.exporting = loader
+        .files
+        .iter()
+        .filter(|(_, path)| !in_folders.contains(path) && loader.imported.contains(path))
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(loaded)
 }
 
 /// Adds a file's text to the map; bytes that are not UTF-8 become a diagnostic.
@@ -285,6 +304,7 @@ impl Loader<'_> {
             Some(canonical.clone()),
             bytes,
         );
+        self.files.push((id, canonical.clone()));
         if let Some(d) = utf8_error {
             self.loaded.diagnostics.push(d);
             return;
@@ -305,6 +325,7 @@ impl Loader<'_> {
     fn import(&mut self, from: &Path, target: &str, span: Span) {
         let path = normalize(&from.parent().unwrap_or(Path::new("")).join(target));
         let canonical = self.fs.canonical(&path);
+        self.imported.insert(canonical.clone());
         if let Some(start) = self.stack.iter().position(|(_, c, _)| *c == canonical) {
             self.report_cycle(start, &path, span);
             return;
@@ -339,7 +360,7 @@ impl Loader<'_> {
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
                     if let Some(close) =
-                        super::suggest::closest(&wanted, names.iter().map(String::as_str))
+                        crate::names::closest(&wanted, names.iter().map(String::as_str))
                     {
                         d = d.with_help(format!("did you mean `{close}`? Import paths are relative to the importing file's folder"));
                     }

@@ -6,23 +6,25 @@
 //! and orders segments so each follows those it uses. It keeps going after errors: a broken
 //! sub-expression gets the error type, which silences follow-on messages.
 
-pub mod builtins;
 pub mod example;
 mod expr;
 mod fold;
 mod forms;
 pub mod limits;
 pub mod load;
-pub mod suggest;
 mod windows;
 
-use std::collections::HashMap;
+// The name helpers live below the schema and the checker (src/names/); expr.rs reads them
+// through this path.
+use crate::names::suggest;
+
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::plan::{self, Plan, SegmentId};
 use crate::schema::Schema;
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, ItemKind};
 
 pub use load::{DiskFs, FileSystem, LoadError, MemoryFs};
@@ -71,6 +73,9 @@ pub struct Checker<'a> {
     /// An import could not be read: unknown names are probably defined there, so they are
     /// not reported again.
     imports_failed: bool,
+    /// Files whose `let`s are exports (see [`load::Loaded::exporting`]): unused ones are not
+    /// reported.
+    exporting: HashSet<FileId>,
     diagnostics: Diagnostics,
 }
 
@@ -135,6 +140,7 @@ pub fn check_paths(
     };
     let mut checker = Checker::new(&schema);
     checker.imports_failed = diagnostics_have(&diagnostics, Code::UnresolvedImport);
+    checker.exporting.clone_from(&loaded.exporting);
     checker.declare_broken(&loaded.broken_names);
     for module in &loaded.modules {
         checker.declare(module);
@@ -168,6 +174,7 @@ impl<'a> Checker<'a> {
             let_stack: Vec::new(),
             refs: Vec::new(),
             imports_failed: false,
+            exporting: HashSet::new(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -283,6 +290,9 @@ impl<'a> Checker<'a> {
             }
             // Its body is not checked: its meaning depends on the scope it would be used in.
             let name = self.lets[index].name;
+            if self.exporting.contains(&name.span.file) {
+                continue;
+            }
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::UnusedLet,

@@ -9,6 +9,10 @@ use crate::plan::{Expr, ExprKind, Type, Value, Window};
 use crate::source::Span;
 use crate::syntax::ast::{self, ArithOp};
 
+/// Why a window after `now` is empty.
+const FUTURE_HELP: &str =
+    "an evaluation sees only the events before `now`; for recent events write `within 7d` or `after 7d ago`";
+
 /// A window bound known at check time: an absolute instant, or an offset from `now`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum KnownInstant {
@@ -57,27 +61,14 @@ impl Checker<'_> {
             ast::WindowKind::Within(d) => {
                 let d = self.bound(d, &Type::Duration, "`within`", scope);
                 if let ExprKind::Const(Value::Duration(micros)) = d.kind {
-                    if micros <= 0 {
-                        self.empty_window(
-                            window.span,
-                            "`within` a duration of zero or less holds no instant",
-                        );
-                    }
+                    self.empty_within(window.span, micros);
                 }
                 Window::Within(Box::new(d))
             }
             ast::WindowKind::Between(a, b) => {
                 let a = self.bound(a, &Type::Timestamp, "`between`", scope);
                 let b = self.bound(b, &Type::Timestamp, "`between`", scope);
-                match (known_instant(&a), known_instant(&b)) {
-                    (Some(KnownInstant::Absolute(x)), Some(KnownInstant::Absolute(y)))
-                    | (Some(KnownInstant::FromNow(x)), Some(KnownInstant::FromNow(y)))
-                        if x >= y =>
-                    {
-                        self.empty_window(window.span, "the window starts at or after its end");
-                    }
-                    _ => {}
-                }
+                self.empty_between(window.span, known_instant(&a), known_instant(&b));
                 Window::Between(Box::new(a), Box::new(b))
             }
             ast::WindowKind::Before(t) => {
@@ -86,7 +77,12 @@ impl Checker<'_> {
             ast::WindowKind::After(t) => {
                 let t = self.bound(t, &Type::Timestamp, "`after`", scope);
                 if matches!(known_instant(&t), Some(KnownInstant::FromNow(offset)) if offset >= 0) {
-                    self.empty_window(window.span, "events at or after `now` are never seen");
+                    self.empty_window(
+                        window.span,
+                        "this window starts at or after `now`: it keeps no events",
+                        "starts at or after `now`",
+                        FUTURE_HELP,
+                    );
                 }
                 Window::After(Box::new(t))
             }
@@ -118,16 +114,52 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn empty_window(&mut self, span: Span, why: &str) {
-        self.diagnostics.push(
-            Diagnostic::new(
-                Code::EmptyWindow,
+    /// `within 0d` and `within -1d`: a window of no length keeps nothing.
+    fn empty_within(&mut self, span: Span, micros: i64) {
+        if micros == 0 {
+            self.empty_window(
                 span,
-                "this window can never hold an event",
-                why,
-            )
-            .with_help("check the order of the bounds: `between A and B` keeps A <= ts < B"),
-        );
+                "an empty window: `within` a duration of zero keeps no events",
+                "zero length",
+                "`within 7d` keeps the events of the last 7 days (`now - 7d <= ts < now`); give it a positive duration",
+            );
+        } else if micros < 0 {
+            self.empty_window(
+                span,
+                "`within` a negative duration keeps no events",
+                "a negative duration",
+                "`within 7d` keeps the events of the last 7 days; an evaluation never sees events after `now`, and a window in the past is `between 14d ago and 7d ago`",
+            );
+        }
+    }
+
+    /// `between A and B` with bounds of the same kind known at check time: equal or reversed.
+    fn empty_between(&mut self, span: Span, a: Option<KnownInstant>, b: Option<KnownInstant>) {
+        let same_kind = match (a, b) {
+            (Some(KnownInstant::Absolute(x)), Some(KnownInstant::Absolute(y)))
+            | (Some(KnownInstant::FromNow(x)), Some(KnownInstant::FromNow(y))) => Some((x, y)),
+            _ => None,
+        };
+        match same_kind {
+            Some((x, y)) if x == y => self.empty_window(
+                span,
+                "an empty window: `between` the same instant twice keeps no events",
+                "both bounds are the same instant",
+                "`between A and B` keeps A <= ts < B, so B must come after A: for one day write `between 2024-11-01 and 2024-11-02`",
+            ),
+            Some((x, y)) if x > y => self.empty_window(
+                span,
+                "this window can never hold an event: it starts after its end",
+                "the bounds are in the wrong order",
+                "`between A and B` keeps A <= ts < B: swap the bounds",
+            ),
+            _ => {}
+        }
+    }
+
+    fn empty_window(&mut self, span: Span, message: &str, label: &str, help: &str) {
+        self.diagnostics
+            .push(Diagnostic::new(Code::EmptyWindow, span, message, label).with_help(help));
     }
 
     pub(super) fn bound(&mut self, e: &ast::Expr, want: &Type, word: &str, scope: Scope) -> Expr {

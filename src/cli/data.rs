@@ -210,7 +210,7 @@ pub(crate) fn selected(plan: &Plan, names: &[String]) -> Result<Vec<usize>, Stri
 
 fn unknown_segment(plan: &Plan, name: &str) -> String {
     let names = plan.segments.iter().map(|s| s.name.as_str());
-    if let Some(close) = crate::check::suggest::closest(name, names) {
+    if let Some(close) = crate::names::suggest::closest(name, names) {
         return format!("no segment is named `{name}`; did you mean `{close}`?");
     }
     // Nothing close: show what there is, so the user need not open the files.

@@ -380,7 +380,7 @@ impl<'a> Explainer<'a> {
                     None,
                     last,
                 )));
-                aggregate_name(aggregate.function)
+                aggregate.function.name()
             }
             ExprKind::Then {
                 steps,
@@ -618,22 +618,6 @@ fn kind_name(target: Target) -> (&'static str, &'static str) {
     match target {
         Target::User => ("user", "a"),
         Target::Account => ("account", "an"),
-    }
-}
-
-fn aggregate_name(function: AggregateFn) -> &'static str {
-    match function {
-        AggregateFn::Did => "did",
-        AggregateFn::Count => "count",
-        AggregateFn::Sum => "sum",
-        AggregateFn::Avg => "avg",
-        AggregateFn::Min => "min",
-        AggregateFn::Max => "max",
-        AggregateFn::First => "first",
-        AggregateFn::Last => "last",
-        AggregateFn::Top => "top",
-        AggregateFn::Distinct => "distinct",
-        AggregateFn::Days => "days",
     }
 }
 

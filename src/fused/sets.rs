@@ -358,7 +358,10 @@ impl Builder<'_> {
                         self.emit(scope, Op::Call(dst, helper, Vec::new()));
                         Val { var: dst, vt }
                     }
-                    _ => unreachable!("the checker gives these forms no property"),
+                    // Matched above whatever their property (the checker gives them none).
+                    AggregateFn::Did | AggregateFn::Count | AggregateFn::Days => {
+                        return Err(format!("`{function:?}` with a property"));
+                    }
                 }
             }
             (function, None) => {

@@ -198,20 +198,8 @@ pub struct Aggregate {
     pub property: Option<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AggregateFn {
-    Did,
-    Count,
-    Sum,
-    Avg,
-    Min,
-    Max,
-    First,
-    Last,
-    Top,
-    Distinct,
-    Days,
-}
+/// The aggregates are declared with the builtin functions, in the language's vocabulary.
+pub use crate::names::builtins::AggregateFn;
 
 /// `EVENT [where EXPR] [WINDOW]`.
 #[derive(Debug, Clone, PartialEq)]

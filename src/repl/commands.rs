@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use super::input::{classify, Input, EXPR_NAME};
 use super::session::{engine_name, item_name, Reply, Session};
 use super::why;
-use crate::check::builtins::{self, BUILTINS};
 use crate::check::load::{self, DiskFs, FileSystem};
 use crate::diag::Diagnostic;
 use crate::engine::Engine;
+use crate::names::builtins::{self, BUILTINS};
 use crate::plan::Target;
 use crate::syntax::ast::{Item, ItemKind};
 use crate::syntax::lexer::{self, Token};
@@ -85,7 +85,7 @@ impl Session {
             },
             other => {
                 let names = COMMANDS.iter().map(|c| c.name);
-                let hint = match crate::check::suggest::closest(other, names) {
+                let hint = match crate::names::suggest::closest(other, names) {
                     Some(close) => format!("; did you mean `:{close}`?"),
                     None => "; `:help` lists the commands".into(),
                 };

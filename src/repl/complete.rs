@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::commands::COMMANDS;
 use super::vocab::{takes_event_set, Vocabulary};
-use crate::check::builtins::BUILTINS;
+use crate::names::builtins::BUILTINS;
 use crate::syntax::lexer::{self, Token, KEYWORDS};
 
 /// A completion: the candidates replace `line[start..pos]`.

@@ -7,7 +7,7 @@
 //! coloured as a command and the rest of the line as an expression.
 
 use super::vocab::Vocabulary;
-use crate::check::builtins;
+use crate::names::builtins;
 use crate::syntax::lexer::{self, Token};
 
 pub const RESET: &str = "\x1b[0m";

@@ -1,8 +1,8 @@
 //! The names a REPL session knows, for completion and highlighting: the schema's events with
 //! their properties, verbs and attributes, and the session's segments and `let`s. Builtins
-//! come from their declaration table ([`crate::check::builtins::BUILTINS`]).
+//! come from their declaration table ([`crate::names::builtins::BUILTINS`]).
 
-use crate::check::builtins::{self, Form};
+use crate::names::builtins::{self, Form};
 use crate::schema::Schema;
 
 /// Every name the session knows, sorted within each kind.

@@ -12,7 +12,6 @@ use toml::Spanned;
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
-use crate::syntax::lexer::KEYWORDS;
 
 /// The type of a property or attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,7 +168,7 @@ impl Schema {
         }
         schema.profile = fields(&raw.profile, &["user_id"], &mut diagnostics);
         schema.account = fields(&raw.account, &["account_id"], &mut diagnostics);
-        let builtin_names: Vec<&str> = crate::check::builtins::BUILTINS
+        let builtin_names: Vec<&str> = crate::names::builtins::BUILTINS
             .iter()
             .map(|b| b.name)
             .collect();
@@ -186,7 +185,7 @@ impl Schema {
                     ),
                     "no such event",
                 );
-                if let Some(close) = crate::check::suggest::closest(
+                if let Some(close) = crate::names::suggest::closest(
                     verb.event.get_ref(),
                     schema.events.iter().map(|e| e.name.as_str()),
                 ) {
@@ -207,7 +206,7 @@ impl Schema {
                     ),
                     "not a property of the verb's event",
                 );
-                if let Some(close) = crate::check::suggest::closest(
+                if let Some(close) = crate::names::suggest::closest(
                     verb.key.get_ref(),
                     event_type.properties.iter().map(|p| p.name.as_str()),
                 ) {
@@ -273,7 +272,7 @@ fn unknown_type(name: &str, span: Span) -> Diagnostic {
         "unknown type",
     );
     let names = FieldType::ALL.map(FieldType::name);
-    d = match crate::check::suggest::closest(name, names.into_iter()) {
+    d = match crate::names::suggest::closest(name, names.into_iter()) {
         Some(close) => d.with_help(format!(
             "did you mean `{close}`? The types are string, number, bool and timestamp"
         )),
@@ -290,7 +289,7 @@ fn check_name(name: &str, span: Span, reserved: &[&str], diagnostics: &mut Vec<D
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let problem = if !is_ident {
         Some("names are letters, digits and `_`, starting with a letter or `_`".to_string())
-    } else if KEYWORDS.iter().any(|(k, _)| *k == name) {
+    } else if crate::names::is_keyword(name) {
         Some(format!("`{name}` is a reserved word of the language"))
     } else if reserved.contains(&name) {
         Some(format!("`{name}` is already taken: a column every row has, a builtin function, or a word with its own meaning here"))

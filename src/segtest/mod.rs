@@ -235,7 +235,7 @@ fn resolve<'t>(
     for expectation in &test.expect {
         let Some(segment) = plan.find(&expectation.segment) else {
             let names = plan.segments.iter().map(|s| s.name.as_str());
-            let hint = crate::check::suggest::closest(&expectation.segment, names)
+            let hint = crate::names::suggest::closest(&expectation.segment, names)
                 .map(|close| format!("; did you mean `{close}`?"))
                 .unwrap_or_default();
             return Err(invalid(

@@ -1,11 +1,12 @@
 //! Syntax errors in our own words: pest's failed attempts (rule names and expected literal
-//! tokens) become "expected X, Y or Z, found T", with a hint for the common slips (`=` for
-//! `==`, `&&`, single quotes, reserved words, unclosed strings).
+//! tokens) become "expected X, Y or Z, found T", with a hint for the common slips (hints.rs:
+//! `=` for `==`, `=>`, `&&`, single quotes, reserved words, unclosed strings and brackets).
 
 use pest::error::{ErrorVariant, InputLocation};
 
-use super::lexer;
+use super::lexer::Token;
 use super::parser::Rule;
+use super::{hints, lexer};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -41,6 +42,18 @@ pub(super) fn syntax_error(
         }
     }
     expected.retain(|e| !matches!(e.trim_matches('`').trim(), "" | "#" | "\u{feff}"));
+    // Letters, `_` and `"` are the insides of a name, number, duration or string, and `(` and
+    // `.` the continuations of a name: listing them (`expected `E`, `d`, `(`...`) names
+    // nothing the user meant.
+    expected.retain(|e| !is_inside_a_token(e));
+    let wants = |word: &str| expected.iter().any(|e| e == word);
+    let (window, on_account) = (wants("a window"), wants("`on account`"));
+    let in_changed = text[start..pos.min(end)].contains("changed");
+    expected.retain(|e| {
+        !(window && WINDOW_WORDS.contains(&e.as_str())
+            || on_account && e == "`on`"
+            || !in_changed && matches!(e.as_str(), "`from`" | "`to`"))
+    });
     if expected.iter().any(|e| e == "an expression") {
         // Whatever starts an expression is said by "an expression".
         expected.retain(|e| !starts_expression(e) && !is_operator_token(e));
@@ -60,41 +73,56 @@ pub(super) fn syntax_error(
     } else {
         format!("unexpected {found}")
     };
+    let hint = hints::hint(text, start, pos, end, &expected);
     let mut diagnostic =
         Diagnostic::new(Code::Syntax, Span::new(file, pos, span_end), message, label);
-    if let Some(help) = syntax_help(text, pos, end) {
+    if let Some((range, label)) = hint.bracket {
+        if range.end > span_end || range.start < pos {
+            diagnostic = diagnostic.with_secondary(Span::new(file, range.start, range.end), label);
+        }
+    }
+    if let Some(help) = hint.help {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
 }
 
-fn syntax_help(text: &str, pos: usize, end: usize) -> Option<String> {
-    let rest = &text[pos.min(end)..end];
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if let Some((keyword, _)) = lexer::KEYWORDS.iter().find(|(k, _)| *k == word) {
-        return Some(format!(
-            "`{keyword}` is a reserved word and cannot be used as a name"
-        ));
+/// A keyword where a `segment` or `let` item names itself: said as such, at the name, rather
+/// than as whatever pest expected there.
+pub(super) fn keyword_as_name(
+    file: FileId,
+    text: &str,
+    (start, end): (usize, usize),
+    tokens: &[lexer::Spanned],
+) -> Option<Diagnostic> {
+    let at = tokens.partition_point(|(_, r)| r.start < start);
+    let mut rest = tokens[at..]
+        .iter()
+        .take_while(|(_, r)| r.end <= end)
+        .filter(|(t, _)| *t != Some(Token::Comment));
+    let (Some(Token::Segment | Token::Let), item) = rest.next()? else {
+        return None;
+    };
+    let (Some(token), name) = rest.next()? else {
+        return None;
+    };
+    if !token.is_keyword() {
+        return None;
     }
-    if rest.starts_with('"') && !rest[1..].contains('"') {
-        return Some("this string is never closed: end it with `\"` on the same line".into());
-    }
-    if rest.starts_with('=') && !rest.starts_with("==") {
-        return Some("to compare two values write `==`".into());
-    }
-    if rest.starts_with('&')
-        || rest.starts_with('|')
-        || rest.starts_with('!') && !rest.starts_with("!=")
-    {
-        return Some("logic is written with the words `and`, `or` and `not`".into());
-    }
-    if rest.starts_with('\'') {
-        return Some("strings are written in double quotes".into());
-    }
-    None
+    let (word, what) = (&text[name.clone()], &text[item.clone()]);
+    let words: Vec<&str> = lexer::KEYWORDS.iter().map(|(k, _)| *k).collect();
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, name.start, name.end),
+            format!("`{word}` is a keyword and cannot be the name of a {what}"),
+            "a keyword, not a name",
+        )
+        .with_help(format!(
+            "choose another name, such as `{word}_{what}`; the keywords are {}",
+            words.join(", ")
+        )),
+    )
 }
 
 fn describe_rule(rule: Rule) -> Option<&'static str> {
@@ -138,8 +166,32 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
 
 fn describe_token(token: &str) -> String {
     match token {
-        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "*" | "/" => "an operator".to_string(),
+        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "*" | "/" | "contains" | "starts_with"
+        | "ends_with" | "matches" => "an operator".to_string(),
         t => format!("`{t}`"),
+    }
+}
+
+/// The words of the windows, said together as "a window".
+const WINDOW_WORDS: [&str; 7] = [
+    "`within`",
+    "`today`",
+    "`yesterday`",
+    "`between`",
+    "`before`",
+    "`after`",
+    "`during`",
+];
+
+/// A token that stands inside a longer one: a letter or `_` (of a name, an exponent, a
+/// duration's unit), a quote (of a string), or `(` and `.` after a name.
+fn is_inside_a_token(text: &str) -> bool {
+    let inner = text.strip_prefix('`').and_then(|t| t.strip_suffix('`'));
+    match inner {
+        Some(t) if t.chars().count() == 1 => t
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '"' | '(' | '.')),
+        _ => false,
     }
 }
 

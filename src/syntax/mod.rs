@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod erase;
 mod errors;
+mod hints;
 pub mod lexer;
 pub mod parser;
 

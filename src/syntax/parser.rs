@@ -18,7 +18,7 @@ use super::ast::{
     Arg, ArithOp, CalendarUnit, Call, CompareOp, Expr, ExprKind, Ident, Item, ItemKind, LogicOp,
     Module, SegmentDef, StringLit, Target, ThenStep, Window, WindowKind,
 };
-use super::errors::syntax_error;
+use super::errors::{keyword_as_name, syntax_error};
 use super::lexer::{self, Token};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -51,11 +51,7 @@ pub struct Parsed {
 #[must_use]
 pub fn parse_file(file: FileId, text: &str) -> Parsed {
     let tokens = lexer::tokens(text);
-    let starts: Vec<usize> = tokens
-        .iter()
-        .filter(|(t, _)| t.is_some_and(Token::starts_item))
-        .map(|(_, r)| r.start)
-        .collect();
+    let starts = item_starts(text, &tokens);
     let mut diagnostics = Vec::new();
     let mut items = Vec::new();
     let mut incomplete = false;
@@ -105,6 +101,28 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
     }
 }
 
+/// Where items start: at each item keyword, except one that stands on the same line where a
+/// `segment` or `let` expects its name (`segment segment = ...` is one item with a keyword for
+/// a name; a `segment` left alone at the end of a line is an unfinished item of its own).
+fn item_starts(text: &str, tokens: &[lexer::Spanned]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut previous: Option<&lexer::Spanned> = None;
+    for spanned @ (token, range) in tokens {
+        if *token == Some(Token::Comment) {
+            continue;
+        }
+        let names_an_item = previous.is_some_and(|(t, before)| {
+            matches!(t, Some(Token::Segment | Token::Let))
+                && !text[before.end..range.start].contains('\n')
+        });
+        if token.is_some_and(Token::starts_item) && !names_an_item {
+            starts.push(range.start);
+        }
+        previous = Some(spanned);
+    }
+    starts
+}
+
 /// The name a `segment` or `let` item at `start` defines, read from the tokens.
 fn item_name(text: &str, start: usize, tokens: &[lexer::Spanned]) -> Option<String> {
     let at = tokens.partition_point(|(_, r)| r.start < start);
@@ -142,6 +160,9 @@ fn parse_item(
 ) -> ItemResult {
     let end = trim_end(text, end).max(start);
     let chunk = &text[start..end];
+    if let Some(d) = keyword_as_name(file, text, (start, end), tokens) {
+        return Err((d, false));
+    }
     check_nesting(file, tokens, start, end).map_err(|d| (d, false))?;
     let pairs = Grammar::parse(Rule::item_only, chunk).map_err(|_| {
         let e = detailed_error(chunk);
@@ -638,7 +659,7 @@ impl Builder {
                     Ok(t) => ExprKind::Timestamp(t),
                     Err(e) => {
                         self.error(
-                            Diagnostic::new(Code::BadTime, span, format!("`{}` is not a real instant", pair.as_str()), e.to_string())
+                            Diagnostic::new(Code::BadTime, span, format!("`{}` is not a real {}", pair.as_str(), if is_date { "date" } else { "instant" }), e.to_string())
                                 .with_help("dates are `YYYY-MM-DD` and timestamps `YYYY-MM-DDTHH:MM:SSZ` (or with an offset such as `+02:00`)"),
                         );
                         ExprKind::Error

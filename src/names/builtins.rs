@@ -1,8 +1,61 @@
 //! Every builtin function, declared once: its name, the form the checker gives it, its
-//! signature, result, summary and an example. The checker, the REPL's completion and help,
-//! docs/language.md and the tests all read this table.
+//! signature, result, summary and an example. The checker, the schema's reserved names, the
+//! explanations, the REPL's completion and help, docs/language.md and the tests all read this
+//! table; what differs between the aggregates (the property they take) is an exhaustive match
+//! on [`AggregateFn`], so a new aggregate does not compile until it is given one.
 
-use crate::plan::AggregateFn;
+/// The aggregates over an event set (SPEC section 2), the plan's and every engine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AggregateFn {
+    Did,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    First,
+    Last,
+    Top,
+    Distinct,
+    Days,
+}
+
+/// What an aggregate does with `EVENT.PROPERTY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyUse {
+    /// Counts events: a property is an error (`did`, `count`, `days`).
+    None,
+    /// Over the events, or over a property's values (`first`, `last`).
+    Optional,
+    /// Needs a number property (`sum`, `avg`, `min`, `max`).
+    Number,
+    /// Needs a property of any type (`top`, `distinct`).
+    Any,
+}
+
+impl AggregateFn {
+    /// What the aggregate does with a property. No wildcard: a new aggregate must say.
+    #[must_use]
+    pub fn property(self) -> PropertyUse {
+        match self {
+            AggregateFn::Did | AggregateFn::Count | AggregateFn::Days => PropertyUse::None,
+            AggregateFn::First | AggregateFn::Last => PropertyUse::Optional,
+            AggregateFn::Sum | AggregateFn::Avg | AggregateFn::Min | AggregateFn::Max => {
+                PropertyUse::Number
+            }
+            AggregateFn::Top | AggregateFn::Distinct => PropertyUse::Any,
+        }
+    }
+
+    /// The name the language spells it with, from its row of [`BUILTINS`].
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        BUILTINS
+            .iter()
+            .find(|b| b.form == Form::Aggregate(self))
+            .map_or("an aggregate", |b| b.name)
+    }
+}
 
 /// How the checker treats a builtin's arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,4 +233,56 @@ pub const BUILTINS: &[Builtin] = &[
 #[must_use]
 pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AggregateFn, Form, BUILTINS};
+
+    /// Every aggregate. A new variant is caught first by [`AggregateFn::property`], whose
+    /// match has no wildcard, a few lines above the table it must join.
+    fn every_aggregate() -> [AggregateFn; 11] {
+        [
+            AggregateFn::Did,
+            AggregateFn::Count,
+            AggregateFn::Sum,
+            AggregateFn::Avg,
+            AggregateFn::Min,
+            AggregateFn::Max,
+            AggregateFn::First,
+            AggregateFn::Last,
+            AggregateFn::Top,
+            AggregateFn::Distinct,
+            AggregateFn::Days,
+        ]
+    }
+
+    #[test]
+    fn every_aggregate_is_declared_once_in_the_table() {
+        for function in every_aggregate() {
+            let rows = BUILTINS
+                .iter()
+                .filter(|b| b.form == Form::Aggregate(function))
+                .count();
+            assert_eq!(rows, 1, "{function:?} has {rows} rows in BUILTINS");
+            assert_ne!(function.name(), "an aggregate");
+        }
+    }
+
+    #[test]
+    fn builtin_names_are_unique_names_and_not_keywords() {
+        for (i, b) in BUILTINS.iter().enumerate() {
+            assert!(
+                BUILTINS[..i].iter().all(|other| other.name != b.name),
+                "`{}` is declared twice",
+                b.name
+            );
+            assert!(
+                !crate::names::is_keyword(b.name),
+                "`{}` is a keyword",
+                b.name
+            );
+            assert!(b.signature.starts_with(b.name) && b.example.contains(b.name));
+        }
+    }
 }
