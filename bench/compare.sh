@@ -18,7 +18,7 @@ as_of="2026-11-15T12:00:00Z"
 [ "$#" -gt 0 ] || set -- 1000000
 
 # 1. seg and the hand-written example, release builds.
-cargo build --release --quiet --bin seg --example handwritten
+cargo build --release --quiet --features bench --bin seg --example handwritten
 
 # 2. A venv with DuckDB and Polars, made once.
 venv=target/bench-venv

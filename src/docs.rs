@@ -21,7 +21,7 @@ pub fn diagnostics_markdown() -> String {
          schema:\n\n```toml\n",
     );
     out.push_str(DOC_SCHEMA);
-    out.push_str("```\n\nThis file is generated from `src/diag/codes.rs` by `SEG_BLESS=1 cargo test --test diagnostics`.\n\n");
+    out.push_str("```\n\nThis file is generated from `src/diag/codes.rs` by `SEG_BLESS=1 cargo test --test all diagnostics::`.\n\n");
     out.push_str("| code | severity | meaning |\n| --- | --- | --- |\n");
     for info in CODES {
         let severity = format!("{:?}", info.severity).to_lowercase();

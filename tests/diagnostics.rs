@@ -1,6 +1,6 @@
 //! Every diagnostic code: its wrong example produces it (the rendered text is a snapshot in
 //! tests/snapshots), its corrected example checks clean, and docs/diagnostics.md is the
-//! registry rendered (regenerate with `SEG_BLESS=1 cargo test --test diagnostics`).
+//! registry rendered (regenerate with `SEG_BLESS=1 cargo test --test all diagnostics::`).
 
 use seg::check::example::check_example;
 use seg::diag::codes::CODES;
@@ -46,7 +46,7 @@ fn docs_list_every_code() {
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/diagnostics.md is out of date with src/diag/codes.rs; run SEG_BLESS=1 cargo test --test diagnostics"
+        "docs/diagnostics.md is out of date with src/diag/codes.rs; run SEG_BLESS=1 cargo test --test all diagnostics::"
     );
 }
 

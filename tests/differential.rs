@@ -12,13 +12,13 @@
 //! differ. The generator's coverage of SPEC section 2 is asserted over the run: every form in
 //! `program::FORMS` must appear in the first 2,000 cases.
 //!
-//! `cargo test --test differential` runs 2,000 cases. More cases, another seed:
+//! `cargo test --test all differential::` runs 2,000 cases. More cases, another seed:
 //!
 //! ```text
-//! SEG_DIFF_CASES=100000 cargo test --release --test differential
-//! SEG_DIFF_SEED=7 SEG_DIFF_CASES=20000 cargo test --release --test differential
-//! SEG_DIFF_ENGINES=jit cargo test --test differential
-//! SEG_DIFF_PRINT=1 SEG_DIFF_CASES=5 cargo test --test differential -- --nocapture
+//! SEG_DIFF_CASES=100000 cargo test --release --test all differential::
+//! SEG_DIFF_SEED=7 SEG_DIFF_CASES=20000 cargo test --release --test all differential::
+//! SEG_DIFF_ENGINES=jit cargo test --test all differential::
+//! SEG_DIFF_PRINT=1 SEG_DIFF_CASES=5 cargo test --test all differential:: -- --nocapture
 //! ```
 //!
 //! `SEG_DIFF_ENGINES` picks the engines compared with the reference (default `interp,jit`);

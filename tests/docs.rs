@@ -1,5 +1,5 @@
 //! docs/language.md's table of functions is made from the builtin declarations
-//! (src/names/builtins.rs); regenerate with `SEG_BLESS=1 cargo test --test docs`.
+//! (src/names/builtins.rs); regenerate with `SEG_BLESS=1 cargo test --test all docs::`.
 //! Every `seg` code block of the docs checks clean against the example schema.
 
 use std::path::Path;
@@ -22,7 +22,7 @@ fn language_reference_lists_every_builtin() {
     assert_eq!(
         &text[start..end],
         generated,
-        "docs/language.md's builtin table is out of date; run SEG_BLESS=1 cargo test --test docs"
+        "docs/language.md's builtin table is out of date; run SEG_BLESS=1 cargo test --test all docs::"
     );
     for builtin in seg::names::builtins::BUILTINS {
         assert!(text[start..end].contains(builtin.name));

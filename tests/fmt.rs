@@ -9,8 +9,8 @@
 //! differential test's generator. More cases, another seed:
 //!
 //! ```text
-//! SEG_FMT_CASES=100000 cargo test --release --test fmt
-//! SEG_FMT_SEED=7 cargo test --test fmt
+//! SEG_FMT_CASES=100000 cargo test --release --test all fmt::
+//! SEG_FMT_SEED=7 cargo test --test all fmt::
 //! ```
 
 #[path = "fmt/messy.rs"]
