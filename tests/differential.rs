@@ -522,7 +522,10 @@ fn engines_agree_with_the_reference_on_random_programs_and_data() {
     );
     // Programs refused for constant arithmetic out of range are not compared; they must stay
     // rare, so that the comparison covers almost every generated program.
-    eprintln!("refused for constant arithmetic out of range (E0215): {}", refused.get());
+    eprintln!(
+        "refused for constant arithmetic out of range (E0215): {}",
+        refused.get()
+    );
     assert!(
         refused.get() * 50 <= u64::from(cases),
         "{} of {cases} generated programs were refused with E0215",

@@ -378,23 +378,60 @@ fn dictionary_schema(
 }
 
 /// A reader of record batches, with dictionary-encoded string columns kept encoded where
-/// the parquet crate allows it.
-fn open(file: std::fs::File, path: &str) -> Result<ParquetRecordBatchReader, DataError> {
+/// the parquet crate allows it, and the number of rows the file's metadata declares.
+fn open(file: std::fs::File, path: &str) -> Result<(ParquetRecordBatchReader, u64), DataError> {
     let format = |reason: String| DataError::Format {
         path: path.to_string(),
         reason,
     };
-    let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-        .map_err(|e| format(format!("not a readable Parquet file: {e}")))?;
-    let hinted = dictionary_schema(plain.schema(), plain.metadata()).and_then(|schema| {
-        let options = ArrowReaderOptions::new().with_schema(schema);
-        // A schema the parquet crate refuses is no reason to fail: read plain strings.
-        ArrowReaderMetadata::try_new(plain.metadata().clone(), options).ok()
+    let opened = decoding(|| {
+        let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+        let declared = plain.metadata().file_metadata().num_rows();
+        let hinted = dictionary_schema(plain.schema(), plain.metadata()).and_then(|schema| {
+            let options = ArrowReaderOptions::new().with_schema(schema);
+            // A schema the parquet crate refuses is no reason to fail: read plain strings.
+            ArrowReaderMetadata::try_new(plain.metadata().clone(), options).ok()
+        });
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, hinted.unwrap_or(plain))
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| format!("cannot read: {e}"))?;
+        Ok((reader, u64::try_from(declared).unwrap_or(0)))
     });
-    ParquetRecordBatchReaderBuilder::new_with_metadata(file, hinted.unwrap_or(plain))
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| format(format!("cannot read: {e}")))
+    opened.and_then(|r| r).map_err(format)
+}
+
+thread_local! {
+    /// This thread is decoding a file: a panic in the parquet crate is caught and reported as
+    /// a corrupt file, so the panic hook stays quiet.
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, which calls the parquet crate on a file's bytes; a panic there (the crate does
+/// panic on some corrupt pages) becomes an error naming it, never a crash.
+fn decoding<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = DECODING.with(|d| d.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    DECODING.with(|d| d.set(was));
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("the file is corrupt: the Parquet decoder failed ({message})")
+    })
 }
 
 /// Checks the columns of a file of `kind` (None: any kind) before any row is read: no name
@@ -451,26 +488,41 @@ pub(super) fn read_batches(
     kind: Option<Kind>,
     mut on_batch: impl FnMut(u64, &RecordBatch) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
-    let reader = open(file, path)?;
+    let (reader, declared) = open(file, path)?;
     check_schema(&arrow_array::RecordBatchReader::schema(&reader), path, kind)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
+    let format = |reason: String| DataError::Format {
+        path: path.to_string(),
+        reason,
+    };
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            for batch in reader {
+            let mut reader = reader;
+            loop {
+                let batch = match decoding(|| reader.next()) {
+                    Ok(None) => return,
+                    Ok(Some(batch)) => batch.map_err(|e| format!("cannot read a row group: {e}")),
+                    Err(panic) => Err(panic),
+                };
+                let failed = batch.is_err();
                 // The receiver is gone when the caller stopped early (an error).
-                if sender.send(batch).is_err() {
+                if sender.send(batch).is_err() || failed {
                     return;
                 }
             }
         });
         let mut first = 1u64;
         for batch in receiver {
-            let batch = batch.map_err(|e| DataError::Format {
-                path: path.to_string(),
-                reason: format!("cannot read a row group: {e}"),
-            })?;
+            let batch = batch.map_err(format)?;
             on_batch(first, &batch)?;
             first += batch.num_rows() as u64;
+        }
+        // A corrupt file can decode to fewer rows than it declares, without an error.
+        let read = first - 1;
+        if read != declared {
+            return Err(format(format!(
+                "the file is corrupt: its metadata declares {declared} rows, but {read} could be read"
+            )));
         }
         Ok(())
     })
