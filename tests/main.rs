@@ -4,6 +4,7 @@
 
 mod check;
 mod cli;
+mod cli_files;
 mod diagnostics;
 mod differential;
 mod docs;

@@ -6,7 +6,7 @@
 //! `users where`), and inside which event type's `where`, if any. A broken sub-expression gets
 //! the error type, which is compatible with everything, so one mistake gives one message.
 
-use super::limits::{self, CachedLet};
+use super::lets;
 use super::suggest::closest;
 use super::{Checker, Definition};
 use crate::diag::{Code, Diagnostic};
@@ -71,7 +71,7 @@ impl Checker<'_> {
     /// bounds each written expression, and this bounds what their expansion gives the engines
     /// (and the checker's own recursion).
     pub(super) fn check_expr(&mut self, e: &ast::Expr, scope: Scope) -> Expr {
-        if self.depth >= limits::MAX_PLAN_DEPTH {
+        if self.depth >= lets::MAX_PLAN_DEPTH {
             return self.too_deep(e.span);
         }
         self.depth += 1;
@@ -355,54 +355,6 @@ impl Checker<'_> {
             ty: Type::Bool,
             span: ident.span,
         }
-    }
-
-    pub(super) fn expand_let(&mut self, index: usize, scope: Scope, use_span: Span) -> Expr {
-        self.let_used[index] = true;
-        if let Some(position) = self.let_stack.iter().position(|&i| i == index) {
-            let names: Vec<&str> = self.let_stack[position..]
-                .iter()
-                .map(|&i| self.lets[i].name.name.as_str())
-                .collect();
-            let cycle = format!("{} -> {}", names.join(" -> "), names[0]);
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::ReferenceCycle,
-                    use_span,
-                    format!("lets refer to each other in a cycle: {cycle}"),
-                    "this refers back into the cycle",
-                )
-                .with_secondary(self.lets[index].name.span, "defined here")
-                .with_help("a `let` cannot depend on itself"),
-            );
-            return error_expr(use_span);
-        }
-        let key = (index, scope);
-        if !self.let_cache.contains_key(&key) {
-            let cached = self.check_let(index, scope);
-            self.let_cache.insert(key, cached);
-        }
-        let cached = &self.let_cache[&key];
-        if let Err(over) = self.expansion.charge(cached.size) {
-            return self.expansion_too_large(index, use_span, over);
-        }
-        let cached = &self.let_cache[&key];
-        self.refs.extend_from_slice(&cached.refs);
-        cached.expr.clone()
-    }
-
-    /// Checks a `let`'s value in a scope, for the cache; its nested copies are charged to it
-    /// alone.
-    fn check_let(&mut self, index: usize, scope: Scope) -> CachedLet {
-        self.let_stack.push(index);
-        self.expansion.start_let();
-        let refs_before = self.refs.len();
-        let expr = self.check_expr(self.lets[index].value, scope);
-        let refs = self.refs.split_off(refs_before);
-        self.expansion.end_let();
-        self.let_stack.pop();
-        let size = limits::size(&expr);
-        CachedLet { expr, size, refs }
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident, scope: Scope) {

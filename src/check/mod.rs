@@ -10,7 +10,7 @@ pub mod example;
 mod expr;
 mod fold;
 mod forms;
-pub mod limits;
+pub mod lets;
 pub mod load;
 mod windows;
 
@@ -60,9 +60,9 @@ pub struct Checker<'a> {
     names: HashMap<&'a str, (Definition, Span)>,
     lets: Vec<LetDef<'a>>,
     segments: Vec<SegmentDef<'a>>,
-    let_cache: HashMap<LetKey, limits::CachedLet>,
+    let_cache: HashMap<LetKey, lets::CachedLet>,
     /// Plan nodes copied from lets so far (bounded).
-    expansion: limits::Expansion,
+    expansion: lets::Expansion,
     let_used: Vec<bool>,
     /// How deep the checker is in the expression being checked, `let`s included.
     depth: usize,
@@ -168,7 +168,7 @@ impl<'a> Checker<'a> {
             lets: Vec::new(),
             segments: Vec::new(),
             let_cache: HashMap::new(),
-            expansion: limits::Expansion::default(),
+            expansion: lets::Expansion::default(),
             let_used: Vec::new(),
             depth: 0,
             let_stack: Vec::new(),

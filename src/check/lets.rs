@@ -1,14 +1,14 @@
-//! Bounds on what `let` expansion may build. A `let` is a macro checked where it is used, once
-//! per kind of scope (the cache), and every use copies the checked expression into the plan, so
-//! a chain of lets that each use the one before twice doubles the plan at every line. The
-//! checker charges every copy against a budget per segment and one for the whole program before
-//! making it, bounds how deep lets may refer through each other, and bounds the depth of what
-//! the engines receive (which also bounds the checker's recursion: the `seg` binary checks on a
-//! thread with 256 MiB of stack, and so should a program that embeds the checker for untrusted
-//! input); past a bound it reports one located error and goes on with the error
-//! type, so checking stays linear in the source.
+//! Expanding `let`s, within bounds. A `let` is a macro checked where it is used, once per
+//! kind of scope (the cache, which also keeps the segment references inside it), and every use
+//! copies the checked expression into the plan, so a chain of lets that each use the one before
+//! twice would double the plan at every line. The checker charges every copy against a budget
+//! per segment (and per `let`) and one for the whole program before making it, and bounds the
+//! depth of what the engines receive, `let`s written out (which also bounds the checker's
+//! recursion: the `seg` binary checks on a thread with 256 MiB of stack, and so should a
+//! program that embeds the checker for untrusted input). Past a bound it reports one located
+//! error and goes on with the error type, so checking stays linear in the source.
 
-use super::expr::error_expr;
+use super::expr::{error_expr, Scope};
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::plan::{self, Expr, SegmentId};
@@ -98,6 +98,54 @@ pub(super) fn size(expr: &Expr) -> usize {
 }
 
 impl Checker<'_> {
+    pub(super) fn expand_let(&mut self, index: usize, scope: Scope, use_span: Span) -> Expr {
+        self.let_used[index] = true;
+        if let Some(position) = self.let_stack.iter().position(|&i| i == index) {
+            let names: Vec<&str> = self.let_stack[position..]
+                .iter()
+                .map(|&i| self.lets[i].name.name.as_str())
+                .collect();
+            let cycle = format!("{} -> {}", names.join(" -> "), names[0]);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::ReferenceCycle,
+                    use_span,
+                    format!("lets refer to each other in a cycle: {cycle}"),
+                    "this refers back into the cycle",
+                )
+                .with_secondary(self.lets[index].name.span, "defined here")
+                .with_help("a `let` cannot depend on itself"),
+            );
+            return error_expr(use_span);
+        }
+        let key = (index, scope);
+        if !self.let_cache.contains_key(&key) {
+            let cached = self.check_let(index, scope);
+            self.let_cache.insert(key, cached);
+        }
+        let cached = &self.let_cache[&key];
+        if let Err(over) = self.expansion.charge(cached.size) {
+            return self.expansion_too_large(index, use_span, over);
+        }
+        let cached = &self.let_cache[&key];
+        self.refs.extend_from_slice(&cached.refs);
+        cached.expr.clone()
+    }
+
+    /// Checks a `let`'s value in a scope, for the cache; its nested copies are charged to it
+    /// alone.
+    fn check_let(&mut self, index: usize, scope: Scope) -> CachedLet {
+        self.let_stack.push(index);
+        self.expansion.start_let();
+        let refs_before = self.refs.len();
+        let expr = self.check_expr(self.lets[index].value, scope);
+        let refs = self.refs.split_off(refs_before);
+        self.expansion.end_let();
+        self.let_stack.pop();
+        let size = size(&expr);
+        CachedLet { expr, size, refs }
+    }
+
     /// Reports that a `let` use would pass an expansion bound (once per segment).
     pub(super) fn expansion_too_large(&mut self, index: usize, use_span: Span, over: Over) -> Expr {
         self.expansion.cut = true;
