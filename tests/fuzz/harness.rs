@@ -18,6 +18,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// The seed of a plain `cargo test` run.
 pub const DEFAULT_SEED: u64 = 0x5e6f_0220;
+/// How often a run prints how far it got.
+const PROGRESS: Duration = Duration::from_secs(60);
 /// How many failing inputs of each kind a run prints.
 const SHOWN: usize = 3;
 
@@ -154,6 +156,7 @@ pub fn fuzz<S: Strategy>(
     let mut outcomes: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut slowest = (Duration::ZERO, 0);
     let started = Instant::now();
+    let mut last_progress = started;
     for case in settings.from..settings.from + settings.cases {
         let input = generate(strategy, &mut case_runner(settings.seed, case));
         watch.begin(case);
@@ -171,6 +174,17 @@ pub fn fuzz<S: Strategy>(
         }
         if took > settings.hang {
             hangs.add(case, || describe(&input), &format!("took {took:.2?}"));
+        }
+        if last_progress.elapsed() > PROGRESS {
+            last_progress = Instant::now();
+            eprintln!(
+                "fuzz {target}: {} inputs in {:.0} s so far: {} panics, {} broken invariants, {} hangs",
+                case + 1 - settings.from,
+                started.elapsed().as_secs_f64(),
+                panics.count,
+                broken.count,
+                hangs.count,
+            );
         }
         match result {
             Ok(Ok(label)) => *outcomes.entry(label).or_default() += 1,
