@@ -155,14 +155,14 @@ enum Content {
 }
 
 /// Data files; corrupt Parquet files only if `parquet` (see tests/fuzz.rs).
-pub fn data_file(parquet: bool) -> impl Strategy<Value = DataFile> {
+pub fn data_file() -> impl Strategy<Value = DataFile> {
     let lines = (0..LINES, 0usize..8);
     let content = prop_oneof![
         4 => (lines.clone(), edits()).prop_map(|((s, n), e)| Content::Ndjson(s, n, e)),
         4 => (lines, edits()).prop_map(|((s, n), e)| Content::Csv(s, n, e)),
         1 => (any::<bool>(), prop::collection::vec(prop::collection::vec(any::<u8>(), 0..60), 0..5))
             .prop_map(|(csv, l)| Content::Random(csv, l)),
-        u32::from(parquet) * 2 => (
+        2 => (
             prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
             prop::option::weighted(0.2, any::<usize>()),
         )
