@@ -93,14 +93,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         path: path.display().to_string(),
         source,
     };
-    let bytes = crate::check::load::read_bounded(path, crate::check::load::MAX_TEXT_FILE_BYTES)
-        .map_err(io_error)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        io_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "it is not UTF-8",
-        ))
-    })?;
+    let text = crate::check::load::read_text(path).map_err(io_error)?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let line = text[..offset.min(text.len())].matches('\n').count() + 1;

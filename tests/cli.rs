@@ -296,7 +296,7 @@ fn completions_bash_mentions_the_subcommands() {
 const UNFORMATTED: &str = "segment  buyer=did( purchase )  # ever\nlet x=[1,2,]\n";
 const FORMATTED: &str = "segment buyer = did(purchase) # ever\nlet x = [1, 2]\n";
 
-pub(crate) fn stdout(output: &Output) -> String {
+fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::cli::{root, seg, stderr, stdout, tempdir};
+use crate::cli::{root, seg, stderr, tempdir};
 
 /// Runs seg with standard input from `stdin`, killed after 60 s (a run that reads forever
 /// fails the test instead of hanging it).

@@ -39,6 +39,13 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     read_to_limit(file, limit)
 }
 
+/// Reads a UTF-8 text file of at most [`MAX_TEXT_FILE_BYTES`] (seg.toml, `.segtest` files).
+pub fn read_text(path: &Path) -> io::Result<String> {
+    let bytes = read_bounded(path, MAX_TEXT_FILE_BYTES)?;
+    String::from_utf8(bytes)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8"))
+}
+
 /// Reads `reader` to its end, or fails once it has given more than `limit` bytes.
 pub fn read_to_limit(reader: impl Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();

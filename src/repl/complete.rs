@@ -14,7 +14,7 @@ use std::path::Path;
 use super::commands::COMMANDS;
 use super::vocab::{takes_event_set, Vocabulary};
 use crate::names::builtins::BUILTINS;
-use crate::syntax::lexer::{self, Token, KEYWORDS};
+use crate::syntax::lexer::{self, Token, KEYWORDS, WINDOW_WORDS};
 
 /// A completion: the candidates replace `line[start..pos]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,18 +22,6 @@ pub struct Completion {
     pub start: usize,
     pub candidates: Vec<String>,
 }
-
-/// What may follow an event inside an event set.
-const AFTER_EVENT: &[&str] = &[
-    "where",
-    "within",
-    "today",
-    "yesterday",
-    "between",
-    "before",
-    "after",
-    "during",
-];
 
 /// Completes the word before `pos` in `line`.
 #[must_use]
@@ -207,7 +195,11 @@ fn expression_candidates(text: &str, vocab: &Vocabulary) -> Vec<String> {
             names
         }
         Some(frame) if event_set && !frame.in_where => {
-            AFTER_EVENT.iter().map(|w| (*w).to_string()).collect()
+            // What may follow an event inside an event set.
+            std::iter::once("where")
+                .chain(WINDOW_WORDS)
+                .map(str::to_string)
+                .collect()
         }
         Some(frame) if frame.head.as_deref() == Some("changed") && frame.arg_tokens == 0 => {
             vec!["profile.".into(), "account.".into()]

@@ -105,14 +105,7 @@ pub fn run_file(path: &Path) -> Result<Vec<SegmentOutcome>, TestError> {
         path: path.display().to_string(),
         source,
     };
-    let bytes = crate::check::load::read_bounded(path, crate::check::load::MAX_TEXT_FILE_BYTES)
-        .map_err(io_error)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        io_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "it is not UTF-8",
-        ))
-    })?;
+    let text = crate::check::load::read_text(path).map_err(io_error)?;
     let test = parse(path, &text)?;
     run(&test)
 }

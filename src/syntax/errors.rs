@@ -50,7 +50,7 @@ pub(super) fn syntax_error(
     let (window, on_account) = (wants("a window"), wants("`on account`"));
     let in_changed = text[start..pos.min(end)].contains("changed");
     expected.retain(|e| {
-        !(window && WINDOW_WORDS.contains(&e.as_str())
+        !(window && lexer::WINDOW_WORDS.contains(&e.trim_matches('`'))
             || on_account && e == "`on`"
             || !in_changed && matches!(e.as_str(), "`from`" | "`to`"))
     });
@@ -171,17 +171,6 @@ fn describe_token(token: &str) -> String {
         t => format!("`{t}`"),
     }
 }
-
-/// The words of the windows, said together as "a window".
-const WINDOW_WORDS: [&str; 7] = [
-    "`within`",
-    "`today`",
-    "`yesterday`",
-    "`between`",
-    "`before`",
-    "`after`",
-    "`during`",
-];
 
 /// A token that stands inside a longer one: a letter or `_` (of a name, an exponent, a
 /// duration's unit), a quote (of a string), or `(` and `.` after a name.

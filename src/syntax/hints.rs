@@ -64,16 +64,6 @@ fn before(text: &str, start: usize, pos: usize) -> Before<'_> {
     }
 }
 
-const WINDOW_WORDS: [&str; 7] = [
-    "within",
-    "today",
-    "yesterday",
-    "between",
-    "before",
-    "after",
-    "during",
-];
-
 const TIME_WORDS: [&str; 18] = [
     "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "hour", "hours",
     "day", "days", "week", "weeks", "month", "months", "years",
@@ -178,7 +168,7 @@ fn help(
         };
         return Some(format!("write `{stem}_with`, in one word"));
     }
-    if WINDOW_WORDS.contains(&word) && !wants("a window") {
+    if lexer::WINDOW_WORDS.contains(&word) && !wants("a window") {
         return Some(if before.open.is_empty() {
             format!("a window goes inside the call, after the event: `count(purchase {word} ...)`")
         } else if matches!(last, Some(Token::And | Token::Or)) {

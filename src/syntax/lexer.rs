@@ -112,6 +112,17 @@ pub enum Token {
 }
 
 /// The reserved words with their tokens (the grammar's `keyword` rule lists the same words).
+/// The words that start a window, in the order the language reference lists them.
+pub const WINDOW_WORDS: [&str; 7] = [
+    "within",
+    "today",
+    "yesterday",
+    "between",
+    "before",
+    "after",
+    "during",
+];
+
 pub const KEYWORDS: &[(&str, Token)] = &[
     ("and", Token::And),
     ("or", Token::Or),
