@@ -387,7 +387,15 @@ fn open(file: std::fs::File, path: &str) -> Result<(ParquetRecordBatchReader, u6
     let opened = decoding(|| {
         let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
             .map_err(|e| format!("not a readable Parquet file: {e}"))?;
-        let declared = plain.metadata().file_metadata().num_rows();
+        // The rows the file declares, which its row groups must add up to.
+        let metadata = plain.metadata();
+        let declared = metadata.file_metadata().num_rows();
+        let in_groups: i64 = metadata.row_groups().iter().map(|g| g.num_rows()).sum();
+        if declared != in_groups {
+            return Err(format!(
+                "the file is corrupt: it declares {declared} rows, but its row groups hold {in_groups}"
+            ));
+        }
         let hinted = dictionary_schema(plain.schema(), plain.metadata()).and_then(|schema| {
             let options = ArrowReaderOptions::new().with_schema(schema);
             // A schema the parquet crate refuses is no reason to fail: read plain strings.

@@ -324,6 +324,8 @@ pub fn load_rows(file: &DataFile) -> Verdict {
             }
         }
         Err(DataError::Format { path, .. }) if *path == name => "rejected whole",
+        // A CSV header that cannot be read fails the load whatever `--on-bad-row` says.
+        Err(DataError::BadHeader { path, line: 1, .. }) if *path == name => "rejected whole",
         Err(e) => return Err(format!("skipping bad rows, the load failed with: {e}")),
     };
 
@@ -345,7 +347,8 @@ pub fn load_rows(file: &DataFile) -> Verdict {
                 ));
             }
         }
-        Err(DataError::Format { path, .. }) if path == name && skipping.is_err() => {}
+        Err(DataError::Format { path, .. } | DataError::BadHeader { path, line: 1, .. })
+            if path == name && skipping.is_err() => {}
         Err(e) => return Err(format!("failing on bad rows, the load failed with: {e}")),
     }
     Ok(outcome)
