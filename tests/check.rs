@@ -551,3 +551,22 @@ fn checking_one_example_file_does_not_warn_about_the_shared_lets() {
         );
     }
 }
+
+#[test]
+fn a_timestamp_literal_without_a_zone_is_utc_as_in_data() {
+    let plan = plan("segment a = did(login after 2026-11-01T10:00:00)\nsegment b = did(login after 2026-11-01T10:00:00Z)\n");
+    let bound = |i: usize| {
+        let ExprKind::Aggregate(aggregate) = &plan.segments[i].body.kind else {
+            panic!()
+        };
+        let Window::After(t) = &aggregate.set.window else {
+            panic!()
+        };
+        t.kind.clone()
+    };
+    assert_eq!(bound(0), bound(1));
+    assert_eq!(
+        bound(0),
+        ExprKind::Const(Value::Timestamp(1_793_527_200_000_000))
+    );
+}
