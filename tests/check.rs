@@ -570,3 +570,18 @@ fn a_timestamp_literal_without_a_zone_is_utc_as_in_data() {
         ExprKind::Const(Value::Timestamp(1_793_527_200_000_000))
     );
 }
+
+#[test]
+fn the_schema_does_not_import_the_checker() {
+    // The data flows one way: names and suggestions live below both (src/names).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/schema");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("crate::check"),
+            "{} imports the checker",
+            path.display()
+        );
+    }
+}
