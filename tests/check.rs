@@ -355,11 +355,11 @@ fn constant_arithmetic_out_of_range_is_refused_where_it_is_written() {
         ),
         (
             "segment s = last(login) > now - 106700000d\n",
-            "for any evaluation instant",
+            "for some evaluation instants",
         ),
         (
             "segment s = last(login) < now + 106700000d\n",
-            "for any evaluation instant",
+            "for some evaluation instants",
         ),
     ] {
         let (sources, checked) = check_example(source);

@@ -56,10 +56,9 @@ impl Checker<'_> {
             return match arith::apply(op, a, b) {
                 Some(folded) => constant(folded, span),
                 None => {
-                    let why = if matches!(op, ArithOp::Div)
-                        && matches!(b, Scalar::Number(y) if y == 0.0)
-                        || matches!(b, Scalar::Duration(0))
-                    {
+                    let zero = matches!(b, Scalar::Number(y) if y == 0.0)
+                        || matches!(b, Scalar::Duration(0));
+                    let why = if op == ArithOp::Div && zero {
                         "divides by zero"
                     } else {
                         "is out of range"
@@ -122,7 +121,7 @@ fn now_offset_out_of_range(op: ArithOp, lhs: &Expr, rhs: &Expr) -> Option<String
     let fits = MIN_INSTANT.checked_add(d).is_some() && MAX_INSTANT.checked_add(d).is_some();
     (!fits).then(|| {
         format!(
-            "`now {} {}` is out of range for any evaluation instant",
+            "`now {} {}` is out of range for some evaluation instants (years 0000 to 9999)",
             op.symbol(),
             format_duration(d.unsigned_abs().try_into().unwrap_or(i64::MAX))
         )
