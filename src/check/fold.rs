@@ -53,22 +53,18 @@ impl Checker<'_> {
         span: Span,
     ) -> Expr {
         if let (Some(a), Some(b)) = (scalar(&lhs), scalar(&rhs)) {
-            return match arith::apply(op, a, b) {
-                Some(folded) => constant(folded, span),
-                None => {
-                    let zero = matches!(b, Scalar::Number(y) if y == 0.0)
-                        || matches!(b, Scalar::Duration(0));
-                    let why = if op == ArithOp::Div && zero {
-                        "divides by zero"
-                    } else {
-                        "is out of range"
-                    };
-                    self.out_of_range(
-                        span,
-                        format!("`{} {} {}` {why}", describe(a), op.symbol(), describe(b)),
-                    )
-                }
+            if let Some(folded) = arith::apply(op, a, b) {
+                return constant(folded, span);
+            }
+            let zero =
+                matches!(b, Scalar::Number(y) if y == 0.0) || matches!(b, Scalar::Duration(0));
+            let why = if op == ArithOp::Div && zero {
+                "divides by zero"
+            } else {
+                "is out of range"
             };
+            let text = format!("`{} {} {}` {why}", describe(a), op.symbol(), describe(b));
+            return self.out_of_range(span, text);
         }
         if let Some(message) = now_offset_out_of_range(op, &lhs, &rhs) {
             return self.out_of_range(span, message);

@@ -56,7 +56,7 @@ fn finite(x: f64) -> Option<Scalar> {
 /// A duration from a float of microseconds, rounded toward zero.
 #[allow(clippy::cast_possible_truncation)]
 fn duration(micros: f64) -> Option<Scalar> {
-    (micros.is_finite() && micros.abs() < 9.0e18).then(|| Scalar::Duration(micros as i64))
+    (micros.is_finite() && micros.abs() < 9.0e18).then_some(Scalar::Duration(micros as i64))
 }
 
 #[cfg(test)]

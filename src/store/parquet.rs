@@ -390,7 +390,11 @@ fn open(file: std::fs::File, path: &str) -> Result<(ParquetRecordBatchReader, u6
         // The rows the file declares, which its row groups must add up to.
         let metadata = plain.metadata();
         let declared = metadata.file_metadata().num_rows();
-        let in_groups: i64 = metadata.row_groups().iter().map(|g| g.num_rows()).sum();
+        let in_groups: i64 = metadata
+            .row_groups()
+            .iter()
+            .map(parquet::file::metadata::RowGroupMetaData::num_rows)
+            .sum();
         if declared != in_groups {
             return Err(format!(
                 "the file is corrupt: it declares {declared} rows, but its row groups hold {in_groups}"
