@@ -2,6 +2,8 @@
 //! resolved, segments in dependency order) and the diagnostics of the rules that are not a
 //! registry example of their own.
 
+use std::fmt::Write as _;
+
 use seg::check::example::check_example;
 use seg::diag::render::to_plain_string;
 use seg::plan::{AggregateFn, ArithOp, CompareOp, ExprKind, Plan, Quantifier, Type, Value, Window};
@@ -218,9 +220,9 @@ fn every_example_segment_has_a_description() {
 fn doubling(base: &str, lines: usize, body: &str) -> String {
     let mut source = format!("let a0 = {base}\n");
     for k in 1..=lines {
-        source.push_str(&format!("let a{k} = a{} + a{}\n", k - 1, k - 1));
+        let _ = writeln!(source, "let a{k} = a{} + a{}", k - 1, k - 1);
     }
-    source.push_str(&format!("segment s = {body}\n"));
+    let _ = writeln!(source, "segment s = {body}");
     source
 }
 
@@ -228,12 +230,13 @@ fn doubling(base: &str, lines: usize, body: &str) -> String {
 fn chain(lines: usize, step: &str, base: &str) -> String {
     let mut source = String::from("segment s = l0 > 3\n");
     for k in 0..lines {
-        source.push_str(&format!(
-            "let l{k} = {}\n",
+        let _ = writeln!(
+            source,
+            "let l{k} = {}",
             step.replace('#', &format!("l{}", k + 1))
-        ));
+        );
     }
-    source.push_str(&format!("let l{lines} = {base}\n"));
+    let _ = writeln!(source, "let l{lines} = {base}");
     source
 }
 

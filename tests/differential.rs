@@ -26,14 +26,15 @@
 //! case of a failure report saved to a file, as printed or edited by hand, instead of random
 //! cases.
 
+// The generators, shared with the fmt and fuzz tests.
 #[path = "differential/data.rs"]
-mod data;
+pub(crate) mod data;
 #[path = "differential/model.rs"]
-mod model;
+pub(crate) mod model;
 #[path = "differential/program.rs"]
-mod program;
+pub(crate) mod program;
 #[path = "differential/tape.rs"]
-mod tape;
+pub(crate) mod tape;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;

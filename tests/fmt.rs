@@ -15,14 +15,8 @@
 
 #[path = "fmt/messy.rs"]
 mod messy;
-#[allow(dead_code)]
-#[path = "differential/model.rs"]
-mod model;
-#[allow(dead_code)]
-#[path = "differential/program.rs"]
-mod program;
-#[path = "differential/tape.rs"]
-mod tape;
+
+use crate::differential::{model, program, tape};
 
 use std::cell::Cell;
 use std::path::Path;

@@ -15,25 +15,16 @@
 //! `SEG_FUZZ_ABORT_S` ends the process with the case's number when one input runs that long.
 //! Failures once found are plain tests at the end of this file.
 
-#[path = "differential/data.rs"]
-mod data;
 #[path = "fuzz/harness.rs"]
 mod harness;
-// Shared with tests/differential.rs, which uses the rest of them.
-#[allow(dead_code)]
-#[path = "differential/model.rs"]
-mod model;
-#[allow(dead_code)]
-#[path = "differential/program.rs"]
-mod program;
 #[path = "fuzz/rows.rs"]
 mod rows;
 #[path = "fuzz/run.rs"]
 mod run;
 #[path = "fuzz/source.rs"]
 mod source;
-#[path = "differential/tape.rs"]
-mod tape;
+
+use crate::differential::{data, model, program};
 
 use harness::fuzz;
 use source::{check_bytes, describe_bytes, Source};

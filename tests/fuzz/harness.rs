@@ -1,5 +1,5 @@
 //! The fuzzing loop shared by the targets of tests/fuzz.rs: case `n` of a run is generated
-//! from its own ChaCha generator seeded by (seed, n), so any case can be replayed alone
+//! from its own `ChaCha` generator seeded by (seed, n), so any case can be replayed alone
 //! (`SEG_FUZZ_SEED=S SEG_FUZZ_FROM=n SEG_FUZZ_CASES=1`). Each input runs under
 //! `catch_unwind`, so a run counts every panic instead of stopping at the first, and is
 //! timed: an input slower than the hang bound counts as a hang, and a watchdog thread
@@ -8,6 +8,7 @@
 //! inputs of each), and how the inputs fared (`outcomes`).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
@@ -19,7 +20,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 /// The seed of a plain `cargo test` run.
 pub const DEFAULT_SEED: u64 = 0x5e6f_0220;
 /// How often a run prints how far it got.
-const PROGRESS: Duration = Duration::from_secs(60);
+const PROGRESS: Duration = Duration::from_mins(1);
 /// How many failing inputs of each kind a run prints.
 const SHOWN: usize = 3;
 
@@ -62,7 +63,7 @@ impl Settings {
     }
 }
 
-/// The generator of case `case`: ChaCha seeded from the run's seed and the case number.
+/// The generator of case `case`: `ChaCha` seeded from the run's seed and the case number.
 pub fn case_runner(seed: u64, case: u64) -> TestRunner {
     let mut bytes = [0u8; 32];
     for (i, chunk) in (0u64..).zip(bytes.chunks_mut(8)) {
@@ -104,7 +105,7 @@ fn install_hook() {
             }
             let mut text = info.to_string();
             if WANT_BACKTRACE.load(Ordering::Relaxed) {
-                text.push_str(&format!("\n{}", std::backtrace::Backtrace::force_capture()));
+                let _ = write!(text, "\n{}", std::backtrace::Backtrace::force_capture());
             }
             LAST_PANIC
                 .lock()
@@ -225,10 +226,11 @@ pub fn fuzz<S: Strategy>(
         ("hangs", &hangs),
     ] {
         for shown in &findings.shown {
-            failures.push_str(&format!(
-                "{target}, {kind} (seed {}): {shown}\n",
+            let _ = writeln!(
+                failures,
+                "{target}, {kind} (seed {}): {shown}",
                 settings.seed
-            ));
+            );
         }
     }
     assert!(failures.is_empty(), "{failures}");

@@ -302,7 +302,7 @@ pub fn load_rows(file: &DataFile) -> Verdict {
         "csv" => Some(csv_rows(&bytes)),
         _ => parquet_rows(&path),
     };
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let lines = bytes.split(|&b| b == b'\n').count();
 
     let (skipping, report) = load(&path, kind, OnBadRow::Skip);
     let skipped = report.skipped;
