@@ -115,16 +115,27 @@ pub(super) fn parse_object(text: &str) -> Result<Vec<RawField<'_>>, String> {
     Ok(object.0)
 }
 
+/// Rows with at most this many keys are searched for a repeated key by scanning the keys before
+/// each one (no allocation on the loader's hot path); wider rows go through a set, so that a
+/// hostile row of many keys stays linear.
+const SCANNED_KEYS: usize = 32;
+
 /// A key that appears twice, or a nested value, makes the row bad.
 fn check_flat(fields: &[RawField<'_>]) -> Result<(), String> {
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    for (key, raw) in fields {
+    let wide = fields.len() > SCANNED_KEYS;
+    for (i, (key, raw)) in fields.iter().enumerate() {
         if let Raw::Nested(what) = raw {
             return Err(format!(
                 "`{key}` holds {what}: values must be a string, number, bool or null"
             ));
         }
-        if !seen.insert(key.as_ref()) {
+        let repeated = if wide {
+            !seen.insert(key.as_ref())
+        } else {
+            fields[..i].iter().any(|(earlier, _)| earlier == key)
+        };
+        if repeated {
             return Err(format!(
                 "the key `{key}` appears twice in the object; one of its values would be lost"
             ));
@@ -307,6 +318,21 @@ mod tests {
         assert!(
             lines[2].1.starts_with("`l` holds a JSON array"),
             "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_in_rows_wider_than_the_scan() {
+        let keys: Vec<String> = (0..40).map(|k| format!("\"k{k}\":{k}")).collect();
+        let wide = format!("{{{},\"k7\":0}}\n{{{}}}\n", keys.join(","), keys.join(","));
+        let lines = read(&wide, MAX_ROW_BYTES);
+        assert_eq!(
+            lines[0].1,
+            "the key `k7` appears twice in the object; one of its values would be lost"
+        );
+        assert_eq!(
+            lines[1].1, "k0",
+            "the same row without the repeat loads: {lines:?}"
         );
     }
 
