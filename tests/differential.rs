@@ -66,18 +66,22 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 /// The engines compared with the reference: `SEG_DIFF_ENGINES` (a comma-separated list of
-/// `interp`, `jit` and `reference`), by default the fused interpreter and the JIT.
+/// `interp`, `jit`, `jit-split` and `reference`), by default the fused interpreter, the JIT
+/// and the JIT with every program cut into functions of a few ops.
 fn engines_under_test() -> Vec<Engine> {
     let Ok(names) = std::env::var("SEG_DIFF_ENGINES") else {
-        return vec![Engine::Interp, Engine::Jit];
+        return vec![Engine::Interp, Engine::Jit, Engine::JitSplit];
     };
     names
         .split(',')
         .map(|name| match name.trim() {
             "interp" => Engine::Interp,
             "jit" => Engine::Jit,
+            "jit-split" => Engine::JitSplit,
             "reference" => Engine::Reference,
-            other => panic!("SEG_DIFF_ENGINES: unknown engine `{other}` (interp, jit, reference)"),
+            other => panic!(
+                "SEG_DIFF_ENGINES: unknown engine `{other}` (interp, jit, jit-split, reference)"
+            ),
         })
         .collect()
 }

@@ -58,7 +58,12 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
 }
 
 /// The engines every case runs on.
-const ENGINES: [Engine; 3] = [Engine::Reference, Engine::Interp, Engine::Jit];
+const ENGINES: [Engine; 4] = [
+    Engine::Reference,
+    Engine::Interp,
+    Engine::Jit,
+    Engine::JitSplit,
+];
 
 /// Members per segment, for a case, with each engine.
 fn evaluate(case: &Case<'_>) -> Vec<(Engine, BTreeMap<String, Vec<String>>)> {

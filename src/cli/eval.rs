@@ -44,6 +44,9 @@ pub struct EvalArgs {
     /// Print `load`, `compile` and `eval` times and the peak memory to stderr.
     #[arg(long)]
     timings: bool,
+    /// Seconds the JIT may spend compiling before the plan is interpreted instead.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::engine::COMPILE_BUDGET.as_secs_f64())]
+    compile_budget: f64,
     /// Print the engine of each segment and the fused plan instead of evaluating.
     #[arg(long, conflicts_with_all = ["format", "timings", "repeat"])]
     explain_plan: bool,
@@ -74,7 +77,14 @@ pub fn run(mut args: EvalArgs) -> u8 {
         Engine::Jit => crate::engine::Engine::Jit,
         Engine::Reference => crate::engine::Engine::Reference,
     };
-    let prepared = match crate::engine::prepare(plan, &store, now, engine) {
+    let Ok(budget) = std::time::Duration::try_from_secs_f64(args.compile_budget) else {
+        return usage_error(format!(
+            "--compile-budget must be a number of seconds, not {}",
+            args.compile_budget
+        ));
+    };
+    let prepared = match crate::engine::prepare_with_budget(plan, &store, now, engine, Some(budget))
+    {
         Ok(p) => p,
         Err(e) => {
             let _ = writeln!(
@@ -101,6 +111,9 @@ pub fn run(mut args: EvalArgs) -> u8 {
         let mut err = io::stderr().lock();
         let _ = writeln!(err, "load: {:.3} s", loaded.as_secs_f64());
         let _ = writeln!(err, "compile: {:.3} s", compiled.as_secs_f64());
+        for note in prepared.compile_notes() {
+            let _ = writeln!(err, "  {note}");
+        }
         let _ = writeln!(err, "eval: {:.3} s", evaluated.as_secs_f64());
         let _ = writeln!(err, "peak_rss: {} MiB", peak_rss_mib());
         let _ = writeln!(

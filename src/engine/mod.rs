@@ -25,7 +25,30 @@ pub enum Engine {
     Interp,
     /// The fused plan, compiled to native code (segments it cannot compile are interpreted).
     Jit,
+    /// The JIT with each program cut into the smallest functions the splitter allows (a few
+    /// ops each), so that small test programs take the paths of big ones: variables passed
+    /// between functions, loops cut in parts. For tests; no compile budget.
+    JitSplit,
 }
+
+impl Engine {
+    /// The engine's name as `--engine` spells it (`jit-split` is for tests only).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Reference => "reference",
+            Engine::Interp => "interp",
+            Engine::Jit => "jit",
+            Engine::JitSplit => "jit-split",
+        }
+    }
+}
+
+/// How long the JIT may spend compiling a plan before `seg eval` interprets it instead.
+pub const COMPILE_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The ops per function of `Engine::JitSplit`.
+const SPLIT_CHUNK_OPS: usize = 4;
 
 /// A plan made ready for one store and one `now`: the compile phase of `seg eval`.
 pub struct Prepared<'a> {
@@ -34,28 +57,79 @@ pub struct Prepared<'a> {
     now: i64,
     engine: Engine,
     programs: Option<Programs>,
-    /// The compiled user and account programs (the latter only when it has segments).
-    jit: Option<(crate::jit::Compiled, Option<crate::jit::Compiled>)>,
+    /// The compiled user and account programs (the latter only when it has segments); a
+    /// program over the compile budget is left out and interpreted.
+    jit: Option<(Option<crate::jit::Compiled>, Option<crate::jit::Compiled>)>,
+    /// What the JIT did with each program, for `--timings`.
+    notes: Vec<String>,
 }
 
-/// Lowers (and for the JIT, compiles) the plan.
+/// Lowers (and for the JIT, compiles) the plan, with the default compile budget.
 pub fn prepare<'a>(
     plan: &'a Plan,
     store: &'a Store,
     now: i64,
     engine: Engine,
 ) -> Result<Prepared<'a>, String> {
+    prepare_with_budget(plan, store, now, engine, Some(COMPILE_BUDGET))
+}
+
+/// Lowers (and for the JIT, compiles) the plan. A program whose compile runs past `budget`
+/// (counted from the start of the compile) is interpreted with the fused interpreter.
+pub fn prepare_with_budget<'a>(
+    plan: &'a Plan,
+    store: &'a Store,
+    now: i64,
+    engine: Engine,
+    budget: Option<std::time::Duration>,
+) -> Result<Prepared<'a>, String> {
     let programs = match engine {
         Engine::Reference => None,
-        Engine::Interp | Engine::Jit => Some(fused::lower(plan, store, now)),
+        Engine::Interp | Engine::Jit | Engine::JitSplit => Some(fused::lower(plan, store, now)),
     };
+    let mut notes = Vec::new();
     let jit = match (&programs, engine) {
-        (Some(programs), Engine::Jit) => {
-            let users = crate::jit::compile(&programs.users, store, now)?;
+        (Some(programs), Engine::Jit | Engine::JitSplit) => {
+            let (split, budget) = if engine == Engine::JitSplit {
+                (crate::jit::Split::Every(SPLIT_CHUNK_OPS), None)
+            } else {
+                (crate::jit::Split::Auto, budget)
+            };
+            let started = std::time::Instant::now();
+            let mut compile = |program: &Program, whose: &str| {
+                let left = budget.map(|b| b.saturating_sub(started.elapsed()));
+                Ok::<_, String>(
+                    match crate::jit::compile(program, store, now, split, left)? {
+                        Ok((compiled, report)) => {
+                            notes.push(format!(
+                                "{whose} program: {} ops in {} functions, compiled in {:.3} s{}",
+                                report.ops,
+                                report.functions,
+                                report.seconds,
+                                if report.quick {
+                                    " (quick register allocation)"
+                                } else {
+                                    ""
+                                }
+                            ));
+                            Some(compiled)
+                        }
+                        Err(over) => {
+                            notes.push(format!(
+                                "{whose} program: over the compile budget ({} of {} functions \
+                                 in {:.3} s), interpreted",
+                                over.compiled, over.functions, over.seconds
+                            ));
+                            None
+                        }
+                    },
+                )
+            };
+            let users = compile(&programs.users, "user")?;
             let accounts = if programs.accounts.slots.is_empty() {
                 None
             } else {
-                Some(crate::jit::compile(&programs.accounts, store, now)?)
+                compile(&programs.accounts, "account")?
             };
             Some((users, accounts))
         }
@@ -68,10 +142,18 @@ pub fn prepare<'a>(
         engine,
         programs,
         jit,
+        notes,
     })
 }
 
 impl Prepared<'_> {
+    /// What the JIT did with each program (functions, compile time, or the budget running
+    /// out); empty for the interpreters.
+    #[must_use]
+    pub fn compile_notes(&self) -> &[String] {
+        &self.notes
+    }
+
     /// Evaluates every segment.
     #[must_use]
     pub fn run(&self) -> Memberships {
@@ -85,7 +167,11 @@ impl Prepared<'_> {
             rows: &[],
             width: 0,
         };
-        let users = self.pass(&programs.users, no_users, self.jit.as_ref().map(|j| &j.0));
+        let users = self.pass(
+            &programs.users,
+            no_users,
+            self.jit.as_ref().and_then(|j| j.0.as_ref()),
+        );
         if trace {
             eprintln!(
                 "trace: fused user pass {:.3} s",
@@ -151,10 +237,19 @@ impl Prepared<'_> {
             }
             return out;
         };
-        let engine = if self.engine == Engine::Jit {
-            "jit"
-        } else {
-            "interp"
+        let label = |target: Target| {
+            let compiled = match (&self.jit, target) {
+                (Some((users, _)), Target::User) => users.is_some(),
+                (Some((_, accounts)), Target::Account) => accounts.is_some(),
+                (None, _) => false,
+            };
+            match (self.engine, compiled) {
+                (Engine::Jit | Engine::JitSplit, true) => "jit (fused)",
+                (Engine::Jit | Engine::JitSplit, false) => {
+                    "interp (fused; over the compile budget)"
+                }
+                _ => "interp (fused)",
+            }
         };
         let _ = writeln!(out, "segments:");
         for (i, segment) in self.plan.segments.iter().enumerate() {
@@ -168,7 +263,7 @@ impl Prepared<'_> {
                     let _ = writeln!(out, "  {}: reference interpreter ({reason})", segment.name);
                 }
                 None => {
-                    let _ = writeln!(out, "  {}: {engine} (fused)", segment.name);
+                    let _ = writeln!(out, "  {}: {}", segment.name, label(segment.target));
                 }
             }
         }

@@ -10,6 +10,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 
+use super::split::{mentions, Chunk};
 use super::{month_of, run_helper, Layout};
 use crate::fused::exec::DURATION_LIMIT;
 use crate::fused::ir::{Bin, Cc, Op, Ty, Un, Width};
@@ -23,14 +24,18 @@ pub(super) struct Gen<'a, 'b> {
     layout: &'a Layout,
     now: i64,
     ptr: types::Type,
-    vars: Vec<Variable>,
+    /// The Cranelift variable of each program variable this function mentions, declared at
+    /// first use (a chunk mentions few of a big program's variables).
+    vars: std::collections::HashMap<u32, Variable>,
     scratch: cranelift_codegen::ir::Value,
     user: cranelift_codegen::ir::Value,
     out: cranelift_codegen::ir::Value,
     /// The current row, inside `Rows`.
     row: Option<Variable>,
-    /// Every base address of `env`, loaded once on entry.
-    bases: Vec<Value>,
+    /// The base addresses of `env` this function uses, loaded once on entry.
+    bases: Vec<Option<Value>>,
+    /// The per-thread array of the variables that cross between chunks.
+    spill: cranelift_codegen::ir::Value,
     helper_sig: Option<cranelift_codegen::ir::SigRef>,
     month_sig: Option<cranelift_codegen::ir::SigRef>,
 }
@@ -70,28 +75,23 @@ impl<'a, 'b> Gen<'a, 'b> {
         layout: &'a Layout,
         now: i64,
         ptr: types::Type,
+        ops: &[Op],
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let params = b.block_params(entry).to_vec();
-        let bases = (0..layout.len)
-            .map(|i| {
-                let offset = i32::try_from(i * 8).expect("a small env");
-                b.ins().load(ptr, flags(), params[0], offset)
-            })
-            .collect();
-        let vars = program
-            .vars
-            .iter()
-            .map(|ty| {
-                b.declare_var(if *ty == Ty::F64 {
-                    types::F64
-                } else {
-                    types::I64
+        let bases = used_bases(ops, layout)
+            .into_iter()
+            .enumerate()
+            .map(|(i, used)| {
+                used.then(|| {
+                    let offset = i32::try_from(i * 8).expect("a small env");
+                    b.ins().load(ptr, flags(), params[0], offset)
                 })
             })
             .collect();
+        let vars = std::collections::HashMap::new();
         Gen {
             b,
             program,
@@ -102,6 +102,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             scratch: params[1],
             user: params[2],
             out: params[3],
+            spill: params[4],
             row: None,
             bases,
             helper_sig: None,
@@ -109,23 +110,59 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
     }
 
-    pub(super) fn body(&mut self) {
-        // Empty every buffer.
-        let zero = self.b.ins().iconst(types::I64, 0);
-        for i in 0..self.program.buffers.len() {
-            let offset = i32::try_from(16 * i + 8).expect("few buffers");
-            self.b.ins().store(flags(), zero, self.scratch, offset);
+    /// The function for `chunk`; the first chunk empties every buffer.
+    pub(super) fn body(&mut self, chunk: &Chunk, first: bool) {
+        if first {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            for i in 0..self.program.buffers.len() {
+                let offset = i32::try_from(16 * i + 8).expect("few buffers");
+                self.b.ins().store(flags(), zero, self.scratch, offset);
+            }
         }
+        let mut read = std::collections::HashSet::new();
+        mentions(
+            &chunk.ops,
+            &mut |v| {
+                read.insert(v);
+            },
+            &mut |_| {},
+        );
         for &(v, bits) in &self.program.constants {
-            self.op(&Op::Const(v, bits));
+            if read.contains(&v) {
+                self.op(&Op::Const(v, bits));
+            }
         }
-        let ops = &self.program.ops;
-        self.ops(ops);
+        for &v in &chunk.live_in {
+            let ty = if self.is_float(v) {
+                types::F64
+            } else {
+                types::I64
+            };
+            let value = self.b.ins().load(ty, flags(), self.spill, spill_offset(v));
+            self.set(v, value);
+        }
+        self.ops(&chunk.ops);
+        for &v in &chunk.live_out {
+            let value = self.get(v);
+            self.b
+                .ins()
+                .store(flags(), value, self.spill, spill_offset(v));
+        }
         self.b.ins().return_(&[]);
     }
 
-    fn var(&self, v: u32) -> Variable {
-        self.vars[v as usize]
+    fn var(&mut self, v: u32) -> Variable {
+        if let Some(&var) = self.vars.get(&v) {
+            return var;
+        }
+        let ty = if self.is_float(v) {
+            types::F64
+        } else {
+            types::I64
+        };
+        let var = self.b.declare_var(ty);
+        self.vars.insert(v, var);
+        var
     }
 
     fn get(&mut self, v: u32) -> Value {
@@ -149,7 +186,7 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// The base address `env[index]`.
     fn base(&mut self, index: usize) -> Value {
-        self.bases[index]
+        self.bases[index].expect("every base a chunk uses is loaded on entry")
     }
 
     /// The address of entry `min(code, last)` of the array at `env[base]` (entries of `size`
@@ -544,4 +581,36 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
         }
     }
+}
+
+/// Where variable `v` sits in the spill array.
+fn spill_offset(v: u32) -> i32 {
+    i32::try_from(8 * u64::from(v)).expect("fewer than 2^28 variables")
+}
+
+/// Which slots of `env` the ops use (so a chunk loads only its own).
+fn used_bases(ops: &[Op], layout: &Layout) -> Vec<bool> {
+    let mut used = vec![false; layout.len];
+    let mut stack: Vec<&[Op]> = vec![ops];
+    while let Some(ops) = stack.pop() {
+        for op in ops {
+            match op {
+                Op::Rows { event, body, .. } => {
+                    if let Some((o, t)) = layout.events[*event as usize] {
+                        used[o] = true;
+                        used[t] = true;
+                    }
+                    stack.push(body);
+                }
+                Op::If(_, body) => stack.push(body),
+                Op::Load(_, column, _) => used[layout.columns + *column as usize] = true,
+                Op::Snapshot(_, i) => used[layout.snapshots + *i as usize] = true,
+                Op::Lookup(_, t, _) => used[layout.tables + *t as usize] = true,
+                Op::Map(_, m, _) => used[layout.maps + *m as usize] = true,
+                Op::Call(..) => used[layout.helper_ctx] = true,
+                _ => {}
+            }
+        }
+    }
+    used
 }

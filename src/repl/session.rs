@@ -570,11 +570,7 @@ impl Session {
 
 #[must_use]
 pub fn engine_name(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Interp => "interp",
-        Engine::Jit => "jit",
-        Engine::Reference => "reference",
-    }
+    engine.name()
 }
 
 /// The segments `roots` need (themselves and those they refer to, transitively), renumbered

@@ -92,11 +92,7 @@ pub struct Failure {
 /// The name of an engine as `--engine` spells it.
 #[must_use]
 pub fn engine_name(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Reference => "reference",
-        Engine::Interp => "interp",
-        Engine::Jit => "jit",
-    }
+    engine.name()
 }
 
 /// Reads, parses and runs one test file.

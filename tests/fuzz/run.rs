@@ -157,7 +157,7 @@ pub fn check_and_run(program: &Program) -> Verdict {
         });
     };
     let reference = evaluate(&plan, store, *now, Engine::Reference)?;
-    for engine in [Engine::Interp, Engine::Jit] {
+    for engine in [Engine::Interp, Engine::Jit, Engine::JitSplit] {
         if evaluate(&plan, store, *now, engine)? != reference {
             return Err(format!(
                 "the {engine:?} engine disagrees with the reference interpreter"
