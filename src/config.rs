@@ -16,6 +16,9 @@ pub struct Config {
     pub events: Vec<PathBuf>,
     pub profiles: Vec<PathBuf>,
     pub accounts: Vec<PathBuf>,
+    /// `[eval] memory_limit`: evaluate in partitions that fit this size (`seg eval
+    /// --memory-limit`), as written (`"1GiB"`).
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,14 @@ struct RawConfig {
     segments: Option<OneOrMany>,
     #[serde(default)]
     data: RawData,
+    #[serde(default)]
+    eval: RawEval,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEval {
+    memory_limit: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -124,6 +135,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         events: resolve(raw.data.events),
         profiles: resolve(raw.data.profiles),
         accounts: resolve(raw.data.accounts),
+        memory_limit: raw.eval.memory_limit,
     })
 }
 

@@ -14,6 +14,7 @@ mod fmt;
 mod fuzz;
 mod loaders;
 mod parquet_load;
+mod partitioned;
 mod repl;
 mod segtest;
 mod semantics;

@@ -231,23 +231,39 @@ pub(crate) fn load_files(
     schema: &Schema,
     inputs: &[(Kind, Vec<PathBuf>)],
     on_bad_row: OnBadRow,
-    mut progress: Option<crate::repl::progress::Progress>,
+    progress: Option<crate::repl::progress::Progress>,
 ) -> Result<Store, u8> {
-    let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     let mut builder = StoreBuilder::new(schema);
+    feed(&mut builder, inputs, on_bad_row, progress, false)?;
+    Ok(builder.finish())
+}
+
+/// Loads the files into `builder` (see [`load_files`]), and flushes it when it spills.
+/// `quiet`: no warnings (for a pass that reads files read again later).
+pub(crate) fn feed(
+    builder: &mut StoreBuilder<'_>,
+    inputs: &[(Kind, Vec<PathBuf>)],
+    on_bad_row: OnBadRow,
+    mut progress: Option<crate::repl::progress::Progress>,
+    quiet: bool,
+) -> Result<(), u8> {
+    let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     let mut report = LoadReport::default();
+    let fail = |e: crate::store::load::DataError| {
+        let io = matches!(e, crate::store::load::DataError::Io { .. });
+        let _ = writeln!(io::stderr(), "seg: error: {e}");
+        if io {
+            EXIT_USAGE
+        } else {
+            EXIT_FOUND
+        }
+    };
     for (kind, files) in inputs {
         for file in files {
             if let Some(progress) = &progress {
                 progress.file(&file.display().to_string());
             }
-            let loaded = load_file(
-                &mut builder,
-                *kind,
-                Path::new(file),
-                on_bad_row,
-                &mut report,
-            );
+            let loaded = load_file(builder, *kind, Path::new(file), on_bad_row, &mut report);
             if let Some(progress) = &progress {
                 progress.done(size(file));
             }
@@ -255,14 +271,16 @@ pub(crate) fn load_files(
                 if let Some(progress) = progress.take() {
                     progress.finish();
                 }
-                let io = matches!(e, crate::store::load::DataError::Io { .. });
-                let _ = writeln!(io::stderr(), "seg: error: {e}");
-                return Err(if io { EXIT_USAGE } else { EXIT_FOUND });
+                return Err(fail(e));
             }
         }
     }
     if let Some(progress) = progress {
         progress.finish();
+    }
+    builder.flush().map_err(fail)?;
+    if quiet {
+        return Ok(());
     }
     if let Some(warning) = report.unknown_warning() {
         let _ = writeln!(io::stderr(), "seg: warning: {warning}");
@@ -270,5 +288,5 @@ pub(crate) fn load_files(
     if report.skipped > 0 {
         let _ = writeln!(io::stderr(), "seg: skipped {} bad rows", report.skipped);
     }
-    Ok(builder.finish())
+    Ok(())
 }

@@ -47,6 +47,15 @@ pub struct EvalArgs {
     /// Seconds the JIT may spend compiling before the plan is interpreted instead.
     #[arg(long, value_name = "SECONDS", default_value_t = crate::engine::COMPILE_BUDGET.as_secs_f64())]
     compile_budget: f64,
+    /// Evaluate in partitions that fit this much memory (`1GiB`, `512MB`): the data is split
+    /// by user (and account) into spill files, and each partition loaded, evaluated and freed
+    /// in turn; default: `[eval] memory_limit` in seg.toml, else everything in memory.
+    #[arg(long, value_name = "SIZE", conflicts_with_all = ["explain_plan", "repeat"])]
+    memory_limit: Option<String>,
+    /// With --memory-limit: the most bytes of spill files a partition loads (default: 90% of
+    /// the limit); for tests, to make many partitions of small data.
+    #[arg(long, value_name = "BYTES", requires = "memory_limit", hide = true)]
+    partition_bytes: Option<u64>,
     /// Print the engine of each segment and the fused plan instead of evaluating.
     #[arg(long, conflicts_with_all = ["format", "timings", "repeat"])]
     explain_plan: bool,
@@ -64,14 +73,6 @@ pub fn run(mut args: EvalArgs) -> u8 {
         Ok(w) => w,
         Err(message) => return usage_error(message),
     };
-    let started = std::time::Instant::now();
-    let store = match data::load(&args.data, &checked) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let (plan, now) = (&checked.plan, checked.now);
-    let loaded = started.elapsed();
-    let started = std::time::Instant::now();
     let engine = match args.engine {
         Engine::Interp => crate::engine::Engine::Interp,
         Engine::Jit => crate::engine::Engine::Jit,
@@ -83,6 +84,50 @@ pub fn run(mut args: EvalArgs) -> u8 {
             args.compile_budget
         ));
     };
+    let configured = checked
+        .project
+        .config
+        .as_ref()
+        .and_then(|c| c.memory_limit.clone().map(|l| (l, c.path.clone())));
+    let limit = match (&args.memory_limit, configured) {
+        (Some(text), _) => match super::partitioned::parse_size(text) {
+            Ok(limit) => Some(limit),
+            Err(e) => return usage_error(format!("--memory-limit {e}")),
+        },
+        (None, Some((text, path))) => match super::partitioned::parse_size(&text) {
+            Ok(limit) => Some(limit),
+            Err(e) => return usage_error(format!("{}: [eval] memory_limit {e}", path.display())),
+        },
+        (None, None) => None,
+    };
+    if let Some(limit) = limit.filter(|_| !args.explain_plan) {
+        let inputs = match data::inputs(&args.data, &checked.project) {
+            Ok(inputs) => inputs,
+            Err(code) => return code,
+        };
+        return super::partitioned::run(
+            &checked,
+            &super::partitioned::Request {
+                inputs: &inputs,
+                on_bad_row: data::on_bad_row(&args.data),
+                limit,
+                partition_bytes: args.partition_bytes,
+                engine,
+                budget,
+                wanted: &wanted,
+                format: args.format,
+                timings: args.timings,
+            },
+        );
+    }
+    let started = std::time::Instant::now();
+    let store = match data::load(&args.data, &checked) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (plan, now) = (&checked.plan, checked.now);
+    let loaded = started.elapsed();
+    let started = std::time::Instant::now();
     let prepared = match crate::engine::prepare_with_budget(plan, &store, now, engine, Some(budget))
     {
         Ok(p) => p,
@@ -151,6 +196,47 @@ fn bytes_per_event(store: &Store) -> f64 {
     store.event_bytes() as f64 / store.event_count().max(1) as f64
 }
 
+/// The header line of an output format.
+pub(crate) fn write_header(out: &mut dyn Write, format: OutputFormat) -> io::Result<()> {
+    match format {
+        OutputFormat::Csv => writeln!(out, "segment,user_id"),
+        OutputFormat::Count => writeln!(out, "segment,members"),
+        OutputFormat::Ndjson => Ok(()),
+    }
+}
+
+/// One segment's members, sorted by id, in an output format (`count`: how many).
+pub(crate) fn write_segment<S: AsRef<str>>(
+    out: &mut dyn Write,
+    segment: &str,
+    members: &mut dyn Iterator<Item = io::Result<S>>,
+    format: OutputFormat,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Count => {
+            let mut n = 0u64;
+            for id in members {
+                id?;
+                n += 1;
+            }
+            writeln!(out, "{segment},{n}")
+        }
+        OutputFormat::Csv => {
+            for id in members {
+                writeln!(out, "{segment},{}", csv_field(id?.as_ref()))?;
+            }
+            Ok(())
+        }
+        OutputFormat::Ndjson => {
+            for id in members {
+                let row = serde_json::json!({ "segment": segment, "user_id": id?.as_ref() });
+                writeln!(out, "{row}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
 fn write_members(
     out: &mut dyn Write,
     plan: &Plan,
@@ -159,11 +245,7 @@ fn write_members(
     wanted: &[usize],
     format: OutputFormat,
 ) -> io::Result<()> {
-    if format == OutputFormat::Csv {
-        writeln!(out, "segment,user_id")?;
-    } else if format == OutputFormat::Count {
-        writeln!(out, "segment,members")?;
-    }
+    write_header(out, format)?;
     for &s in wanted {
         let segment = &plan.segments[s];
         let ids = match segment.target {
@@ -177,20 +259,7 @@ fn write_members(
             .map(|(i, _)| ids[i].as_ref())
             .collect();
         members.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-        match format {
-            OutputFormat::Count => writeln!(out, "{},{}", segment.name, members.len())?,
-            OutputFormat::Csv => {
-                for id in members {
-                    writeln!(out, "{},{}", segment.name, csv_field(id))?;
-                }
-            }
-            OutputFormat::Ndjson => {
-                for id in members {
-                    let row = serde_json::json!({ "segment": segment.name, "user_id": id });
-                    writeln!(out, "{row}")?;
-                }
-            }
-        }
+        write_segment(out, &segment.name, &mut members.into_iter().map(Ok), format)?;
     }
     Ok(())
 }

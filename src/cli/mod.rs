@@ -11,6 +11,7 @@ mod fmt;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
+mod partitioned;
 mod repl;
 mod test;
 

@@ -99,6 +99,25 @@ impl Plan {
         &self.segments[id.0 as usize]
     }
 
+    /// Whether evaluating the plan reads accounts: an account segment, or an account
+    /// attribute (or its history) in a user segment.
+    #[must_use]
+    pub fn uses_accounts(&self) -> bool {
+        fn reads_accounts(e: &Expr) -> bool {
+            let here = match &e.kind {
+                ExprKind::Attribute(scope, _) => *scope == AttrScope::Account,
+                ExprKind::Changed(changed) => changed.scope == AttrScope::Account,
+                _ => false,
+            };
+            let mut below = false;
+            for_each_child(e, &mut |child| below = below || reads_accounts(child));
+            here || below
+        }
+        self.segments
+            .iter()
+            .any(|s| s.target == Target::Account || reads_accounts(&s.body))
+    }
+
     #[must_use]
     pub fn find(&self, name: &str) -> Option<SegmentId> {
         self.segments

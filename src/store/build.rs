@@ -151,6 +151,20 @@ fn push_value(column: &mut Column, value: FieldValue<'_>, strings: &mut Dictiona
 }
 
 impl Pending {
+    /// Empties the table, keeping its columns' types.
+    fn clear(&mut self) {
+        self.entity.clear();
+        self.ts.clear();
+        for column in &mut self.columns {
+            match column {
+                Column::Number(v) => v.clear(),
+                Column::Bool(v) => v.clear(),
+                Column::Timestamp(v) => v.clear(),
+                Column::String(v) => v.clear(),
+            }
+        }
+    }
+
     /// Sorts the rows of `run` by ts (stable), in place; `order` is scratch space.
     fn sort_run(&mut self, run: std::ops::Range<usize>, order: &mut Vec<u32>) {
         order.clear();
@@ -189,6 +203,41 @@ pub enum Target {
     Account,
 }
 
+/// A table's buffered rows, in load order, as a [`Spill`] sees them.
+pub struct Rows<'a> {
+    pub entity: &'a [u32],
+    pub ts: &'a [i64],
+    /// One column per field, in schema order.
+    pub columns: &'a [Column],
+}
+
+/// Everything a builder in spill mode has buffered: rows whose entities and strings are
+/// indexes into `users`, `accounts` and `strings`.
+pub struct Buffered<'a> {
+    pub users: &'a IdIndex,
+    pub accounts: &'a IdIndex,
+    pub strings: &'a Dictionary,
+    /// One per event type, in schema order.
+    pub events: Vec<Rows<'a>>,
+    pub profiles: Rows<'a>,
+    pub account_rows: Rows<'a>,
+}
+
+/// Where a builder in spill mode sends its rows (see [`StoreBuilder::spilling`]).
+pub trait Spill {
+    /// Takes the rows buffered since the last call.
+    ///
+    /// # Errors
+    /// When the rows cannot be written.
+    fn spill(&mut self, rows: &Buffered<'_>) -> Result<(), super::load::DataError>;
+}
+
+impl<S: Spill + ?Sized> Spill for &mut S {
+    fn spill(&mut self, rows: &Buffered<'_>) -> Result<(), super::load::DataError> {
+        (**self).spill(rows)
+    }
+}
+
 /// Collects typed rows and builds a [`Store`].
 pub struct StoreBuilder<'s> {
     schema: &'s Schema,
@@ -203,6 +252,10 @@ pub struct StoreBuilder<'s> {
     last_user: Option<(Box<str>, u32)>,
     /// The index after the last user [`StoreBuilder::user`] found.
     next_user: u32,
+    /// In spill mode: where the rows go, and how many bytes of rows to buffer first.
+    spill: Option<(Box<dyn Spill + 's>, usize)>,
+    /// Rows added since the buffer was last measured.
+    unmeasured: usize,
 }
 
 impl<'s> StoreBuilder<'s> {
@@ -233,7 +286,91 @@ impl<'s> StoreBuilder<'s> {
             account_rows: Pending::new(&schema.account),
             last_user: None,
             next_user: 0,
+            spill: None,
+            unmeasured: 0,
         }
+    }
+
+    /// A builder that never holds more than about `buffer` bytes of rows: at each
+    /// [`StoreBuilder::checkpoint`] past that, it hands its rows to `spill` and starts afresh
+    /// (users, accounts and strings included). For splitting data larger than memory.
+    #[must_use]
+    pub fn spilling(schema: &'s Schema, spill: Box<dyn Spill + 's>, buffer: usize) -> Self {
+        let mut builder = StoreBuilder::new(schema);
+        builder.spill = Some((spill, buffer));
+        builder
+    }
+
+    /// Called by the loaders between rows (or batches), where no code of the builder is held:
+    /// in spill mode, hands the rows over when the buffer is full. True when it did (codes
+    /// given out before are then void).
+    ///
+    /// # Errors
+    /// When the spill cannot write.
+    pub fn checkpoint(&mut self) -> Result<bool, super::load::DataError> {
+        let Some((_, buffer)) = &self.spill else {
+            return Ok(false);
+        };
+        // Measuring walks every table: do it every few thousand rows.
+        if self.unmeasured < 4096 {
+            return Ok(false);
+        }
+        self.unmeasured = 0;
+        if self.buffered_bytes() < *buffer {
+            return Ok(false);
+        }
+        self.flush()?;
+        Ok(true)
+    }
+
+    /// In spill mode, hands every buffered row to the spill and starts afresh.
+    ///
+    /// # Errors
+    /// When the spill cannot write.
+    pub fn flush(&mut self) -> Result<(), super::load::DataError> {
+        fn rows(p: &Pending) -> Rows<'_> {
+            Rows {
+                entity: &p.entity,
+                ts: &p.ts,
+                columns: &p.columns,
+            }
+        }
+        let Some((spill, _)) = &mut self.spill else {
+            return Ok(());
+        };
+        spill.spill(&Buffered {
+            users: &self.users,
+            accounts: &self.accounts,
+            strings: &self.strings,
+            events: self.events.iter().map(rows).collect(),
+            profiles: rows(&self.profiles),
+            account_rows: rows(&self.account_rows),
+        })?;
+        self.users = IdIndex::default();
+        self.accounts = IdIndex::default();
+        self.strings = Dictionary::default();
+        for pending in self
+            .events
+            .iter_mut()
+            .chain([&mut self.profiles, &mut self.account_rows])
+        {
+            pending.clear();
+        }
+        self.last_user = None;
+        self.next_user = 0;
+        Ok(())
+    }
+
+    /// About how many bytes the buffered rows and ids hold.
+    fn buffered_bytes(&self) -> usize {
+        let rows: usize = self
+            .events
+            .iter()
+            .chain([&self.profiles, &self.account_rows])
+            .map(|p| p.entity.len() * 12 + p.columns.iter().map(Column::bytes).sum::<usize>())
+            .sum();
+        let ids = (self.users.len() + self.accounts.len() + self.strings.len()) * 48;
+        rows + ids
     }
 
     #[must_use]
@@ -245,6 +382,7 @@ impl<'s> StoreBuilder<'s> {
     pub fn add_event(&mut self, user: &str, event: EventId, ts: i64, values: &[FieldValue<'_>]) {
         let user = self.user_index(user);
         self.events[event.0 as usize].push(user, ts, values, &mut self.strings);
+        self.unmeasured += 1;
     }
 
     /// The index of a user, added if new. Files of different kinds usually list users in
@@ -291,6 +429,7 @@ impl<'s> StoreBuilder<'s> {
             Target::Account => &mut self.account_rows,
         };
         table.append(entities, ts, columns);
+        self.unmeasured += entities.len();
     }
 
     /// A profile row (`ts` None: from the beginning of time).
@@ -298,6 +437,7 @@ impl<'s> StoreBuilder<'s> {
         let user = self.user_index(user);
         self.profiles
             .push(user, ts.unwrap_or(BEGINNING), values, &mut self.strings);
+        self.unmeasured += 1;
     }
 
     /// An account row.
@@ -305,6 +445,7 @@ impl<'s> StoreBuilder<'s> {
         let account = self.accounts.intern(account);
         self.account_rows
             .push(account, ts.unwrap_or(BEGINNING), values, &mut self.strings);
+        self.unmeasured += 1;
     }
 
     #[must_use]

@@ -284,6 +284,10 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             self.code_entities(&columns[id], id);
             self.append(&columns, &layouts);
         }
+        // A builder in spill mode may start afresh here: the cached codes go with it.
+        if self.builder.checkpoint()? {
+            self.key_codes.clear();
+        }
         match fatal {
             Some((_, reason)) => Err(DataError::Format {
                 path: self.path.to_string(),

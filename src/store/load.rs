@@ -257,6 +257,7 @@ impl RowLoader<'_, '_, '_> {
     fn row(&mut self, line: u64, fields: &[RawField<'_>]) -> Result<(), DataError> {
         match self.typed_row(fields) {
             Ok(()) => {
+                self.builder.checkpoint()?;
                 self.report.rows += 1;
                 Ok(())
             }

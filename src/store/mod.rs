@@ -16,8 +16,9 @@ pub mod infer;
 pub mod load;
 mod ndjson;
 pub mod parquet;
+pub mod spill;
 
-pub use build::{StoreBuilder, Target};
+pub use build::{Buffered, Rows, Spill, StoreBuilder, Target};
 pub use ndjson::MAX_ROW_BYTES;
 
 /// Missing number (a JSON number is never NaN).
