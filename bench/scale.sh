@@ -8,11 +8,15 @@
 # Usage: bench/scale.sh [SIZES...]   (default: 100 1000 10000 10000+4000)
 #   N          N generated segments
 #   N+K        N generated segments and one `or` of K terms
+# SEG=path/to/seg uses that binary instead of building target/release/seg.
 # Exit status 1 when the two engines' counts differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$#" -gt 0 ] || set -- 100 1000 10000 10000+4000
-cargo build --release --quiet --bin seg
+if [ -z "${SEG:-}" ]; then
+  cargo build --release --quiet --bin seg
+  SEG="$PWD/target/release/seg"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bench"
@@ -25,7 +29,7 @@ for size in "$@"; do
     python3 bench/gen_segments.py "$n" > "$work/bench/$size.seg"
   fi
 done
-exec python3 - "$work" "$PWD/target/release/seg" "$@" <<'PY'
+exec python3 - "$work" "$SEG" "$@" <<'PY'
 import re, subprocess, sys, time
 
 work, seg, sizes = sys.argv[1], sys.argv[2], sys.argv[3:]

@@ -52,7 +52,7 @@ pub struct EvalArgs {
     /// in turn; default: `[eval] memory_limit` in seg.toml, else everything in memory.
     #[arg(long, value_name = "SIZE", conflicts_with_all = ["explain_plan", "repeat"])]
     memory_limit: Option<String>,
-    /// With --memory-limit: the most bytes of spill files a partition loads (default: 90% of
+    /// With --memory-limit: the most bytes of spill files a partition loads (default: 45% of
     /// the limit); for tests, to make many partitions of small data.
     #[arg(long, value_name = "BYTES", requires = "memory_limit", hide = true)]
     partition_bytes: Option<u64>,

@@ -412,9 +412,35 @@ fn same(kind: Kind, a: u64, b: u64) -> bool {
     }
 }
 
-/// The most frequent value, ties to the smallest; quadratic in the user's values, which
-/// are few, and free of allocation.
+/// The most frequent value, ties to the smallest. Codes, ints and bools are equal exactly
+/// when their words are: the values are sorted (on the stack for up to 64) and counted in
+/// runs. Numbers compare as floats, with a quadratic count (free of allocation).
 fn top(values: &[u64], kind: Kind, ranks: &[u32]) -> u64 {
+    if kind != Kind::Number {
+        let mut stack = [0u64; 64];
+        let mut heap = Vec::new();
+        let sorted: &mut [u64] = if values.len() <= stack.len() {
+            let sorted = &mut stack[..values.len()];
+            sorted.copy_from_slice(values);
+            sorted
+        } else {
+            heap.extend_from_slice(values);
+            &mut heap
+        };
+        sorted.sort_unstable();
+        let mut best: Option<(u64, usize)> = None;
+        for run in sorted.chunk_by(|a, b| a == b) {
+            let (v, n) = (run[0], run.len());
+            let better = match best {
+                None => true,
+                Some((b, m)) => n > m || (n == m && order(kind, ranks, v, b).is_lt()),
+            };
+            if better {
+                best = Some((v, n));
+            }
+        }
+        return best.map_or_else(|| missing(kind), |(v, _)| v);
+    }
     let mut best: Option<(u64, usize)> = None;
     for (i, &v) in values.iter().enumerate() {
         if values[..i].iter().any(|&w| same(kind, v, w)) {

@@ -1,10 +1,13 @@
-//! The Cranelift backend: compiles a fused program to one native function (the code
-//! generator is `gen.rs`), run once per user or account, entities split across threads.
+//! The Cranelift backend: compiles a fused program to native functions (the code generator
+//! is `gen.rs`; how a program is cut into functions is `split.rs`), run for each user or
+//! account, entities split across threads, each thread's entities in blocks: every function
+//! runs over the block before the next one does.
 //!
-//! The function is `fn(env, scratch, user, out)`: `env` is an array of base addresses (each
-//! event type's offsets and timestamps, each column the program loads, each snapshot and
-//! dictionary table, the helper context), `scratch` a thread's buffer descriptors (pointer
-//! and length per buffer), `out` the user's row of member bytes. Variables of the program
+//! A function is `fn(env, scratch, user, out, spill)`: `env` is an array of base addresses
+//! (each event type's offsets and timestamps, each column the program loads, each snapshot
+//! and dictionary table, the helper context), `scratch` the entity's buffer descriptors
+//! (pointer and length per buffer), `out` the entity's row of member bytes, `spill` the
+//! entity's words for the variables that pass between functions. Variables of the program
 //! become Cranelift variables; `Rows` becomes a loop over the user's rows that stops at
 //! `now`. Helpers (`top`, `distinct`, chains, months) are Rust functions called at most
 //! once per user per use, except `Month`, which is per row and rare.
@@ -37,7 +40,7 @@ pub struct Compiled {
     now: i64,
     /// One function per chunk, called in order for each entity.
     entries: Vec<Entry>,
-    /// Words of the per-thread array the chunks pass variables through (0 for one chunk).
+    /// Words per entity of the array the chunks pass variables through (0 for one chunk).
     spill: usize,
     layout: Layout,
 }
@@ -202,6 +205,14 @@ struct Code {
     relocs: Vec<cranelift_module::ModuleReloc>,
 }
 
+/// Each function runs over a block of entities before the next function runs: as many
+/// entities as keep the block's spill array within this many words (2 MiB), up to
+/// `MAX_BLOCK`. A small program is cut at its loops (`split::split_loops`), so that each loop
+/// streams one event type's rows for the whole block; a big one has a block of one entity or
+/// a few.
+const BLOCK_SPILL_WORDS: usize = 1 << 18;
+const MAX_BLOCK: usize = 256;
+
 /// How a program is cut into functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Split {
@@ -243,7 +254,13 @@ pub fn compile(
     let layout = Layout::new(program, store.events.len());
     let constants: std::collections::HashSet<u32> =
         program.constants.iter().map(|&(v, _)| v).collect();
-    let chunks = split::split(&program.ops, &constants, chunk_ops);
+    let by_loop =
+        split == Split::Auto && ops <= ONE_FUNCTION_OPS && split::loops(&program.ops) >= 2;
+    let chunks = if by_loop {
+        split::split_loops(&program.ops, &constants)
+    } else {
+        split::split(&program.ops, &constants, chunk_ops)
+    };
     let ids = (0..chunks.len())
         .map(|i| {
             module
@@ -384,51 +401,60 @@ impl Compiled {
             now: self.now,
         };
         let env = self.env(program, store, &helper_ctx);
-        let capacities: Vec<usize> = program
+        let entries = &self.entries;
+        let per_user = self.spill.max(1);
+        let block = (BLOCK_SPILL_WORDS / per_user).clamp(1, MAX_BLOCK);
+        let buffer_events: Vec<&[u32]> = program
             .buffers
             .iter()
-            .map(|&e| {
-                let offsets = &store.events[e as usize].offsets;
-                offsets
-                    .windows(2)
-                    .map(|w| (w[1] - w[0]) as usize)
-                    .max()
-                    .unwrap_or(0)
-            })
+            .map(|&e| store.events[e as usize].offsets.as_slice())
             .collect();
-        let entries = &self.entries;
-        let spill_words = self.spill;
+        let nbuf = buffer_events.len();
         out.par_chunks_mut(CHUNK * width)
             .enumerate()
             .for_each(|(chunk, rows)| {
-                let mut buffers: Vec<Vec<u64>> = capacities
-                    .iter()
-                    .map(|&c| Vec::with_capacity(c.max(1)))
-                    .collect();
-                let mut scratch: Vec<u64> = buffers
-                    .iter_mut()
-                    .flat_map(|b| [b.as_mut_ptr() as u64, 0])
-                    .collect();
-                let mut spill = vec![0u64; spill_words.max(1)];
-                for (i, row) in rows.chunks_mut(width).enumerate() {
-                    let user = (chunk * CHUNK + i) as u64;
-                    // Safety: `env` holds the base addresses `Layout` promises, all borrowed
-                    // from `program` and `store`, which outlive this call; `user` is below
-                    // the entity count, so every offsets and snapshot read is in bounds; rows
-                    // come from the offsets, so column reads are in bounds; each buffer has
-                    // room for the user's rows of its event type, and a buffer takes at
-                    // most one value per row; `row` has `width` bytes, one per column; `spill`
-                    // has a word per variable when there are several chunks (one chunk never
-                    // reads it).
+                let mut spill = vec![0u64; block * per_user];
+                let mut scratch = vec![0u64; (block * 2 * nbuf).max(1)];
+                let mut buffers: Vec<Vec<u64>> = vec![Vec::new(); nbuf];
+                for (b, block_rows) in rows.chunks_mut(block * width).enumerate() {
+                    let start = chunk * CHUNK + b * block;
+                    let count = block_rows.len() / width;
+                    // Each entity's buffer is a window of the block's buffer, as long as the
+                    // entity has rows of the buffer's event type.
+                    for (k, offsets) in buffer_events.iter().enumerate() {
+                        let base = offsets[start] as usize;
+                        let total = offsets[start + count] as usize - base;
+                        buffers[k].clear();
+                        buffers[k].reserve(total.max(1));
+                        let ptr = buffers[k].as_mut_ptr();
+                        for u in 0..count {
+                            let at = offsets[start + u] as usize - base;
+                            scratch[u * 2 * nbuf + 2 * k] = ptr.wrapping_add(at) as u64;
+                            scratch[u * 2 * nbuf + 2 * k + 1] = 0;
+                        }
+                    }
                     for entry in entries {
-                        unsafe {
-                            entry(
-                                env.as_ptr(),
-                                scratch.as_mut_ptr(),
-                                user,
-                                row.as_mut_ptr(),
-                                spill.as_mut_ptr(),
-                            );
+                        for u in 0..count {
+                            let user = (start + u) as u64;
+                            // Safety: `env` holds the base addresses `Layout` promises, all
+                            // borrowed from `program` and `store`, which outlive this call;
+                            // `user` is below the entity count, so every offsets and snapshot
+                            // read is in bounds; rows come from the offsets, so column reads
+                            // are in bounds; each of the entity's buffers is a window of a
+                            // vector with room for its rows of the buffer's event type, and a
+                            // buffer takes at most one value per row; the row of `out` has
+                            // `width` bytes, one per column; the entity's `spill` has a word
+                            // per variable when there are several chunks (one chunk never
+                            // reads it).
+                            unsafe {
+                                entry(
+                                    env.as_ptr(),
+                                    scratch.as_mut_ptr().add(u * 2 * nbuf),
+                                    user,
+                                    block_rows.as_mut_ptr().add(u * width),
+                                    spill.as_mut_ptr().add(u * per_user),
+                                );
+                            }
                         }
                     }
                 }

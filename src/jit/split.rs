@@ -144,6 +144,43 @@ pub fn split<S: std::hash::BuildHasher>(
         }
         size += w;
     }
+    chunks(groups, constants)
+}
+
+/// The program's top-level ops with each loop over an event type in a chunk of its own (the
+/// ops between loops grouped), for running the program one loop at a time over a block of
+/// entities.
+#[must_use]
+pub fn split_loops<S: std::hash::BuildHasher>(
+    ops: &[Op],
+    constants: &HashSet<Var, S>,
+) -> Vec<Chunk> {
+    let mut groups: Vec<Vec<Op>> = Vec::new();
+    let mut after_loop = true;
+    for op in ops {
+        let is_loop = matches!(op, Op::Rows { .. });
+        match groups.last_mut() {
+            Some(group) if !is_loop && !after_loop => group.push(op.clone()),
+            _ => groups.push(vec![op.clone()]),
+        }
+        after_loop = is_loop;
+    }
+    chunks(groups, constants)
+}
+
+/// How many top-level loops a program has.
+#[must_use]
+pub fn loops(ops: &[Op]) -> usize {
+    ops.iter()
+        .filter(|op| matches!(op, Op::Rows { .. }))
+        .count()
+}
+
+/// Chunks of the groups, with the variables each passes on.
+fn chunks<S: std::hash::BuildHasher>(
+    groups: Vec<Vec<Op>>,
+    constants: &HashSet<Var, S>,
+) -> Vec<Chunk> {
     if groups.len() <= 1 {
         return groups
             .into_iter()

@@ -13,38 +13,40 @@
 //! of another bucket, which then appears in the user's bucket too, built from part of the
 //! data: only the copy in the account's own bucket counts ([`bucket_of`]).
 //!
-//! A bucket file is a sequence of records, each `u32` length then body: a tag byte, then
-//! - `USER` / `ACCOUNT`: the id;
-//! - `EVENT`: event type (`u32`), user id, ts (`i64`), values;
-//! - `PROFILE` / `ACCOUNT_ROW`: id, ts, values,
+//! A bucket file is a sequence of records, each a tag byte then its fields, little-endian:
+//! - `USER` / `ACCOUNT` / `STRING`: a text (a `u32` length and UTF-8 bytes), which takes the
+//!   next index of its kind in the file;
+//! - `EVENT`: event type (`u32`), user index (`u32`), ts (`i64`), values;
+//! - `PROFILE` / `ACCOUNT_ROW`: user or account index, ts, values;
 //!
-//! little-endian; ids and strings are a `u32` length and UTF-8 bytes (`u32::MAX`: missing),
-//! numbers their f64 bits, timestamps `i64`, bools a byte, as in the store. Reading a bucket
-//! replays its records into a builder in the order they were written, which keeps each
-//! entity's rows in load order: the loaded store equals the part of the whole store that the
-//! bucket's entities make up.
+//! values as in the store: numbers their f64 bits, timestamps `i64`, bools a byte, strings a
+//! string index (`u32::MAX`: missing). A writer names each user, account and string once per
+//! flush of the builder. Reading a bucket replays its records into a builder in the order they
+//! were written (rows in batches of coded columns), which keeps each entity's rows in load
+//! order: the loaded store equals the part of the whole store that the bucket's entities make
+//! up.
 
 use std::fs::File;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
-use super::build::{Buffered, FieldValue, Rows, Spill, StoreBuilder};
+use super::build::{Buffered, Rows, Spill, StoreBuilder, Target};
 use super::load::DataError;
-use super::{Column, Dictionary, IdIndex, Store, MISSING_STRING};
-use crate::schema::{EventId, FieldType, Schema};
+use super::{Column, Dictionary, Store, MISSING_STRING};
+use crate::schema::{EventId, Field, FieldType, Schema};
 
 const USER: u8 = 0;
 const ACCOUNT: u8 = 1;
 const EVENT: u8 = 2;
 const PROFILE: u8 = 3;
 const ACCOUNT_ROW: u8 = 4;
+const STRING: u8 = 5;
 
-/// The largest record a bucket file may hold (a row's ids and strings are bounded by the
-/// loaders' row limit, 16 MiB).
-const MAX_RECORD: u32 = 64 << 20;
+/// Rows replayed into the builder at a time, per table.
+const BATCH: usize = 4096;
 
 /// A well-mixed 64-bit hash of an id (`SipHash` with fixed keys: the same in every run).
 fn id_hash(id: &str) -> u64 {
@@ -145,9 +147,15 @@ pub struct Splitter {
     /// names exists (as in the whole store), and its bucket must know it.
     account_attribute: Option<usize>,
     record: Vec<u8>,
-    /// Per flush: the bucket of each user and account index.
+    /// Per flush: the bucket of each user and account index, and its index in the bucket.
     user_buckets: Vec<u32>,
     account_buckets: Vec<u32>,
+    user_local: Vec<u32>,
+    account_local: Vec<u32>,
+    /// Per bucket: the next user, account and string index, and (per flush) the string
+    /// index of each dictionary code written to it.
+    next: Vec<[u32; 3]>,
+    strings: Vec<FxHashMap<u32, u32>>,
 }
 
 /// The path of bucket `b` in `dir`.
@@ -188,6 +196,10 @@ impl Splitter {
             record: Vec::new(),
             user_buckets: Vec::new(),
             account_buckets: Vec::new(),
+            user_local: Vec::new(),
+            account_local: Vec::new(),
+            next: vec![[0; 3]; buckets],
+            strings: vec![FxHashMap::default(); buckets],
         })
     }
 
@@ -211,19 +223,40 @@ impl Splitter {
             .map_or_else(|| bucket_of(id, buckets), |&(_, b)| b)
     }
 
-    /// Writes the record in `self.record` (tag and body) to bucket `b`.
+    /// Writes the record in `self.record` (tag and fields) to bucket `b`.
     fn emit(&mut self, b: u32, is_row: bool) -> Result<(), DataError> {
         let b = b as usize;
-        let len = u32::try_from(self.record.len()).expect("a record under 4 GiB");
-        let file = &mut self.files[b];
-        file.write_all(&len.to_le_bytes())
-            .and_then(|()| file.write_all(&self.record))
+        self.files[b]
+            .write_all(&self.record)
             .map_err(|e| io_error(&bucket_path(&self.dir, b), e))?;
-        self.sizes.bytes[b] += 4 + u64::from(len);
+        self.sizes.bytes[b] += self.record.len() as u64;
         if is_row {
             self.sizes.rows[b] += 1;
         }
         Ok(())
+    }
+
+    /// Names a text (`USER`, `ACCOUNT` or `STRING`) in bucket `b`; its index there.
+    fn name(&mut self, b: u32, tag: u8, text: &str) -> Result<u32, DataError> {
+        self.record.clear();
+        self.record.push(tag);
+        put_text(&mut self.record, Some(text));
+        self.emit(b, false)?;
+        let kind = usize::from(tag == ACCOUNT) + 2 * usize::from(tag == STRING);
+        let next = &mut self.next[b as usize][kind];
+        let index = *next;
+        *next += 1;
+        Ok(index)
+    }
+
+    /// The index in bucket `b` of a dictionary code, naming it there first if need be.
+    fn string_index(&mut self, b: u32, code: u32, strings: &Dictionary) -> Result<u32, DataError> {
+        if let Some(&index) = self.strings[b as usize].get(&code) {
+            return Ok(index);
+        }
+        let index = self.name(b, STRING, strings.get(code))?;
+        self.strings[b as usize].insert(code, index);
+        Ok(index)
     }
 
     fn rows(
@@ -231,31 +264,49 @@ impl Splitter {
         tag: u8,
         event: Option<u32>,
         rows: &Rows<'_>,
-        ids: &IdIndex,
         strings: &Dictionary,
     ) -> Result<(), DataError> {
+        let mut values = Vec::new();
         for (row, (&entity, &ts)) in rows.entity.iter().zip(rows.ts).enumerate() {
-            let bucket = if tag == ACCOUNT_ROW {
-                self.account_buckets[entity as usize]
+            let (bucket, local) = if tag == ACCOUNT_ROW {
+                (
+                    self.account_buckets[entity as usize],
+                    self.account_local[entity as usize],
+                )
             } else {
-                self.user_buckets[entity as usize]
+                (
+                    self.user_buckets[entity as usize],
+                    self.user_local[entity as usize],
+                )
             };
+            // Strings first: naming one writes a record.
+            values.clear();
+            for column in rows.columns {
+                if let Column::String(v) = column {
+                    let code = v[row];
+                    values.push(if code == MISSING_STRING {
+                        u32::MAX
+                    } else {
+                        self.string_index(bucket, code, strings)?
+                    });
+                }
+            }
             self.record.clear();
             self.record.push(tag);
             if let Some(event) = event {
                 self.record.extend_from_slice(&event.to_le_bytes());
             }
-            put_text(&mut self.record, Some(&ids.ids[entity as usize]));
+            self.record.extend_from_slice(&local.to_le_bytes());
             self.record.extend_from_slice(&ts.to_le_bytes());
+            let mut next_string = values.iter();
             for column in rows.columns {
                 match column {
                     Column::Number(v) => self.record.extend_from_slice(&v[row].to_le_bytes()),
                     Column::Timestamp(v) => self.record.extend_from_slice(&v[row].to_le_bytes()),
                     Column::Bool(v) => self.record.push(v[row]),
-                    Column::String(v) => {
-                        let code = v[row];
-                        let text = (code != MISSING_STRING).then(|| strings.get(code));
-                        put_text(&mut self.record, text);
+                    Column::String(_) => {
+                        let index = next_string.next().expect("an index per string column");
+                        self.record.extend_from_slice(&index.to_le_bytes());
                     }
                 }
             }
@@ -279,6 +330,9 @@ fn put_text(record: &mut Vec<u8>, text: Option<&str>) {
 impl Spill for Splitter {
     fn spill(&mut self, rows: &Buffered<'_>) -> Result<(), DataError> {
         let buckets = self.files.len();
+        for map in &mut self.strings {
+            map.clear();
+        }
         self.user_buckets = rows
             .users
             .ids
@@ -291,18 +345,16 @@ impl Spill for Splitter {
             .iter()
             .map(|id| bucket_of(id, buckets))
             .collect();
-        for (tag, ids) in [(USER, rows.users), (ACCOUNT, rows.accounts)] {
-            for (i, id) in ids.ids.iter().enumerate() {
-                let bucket = if tag == USER {
-                    self.user_buckets[i]
-                } else {
-                    self.account_buckets[i]
-                };
-                self.record.clear();
-                self.record.push(tag);
-                put_text(&mut self.record, Some(id));
-                self.emit(bucket, false)?;
-            }
+        // Every user and account the builder saw, named in its bucket.
+        self.user_local = Vec::with_capacity(rows.users.len());
+        for (i, id) in rows.users.ids.iter().enumerate() {
+            let local = self.name(self.user_buckets[i], USER, id)?;
+            self.user_local.push(local);
+        }
+        self.account_local = Vec::with_capacity(rows.accounts.len());
+        for (i, id) in rows.accounts.ids.iter().enumerate() {
+            let local = self.name(self.account_buckets[i], ACCOUNT, id)?;
+            self.account_local.push(local);
         }
         // Accounts the profiles name, in their own buckets.
         if let Some(Column::String(codes)) =
@@ -312,25 +364,16 @@ impl Spill for Splitter {
             for &code in codes {
                 if code != MISSING_STRING && named.insert(code) {
                     let id = rows.strings.get(code);
-                    self.record.clear();
-                    self.record.push(ACCOUNT);
-                    put_text(&mut self.record, Some(id));
-                    self.emit(bucket_of(id, buckets), false)?;
+                    self.name(bucket_of(id, buckets), ACCOUNT, id)?;
                 }
             }
         }
         for (e, table) in rows.events.iter().enumerate() {
             let event = u32::try_from(e).expect("few event types");
-            self.rows(EVENT, Some(event), table, rows.users, rows.strings)?;
+            self.rows(EVENT, Some(event), table, rows.strings)?;
         }
-        self.rows(PROFILE, None, &rows.profiles, rows.users, rows.strings)?;
-        self.rows(
-            ACCOUNT_ROW,
-            None,
-            &rows.account_rows,
-            rows.accounts,
-            rows.strings,
-        )?;
+        self.rows(PROFILE, None, &rows.profiles, rows.strings)?;
+        self.rows(ACCOUNT_ROW, None, &rows.account_rows, rows.strings)?;
         Ok(())
     }
 }
@@ -376,100 +419,134 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A table's rows on their way into the builder, coded.
+struct Batch {
+    target: Target,
+    entities: Vec<u32>,
+    ts: Vec<i64>,
+    columns: Vec<Column>,
+}
+
+impl Batch {
+    fn new(target: Target, fields: &[Field]) -> Self {
+        Batch {
+            target,
+            entities: Vec::new(),
+            ts: Vec::new(),
+            columns: fields
+                .iter()
+                .map(|f| match f.ty {
+                    FieldType::Number => Column::Number(Vec::new()),
+                    FieldType::Bool => Column::Bool(Vec::new()),
+                    FieldType::Timestamp => Column::Timestamp(Vec::new()),
+                    FieldType::String => Column::String(Vec::new()),
+                })
+                .collect(),
+        }
+    }
+
+    fn flush(&mut self, builder: &mut StoreBuilder<'_>) {
+        if self.entities.is_empty() {
+            return;
+        }
+        builder.append(self.target, &self.entities, &self.ts, &self.columns);
+        self.entities.clear();
+        self.ts.clear();
+        for column in &mut self.columns {
+            match column {
+                Column::Number(v) => v.clear(),
+                Column::Bool(v) => v.clear(),
+                Column::Timestamp(v) => v.clear(),
+                Column::String(v) => v.clear(),
+            }
+        }
+    }
+}
+
 /// Loads buckets `which` of `dir` into one store.
 ///
 /// # Errors
 /// When a bucket file cannot be read or is not one this module wrote.
 pub fn load_buckets(schema: &Schema, dir: &Path, which: &[usize]) -> Result<Store, DataError> {
     let mut builder = StoreBuilder::new(schema);
-    let mut record = Vec::new();
-    let mut values: Vec<FieldValue<'static>> = Vec::new();
+    let mut batches: Vec<Batch> = schema
+        .events
+        .iter()
+        .enumerate()
+        .map(|(e, t)| {
+            let id = EventId(u32::try_from(e).expect("few event types"));
+            Batch::new(Target::Event(id), &t.properties)
+        })
+        .collect();
+    batches.push(Batch::new(Target::Profile, &schema.profile));
+    batches.push(Batch::new(Target::Account, &schema.account));
     for &b in which {
         let path = bucket_path(dir, b);
-        let corrupt = |what: &str| DataError::Format {
+        let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+        replay(&mut builder, schema, &bytes, &mut batches).ok_or_else(|| DataError::Format {
             path: path.display().to_string(),
-            reason: format!("not a bucket file seg wrote ({what})"),
-        };
-        let file = File::open(&path).map_err(|e| io_error(&path, e))?;
-        let mut reader = BufReader::with_capacity(1 << 20, file);
-        loop {
-            let mut len = [0u8; 4];
-            match reader.read_exact(&mut len) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                Err(e) => return Err(io_error(&path, e)),
-            }
-            let len = u32::from_le_bytes(len);
-            if len > MAX_RECORD {
-                return Err(corrupt("a record too long"));
-            }
-            record.resize(len as usize, 0);
-            reader
-                .read_exact(&mut record)
-                .map_err(|e| io_error(&path, e))?;
-            replay(&mut builder, schema, &record, &mut values)
-                .ok_or_else(|| corrupt("a bad record"))?;
-        }
+            reason: "not a bucket file seg wrote".into(),
+        })?;
+    }
+    for batch in &mut batches {
+        batch.flush(&mut builder);
     }
     Ok(builder.finish())
 }
 
-/// Replays one record into the builder; None when it is malformed.
+/// Replays a bucket file's records into the builder; None when they are malformed.
 fn replay(
     builder: &mut StoreBuilder<'_>,
     schema: &Schema,
-    record: &[u8],
-    values: &mut Vec<FieldValue<'static>>,
+    bytes: &[u8],
+    batches: &mut [Batch],
 ) -> Option<()> {
-    let mut cursor = Cursor { bytes: record };
-    let tag = cursor.u8()?;
-    let event = if tag == EVENT {
-        Some(cursor.u32()?)
-    } else {
-        None
-    };
-    let id = cursor.text()??;
-    if tag == USER {
-        builder.user(id);
-        return cursor.bytes.is_empty().then_some(());
+    let (profiles, accounts) = (schema.events.len(), schema.events.len() + 1);
+    // The builder's index of each of the file's users, accounts and strings.
+    let mut users: Vec<u32> = Vec::new();
+    let mut account_ids: Vec<u32> = Vec::new();
+    let mut strings: Vec<u32> = Vec::new();
+    let mut cursor = Cursor { bytes };
+    while let Some(tag) = cursor.u8() {
+        match tag {
+            USER => users.push(builder.user(cursor.text()??)),
+            ACCOUNT => account_ids.push(builder.account(cursor.text()??)),
+            STRING => strings.push(builder.string(cursor.text()??)),
+            EVENT | PROFILE | ACCOUNT_ROW => {
+                let (table, index) = match tag {
+                    EVENT => (cursor.u32()? as usize, &users),
+                    PROFILE => (profiles, &users),
+                    _ => (accounts, &account_ids),
+                };
+                if tag == EVENT && table >= profiles {
+                    return None;
+                }
+                let entity = *index.get(cursor.u32()? as usize)?;
+                let ts = cursor.u64()?.cast_signed();
+                let batch = &mut batches[table];
+                batch.entities.push(entity);
+                batch.ts.push(ts);
+                for column in &mut batch.columns {
+                    match column {
+                        Column::Number(v) => v.push(f64::from_bits(cursor.u64()?)),
+                        Column::Timestamp(v) => v.push(cursor.u64()?.cast_signed()),
+                        Column::Bool(v) => v.push(Some(cursor.u8()?).filter(|&b| b <= 2)?),
+                        Column::String(v) => {
+                            let i = cursor.u32()?;
+                            v.push(if i == u32::MAX {
+                                MISSING_STRING
+                            } else {
+                                *strings.get(i as usize)?
+                            });
+                        }
+                    }
+                }
+                if batch.entities.len() >= BATCH {
+                    batch.flush(builder);
+                }
+            }
+            _ => return None,
+        }
     }
-    if tag == ACCOUNT {
-        builder.account(id);
-        return cursor.bytes.is_empty().then_some(());
-    }
-    let ts = cursor.u64()?.cast_signed();
-    let fields = match tag {
-        EVENT => &schema.events.get(event? as usize)?.properties,
-        PROFILE => &schema.profile,
-        ACCOUNT_ROW => &schema.account,
-        _ => return None,
-    };
-    // The values borrow from the record: reuse the allocation under this lifetime.
-    let mut row: Vec<FieldValue<'_>> = std::mem::take(values)
-        .into_iter()
-        .map(|_| FieldValue::Missing)
-        .collect();
-    for field in fields {
-        row.push(match field.ty {
-            FieldType::Number => FieldValue::Number(f64::from_bits(cursor.u64()?)),
-            FieldType::Timestamp => FieldValue::Timestamp(cursor.u64()?.cast_signed()),
-            FieldType::Bool => match cursor.u8()? {
-                0 => FieldValue::Bool(false),
-                1 => FieldValue::Bool(true),
-                _ => FieldValue::Missing,
-            },
-            FieldType::String => cursor.text()?.map_or(FieldValue::Missing, FieldValue::Str),
-        });
-    }
-    if !cursor.bytes.is_empty() {
-        return None;
-    }
-    match tag {
-        EVENT => builder.add_event(id, EventId(event?), ts, &row),
-        PROFILE => builder.add_profile(id, Some(ts), &row),
-        _ => builder.add_account(id, Some(ts), &row),
-    }
-    row.clear();
-    *values = row.into_iter().map(|_| FieldValue::Missing).collect();
     Some(())
 }
