@@ -217,10 +217,34 @@ impl Prepared<'_> {
     }
 
     /// The members of each segment a program computes, from its output (`width` columns).
+    /// The output is entity-major: each thread takes blocks of entities and turns them into
+    /// the blocks of every column at once (reading each row once), then the blocks are joined.
     fn give(program: &Program, output: &[u8], width: usize, given: &mut [Option<Vec<bool>>]) {
-        let columns: Vec<Vec<bool>> = (0..program.slots.len())
+        const BLOCK: usize = 1 << 16;
+        let slots = program.slots.len();
+        let entities = output.len() / width.max(1);
+        let blocks: Vec<Vec<Vec<bool>>> = output
+            .par_chunks((BLOCK * width).max(1))
+            .map(|rows| {
+                let mut columns: Vec<Vec<bool>> =
+                    (0..slots).map(|_| Vec::with_capacity(BLOCK)).collect();
+                for row in rows.chunks(width) {
+                    for (column, &byte) in columns.iter_mut().zip(row) {
+                        column.push(byte == 1);
+                    }
+                }
+                columns
+            })
+            .collect();
+        let columns: Vec<Vec<bool>> = (0..slots)
             .into_par_iter()
-            .map(|slot| output.chunks(width).map(|r| r[slot] == 1).collect())
+            .map(|slot| {
+                let mut column = Vec::with_capacity(entities);
+                for block in &blocks {
+                    column.extend_from_slice(&block[slot]);
+                }
+                column
+            })
             .collect();
         for (id, members) in program.slots.iter().zip(columns) {
             given[id.0 as usize] = Some(members);

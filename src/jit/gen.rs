@@ -34,8 +34,10 @@ pub(super) struct Gen<'a, 'b> {
     row: Option<Variable>,
     /// The base addresses of `env` this function uses, loaded once on entry.
     bases: Vec<Option<Value>>,
-    /// The per-thread array of the variables that cross between chunks.
+    /// The entity's words for the variables that cross between chunks.
     spill: cranelift_codegen::ir::Value,
+    /// How many entities the call runs for (from `user` on).
+    count: cranelift_codegen::ir::Value,
     helper_sig: Option<cranelift_codegen::ir::SigRef>,
     month_sig: Option<cranelift_codegen::ir::SigRef>,
 }
@@ -101,8 +103,9 @@ impl<'a, 'b> Gen<'a, 'b> {
             vars,
             scratch: params[1],
             user: params[2],
-            out: params[3],
-            spill: params[4],
+            out: params[4],
+            spill: params[5],
+            count: params[3],
             row: None,
             bases,
             helper_sig: None,
@@ -110,15 +113,11 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
     }
 
-    /// The function for `chunk`; the first chunk empties every buffer.
-    pub(super) fn body(&mut self, chunk: &Chunk, first: bool) {
-        if first {
-            let zero = self.b.ins().iconst(types::I64, 0);
-            for i in 0..self.program.buffers.len() {
-                let offset = i32::try_from(16 * i + 8).expect("few buffers");
-                self.b.ins().store(flags(), zero, self.scratch, offset);
-            }
-        }
+    /// The function for `chunk`, a loop over `count` entities from `user` on: entity `i` has
+    /// its buffer descriptors, output row and spill words at `i` strides from the first's.
+    /// The first chunk empties every buffer.
+    pub(super) fn body(&mut self, chunk: &Chunk, first: bool, strides: Strides) {
+        // Constants, in the entry block (they dominate the loop).
         let mut read = std::collections::HashSet::new();
         mentions(
             &chunk.ops,
@@ -130,6 +129,34 @@ impl<'a, 'b> Gen<'a, 'b> {
         for &(v, bits) in &self.program.constants {
             if read.contains(&v) {
                 self.op(&Op::Const(v, bits));
+            }
+        }
+        let (first_user, scratch0, out0, spill0) = (self.user, self.scratch, self.out, self.spill);
+        let i = self.b.declare_var(types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(i, zero);
+        let header = self.b.create_block();
+        let each = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let at = self.b.use_var(i);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, at, self.count);
+        self.b.ins().brif(more, each, &[], exit, &[]);
+        self.b.switch_to_block(each);
+        let at = self.b.use_var(i);
+        self.user = self.b.ins().iadd(first_user, at);
+        let offset = self.b.ins().imul_imm_s(at, strides.scratch);
+        self.scratch = self.b.ins().iadd(scratch0, offset);
+        let offset = self.b.ins().imul_imm_s(at, strides.out);
+        self.out = self.b.ins().iadd(out0, offset);
+        let offset = self.b.ins().imul_imm_s(at, strides.spill);
+        self.spill = self.b.ins().iadd(spill0, offset);
+        if first {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            for i in 0..self.program.buffers.len() {
+                let offset = i32::try_from(16 * i + 8).expect("few buffers");
+                self.b.ins().store(flags(), zero, self.scratch, offset);
             }
         }
         for &v in &chunk.live_in {
@@ -148,6 +175,11 @@ impl<'a, 'b> Gen<'a, 'b> {
                 .ins()
                 .store(flags(), value, self.spill, spill_offset(v));
         }
+        let at = self.b.use_var(i);
+        let next = self.b.ins().iadd_imm_s(at, 1);
+        self.b.def_var(i, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
         self.b.ins().return_(&[]);
     }
 
@@ -581,6 +613,14 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
         }
     }
+}
+
+/// The bytes from one entity's buffer descriptors, output row and spill words to the next's.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Strides {
+    pub scratch: i64,
+    pub out: i64,
+    pub spill: i64,
 }
 
 /// Where variable `v` sits in the spill array.

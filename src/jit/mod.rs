@@ -32,7 +32,9 @@ use crate::fused::{Data, Program};
 use crate::store::{Column, Store};
 use gen::Gen;
 
-type Entry = unsafe extern "C" fn(*const u64, *mut u64, u64, *mut u8, *mut u64);
+/// `fn(env, scratch, first, count, out, spill)`: runs the function for `count` entities from
+/// `first` on.
+type Entry = unsafe extern "C" fn(*const u64, *mut u64, u64, u64, *mut u8, *mut u64);
 
 /// Compiled code for one program; frees the code when dropped.
 pub struct Compiled {
@@ -248,7 +250,7 @@ pub fn compile(
     let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
     let ptr = module.target_config().pointer_type();
     let mut sig = module.make_signature();
-    for _ in 0..5 {
+    for _ in 0..6 {
         sig.params.push(AbiParam::new(ptr));
     }
     let layout = Layout::new(program, store.events.len());
@@ -260,6 +262,16 @@ pub fn compile(
         split::split_loops(&program.ops, &constants)
     } else {
         split::split(&program.ops, &constants, chunk_ops)
+    };
+    let spill = if chunks.len() > 1 {
+        program.vars.len()
+    } else {
+        0
+    };
+    let strides = gen::Strides {
+        scratch: 16 * i64::try_from(program.buffers.len()).expect("few buffers"),
+        out: i64::try_from(program.width()).expect("a narrow output"),
+        spill: 8 * i64::try_from(spill.max(1)).expect("fewer than 2^60 variables"),
     };
     let ids = (0..chunks.len())
         .map(|i| {
@@ -287,6 +299,7 @@ pub fn compile(
                 now,
                 chunk,
                 i == 0,
+                strides,
             ))
         })
         .collect();
@@ -321,11 +334,6 @@ pub fn compile(
         quick,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let spill = if chunks.len() > 1 {
-        program.vars.len()
-    } else {
-        0
-    };
     Ok(Ok((
         Compiled {
             module: Some(module),
@@ -349,6 +357,7 @@ fn compile_chunk(
     now: i64,
     chunk: &split::Chunk,
     first: bool,
+    strides: gen::Strides,
 ) -> Result<Code, String> {
     let mut ctx = Context::new();
     ctx.func.signature = sig.clone();
@@ -357,7 +366,7 @@ fn compile_chunk(
     {
         let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
         let mut gen = Gen::new(&mut b, program, layout, now, isa.pointer_type(), &chunk.ops);
-        gen.body(chunk, first);
+        gen.body(chunk, first, strides);
         b.seal_all_blocks();
         b.finalize(isa.frontend_config());
     }
@@ -434,27 +443,27 @@ impl Compiled {
                         }
                     }
                     for entry in entries {
-                        for u in 0..count {
-                            let user = (start + u) as u64;
-                            // Safety: `env` holds the base addresses `Layout` promises, all
-                            // borrowed from `program` and `store`, which outlive this call;
-                            // `user` is below the entity count, so every offsets and snapshot
-                            // read is in bounds; rows come from the offsets, so column reads
-                            // are in bounds; each of the entity's buffers is a window of a
-                            // vector with room for its rows of the buffer's event type, and a
-                            // buffer takes at most one value per row; the row of `out` has
-                            // `width` bytes, one per column; the entity's `spill` has a word
-                            // per variable when there are several chunks (one chunk never
-                            // reads it).
-                            unsafe {
-                                entry(
-                                    env.as_ptr(),
-                                    scratch.as_mut_ptr().add(u * 2 * nbuf),
-                                    user,
-                                    block_rows.as_mut_ptr().add(u * width),
-                                    spill.as_mut_ptr().add(u * per_user),
-                                );
-                            }
+                        // Safety: `env` holds the base addresses `Layout` promises, all
+                        // borrowed from `program` and `store`, which outlive this call; the
+                        // entities `start..start + count` are below the entity count, so
+                        // every offsets and snapshot read is in bounds; rows come from the
+                        // offsets, so column reads are in bounds; `scratch` holds each
+                        // entity's buffer descriptors (the function's scratch stride), each
+                        // buffer a window of a vector with room for the entity's rows of its
+                        // event type, and a buffer takes at most one value per row;
+                        // `block_rows` has `width` bytes per entity (the output stride);
+                        // `spill` has `per_user` words per entity (the spill stride), a word
+                        // per variable when there are several chunks (one chunk never reads
+                        // it).
+                        unsafe {
+                            entry(
+                                env.as_ptr(),
+                                scratch.as_mut_ptr(),
+                                start as u64,
+                                count as u64,
+                                block_rows.as_mut_ptr(),
+                                spill.as_mut_ptr(),
+                            );
                         }
                     }
                 }
