@@ -151,9 +151,27 @@ fn ranks(strings: &crate::store::Dictionary) -> Vec<u32> {
     ranks
 }
 
+/// The latest value before `now` of an owner's rows that states the attribute, typed once per
+/// column rather than per row (the same rule as `Store::attribute_row`).
+fn latest<T: Copy>(
+    table: &Table,
+    owner: u32,
+    now: i64,
+    values: &[T],
+    stated: impl Fn(T) -> bool,
+) -> Option<T> {
+    let rows = table.rows(owner);
+    table.ts[rows.clone()]
+        .iter()
+        .zip(&values[rows])
+        .rev()
+        .find(|(&ts, &v)| ts < now && stated(v))
+        .map(|(_, &v)| v)
+}
 /// An attribute's value as of `now` for every entity of a program (users or accounts), in
 /// the store's encoding.
 fn snapshot(store: &Store, target: Target, scope: AttrScope, index: usize, now: i64) -> Vec<u64> {
+    use rayon::prelude::*;
     let table: &Table = match scope {
         AttrScope::Profile => &store.profiles,
         AttrScope::Account => &store.account_rows,
@@ -161,26 +179,35 @@ fn snapshot(store: &Store, target: Target, scope: AttrScope, index: usize, now: 
     let column = &table.columns[index];
     let missing = Vt::of_column(column).0.missing();
     let value = |owner: Option<u32>| {
-        owner
-            .and_then(|o| Store::attribute_row(table, o, index, now))
-            .map_or(missing, |row| match column {
-                Column::Number(v) => v[row].to_bits(),
-                Column::Bool(v) => u64::from(v[row]),
-                Column::Timestamp(v) => v[row].cast_unsigned(),
-                Column::String(v) => u64::from(v[row]),
+        let Some(o) = owner else {
+            return missing;
+        };
+        let found = match column {
+            Column::Number(v) => latest(table, o, now, v, |x: f64| !x.is_nan()).map(f64::to_bits),
+            Column::Bool(v) => {
+                latest(table, o, now, v, |x: u8| x != crate::store::MISSING_BOOL).map(u64::from)
+            }
+            Column::Timestamp(v) => latest(table, o, now, v, |x: i64| {
+                x != crate::store::MISSING_TIMESTAMP
             })
+            .map(i64::cast_unsigned),
+            Column::String(v) => {
+                latest(table, o, now, v, |x: u32| x != crate::store::MISSING_STRING).map(u64::from)
+            }
+        };
+        found.unwrap_or(missing)
     };
-    match (target, scope) {
-        (Target::User, AttrScope::Profile) => entities(store.users.len())
-            .map(|u| value(Some(u)))
-            .collect(),
-        (Target::User, AttrScope::Account) => entities(store.users.len())
-            .map(|u| value(store.account_of(u, now)))
-            .collect(),
-        (Target::Account, _) => entities(store.accounts.len())
-            .map(|a| value(Some(a)))
-            .collect(),
-    }
+    let n = match target {
+        Target::User => store.users.len(),
+        Target::Account => store.accounts.len(),
+    };
+    entities(n)
+        .into_par_iter()
+        .map(|e| match (target, scope) {
+            (Target::User, AttrScope::Profile) | (Target::Account, _) => value(Some(e)),
+            (Target::User, AttrScope::Account) => value(store.account_of(e, now)),
+        })
+        .collect()
 }
 
 fn entities(n: usize) -> std::ops::Range<u32> {
