@@ -65,7 +65,8 @@ pub fn run(mut args: EvalArgs) -> u8 {
         Err(message) => return usage_error(message),
     };
     let started = std::time::Instant::now();
-    let store = match data::load(&args.data, &checked) {
+    let mut file_loads = Vec::new();
+    let store = match data::load_timed(&args.data, &checked, &mut file_loads) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -110,6 +111,9 @@ pub fn run(mut args: EvalArgs) -> u8 {
     if args.timings {
         let mut err = io::stderr().lock();
         let _ = writeln!(err, "load: {:.3} s", loaded.as_secs_f64());
+        for file in &file_loads {
+            let _ = writeln!(err, "  {file}");
+        }
         let _ = writeln!(err, "compile: {:.3} s", compiled.as_secs_f64());
         for note in prepared.compile_notes() {
             let _ = writeln!(err, "  {note}");
