@@ -12,6 +12,7 @@ mod examples;
 mod explain;
 mod fmt;
 mod fuzz;
+mod load_parts;
 mod loaders;
 mod parquet_load;
 mod partitioned;

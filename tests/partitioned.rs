@@ -47,7 +47,15 @@ fn tape(seed: u64, len: usize) -> Vec<u32> {
         .collect()
 }
 
-const PARTITIONED: [&str; 4] = ["--memory-limit", "64MiB", "--partition-bytes", "1"];
+/// One bucket per partition, and the split's buffer handed to the spill every few rows.
+const PARTITIONED: [&str; 6] = [
+    "--memory-limit",
+    "64MiB",
+    "--partition-bytes",
+    "1",
+    "--spill-buffer",
+    "3000",
+];
 
 #[test]
 fn random_programs_and_data_give_the_same_output_in_partitions() {

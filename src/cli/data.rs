@@ -105,8 +105,39 @@ pub(crate) fn as_of(args: &DataArgs) -> Result<i64, u8> {
 
 /// Loads the data files the flags name, or else those of seg.toml.
 pub(crate) fn load(args: &DataArgs, checked: &CheckedProject) -> Result<Store, u8> {
+    load_timed(args, checked, &mut Vec::new())
+}
+
+/// [`load`], telling how long each file took in `loads`.
+pub(crate) fn load_timed(
+    args: &DataArgs,
+    checked: &CheckedProject,
+    loads: &mut Vec<FileLoad>,
+) -> Result<Store, u8> {
     let inputs = inputs(args, &checked.project)?;
-    load_files(&checked.plan.schema, &inputs, on_bad_row(args), None)
+    load_files_timed(&checked.plan.schema, &inputs, on_bad_row(args), None, loads)
+}
+
+/// How one data file loaded: its rows (those read that were not bad) and the time.
+pub(crate) struct FileLoad {
+    pub path: PathBuf,
+    pub rows: usize,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for FileLoad {
+    /// `events.parquet: 22072701 rows in 0.901 s (24.5 M rows/s)`
+    #[allow(clippy::cast_precision_loss)]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} rows in {:.3} s ({:.1} M rows/s)",
+            self.path.display(),
+            self.rows,
+            self.seconds,
+            self.rows as f64 / self.seconds.max(1e-9) / 1e6
+        )
+    }
 }
 
 /// The data files of each kind: the flags', or else seg.toml's (events are required), with
@@ -233,8 +264,19 @@ pub(crate) fn load_files(
     on_bad_row: OnBadRow,
     progress: Option<crate::repl::progress::Progress>,
 ) -> Result<Store, u8> {
+    load_files_timed(schema, inputs, on_bad_row, progress, &mut Vec::new())
+}
+
+/// [`load_files`], telling how long each file took in `loads`.
+fn load_files_timed(
+    schema: &Schema,
+    inputs: &[(Kind, Vec<PathBuf>)],
+    on_bad_row: OnBadRow,
+    progress: Option<crate::repl::progress::Progress>,
+    loads: &mut Vec<FileLoad>,
+) -> Result<Store, u8> {
     let mut builder = StoreBuilder::new(schema);
-    feed(&mut builder, inputs, on_bad_row, progress, false)?;
+    feed(&mut builder, inputs, on_bad_row, progress, false, loads)?;
     Ok(builder.finish())
 }
 
@@ -246,6 +288,7 @@ pub(crate) fn feed(
     on_bad_row: OnBadRow,
     mut progress: Option<crate::repl::progress::Progress>,
     quiet: bool,
+    loads: &mut Vec<FileLoad>,
 ) -> Result<(), u8> {
     let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     let mut report = LoadReport::default();
@@ -263,7 +306,13 @@ pub(crate) fn feed(
             if let Some(progress) = &progress {
                 progress.file(&file.display().to_string());
             }
+            let (started, rows) = (std::time::Instant::now(), report.rows);
             let loaded = load_file(builder, *kind, Path::new(file), on_bad_row, &mut report);
+            loads.push(FileLoad {
+                path: file.clone(),
+                rows: report.rows - rows,
+                seconds: started.elapsed().as_secs_f64(),
+            });
             if let Some(progress) = &progress {
                 progress.done(size(file));
             }

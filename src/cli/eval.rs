@@ -56,6 +56,10 @@ pub struct EvalArgs {
     /// the limit); for tests, to make many partitions of small data.
     #[arg(long, value_name = "BYTES", requires = "memory_limit", hide = true)]
     partition_bytes: Option<u64>,
+    /// With --memory-limit: the most bytes of rows the split buffers before writing them to
+    /// the spill files (default: a quarter of the limit); for tests, to write often.
+    #[arg(long, value_name = "BYTES", requires = "memory_limit", hide = true)]
+    spill_buffer: Option<u64>,
     /// Print the engine of each segment and the fused plan instead of evaluating.
     #[arg(long, conflicts_with_all = ["format", "timings", "repeat"])]
     explain_plan: bool,
@@ -112,6 +116,7 @@ pub fn run(mut args: EvalArgs) -> u8 {
                 on_bad_row: data::on_bad_row(&args.data),
                 limit,
                 partition_bytes: args.partition_bytes,
+                spill_buffer: args.spill_buffer,
                 engine,
                 budget,
                 wanted: &wanted,
@@ -121,7 +126,8 @@ pub fn run(mut args: EvalArgs) -> u8 {
         );
     }
     let started = std::time::Instant::now();
-    let store = match data::load(&args.data, &checked) {
+    let mut file_loads = Vec::new();
+    let store = match data::load_timed(&args.data, &checked, &mut file_loads) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -155,6 +161,9 @@ pub fn run(mut args: EvalArgs) -> u8 {
     if args.timings {
         let mut err = io::stderr().lock();
         let _ = writeln!(err, "load: {:.3} s", loaded.as_secs_f64());
+        for file in &file_loads {
+            let _ = writeln!(err, "  {file}");
+        }
         let _ = writeln!(err, "compile: {:.3} s", compiled.as_secs_f64());
         for note in prepared.compile_notes() {
             let _ = writeln!(err, "  {note}");

@@ -97,6 +97,8 @@ pub(crate) struct Request<'a> {
     pub limit: u64,
     /// The most spill bytes a partition loads, if not the share of the limit.
     pub partition_bytes: Option<u64>,
+    /// The most bytes of rows the split buffers, if not a quarter of the limit.
+    pub spill_buffer: Option<u64>,
     pub engine: crate::engine::Engine,
     pub budget: Duration,
     pub wanted: &'a [usize],
@@ -155,7 +157,7 @@ fn run_in(checked: &CheckedProject, request: &Request<'_>, dir: &Path) -> Result
     let schema = &plan.schema;
     let started = Instant::now();
     #[allow(clippy::cast_possible_truncation)]
-    let buffer = (request.limit / 4) as usize;
+    let buffer = request.spill_buffer.unwrap_or(request.limit / 4) as usize;
     // 1. Users' accounts, when the plan reads accounts.
     let accounts = if plan.uses_accounts() && schema.profile_attribute("account_id").is_some() {
         let profiles: Vec<(Kind, Vec<PathBuf>)> = request
@@ -167,13 +169,21 @@ fn run_in(checked: &CheckedProject, request: &Request<'_>, dir: &Path) -> Result
         let mut scan = AccountScan::new(schema, now, BUCKETS);
         {
             let mut builder = StoreBuilder::spilling(schema, Box::new(&mut scan), buffer);
-            data::feed(&mut builder, &profiles, request.on_bad_row, None, true)?;
+            data::feed(
+                &mut builder,
+                &profiles,
+                request.on_bad_row,
+                None,
+                true,
+                &mut Vec::new(),
+            )?;
         }
         Some(scan)
     } else {
         None
     };
     // 2. The split.
+    let mut file_loads = Vec::new();
     let mut splitter = Splitter::create(schema, dir, BUCKETS, accounts).map_err(|e| fail(&e))?;
     {
         let mut builder = StoreBuilder::spilling(schema, Box::new(&mut splitter), buffer);
@@ -183,6 +193,7 @@ fn run_in(checked: &CheckedProject, request: &Request<'_>, dir: &Path) -> Result
             request.on_bad_row,
             None,
             false,
+            &mut file_loads,
         )?;
     }
     let sizes = splitter.finish().map_err(|e| fail(&e))?;
@@ -256,6 +267,9 @@ fn run_in(checked: &CheckedProject, request: &Request<'_>, dir: &Path) -> Result
     if request.timings {
         let mut err = io::stderr().lock();
         let _ = writeln!(err, "load: {:.3} s", (split + load).as_secs_f64());
+        for file in &file_loads {
+            let _ = writeln!(err, "  {file}");
+        }
         let _ = writeln!(
             err,
             "  split into {BUCKETS} buckets ({} MiB of spill files) in {:.3} s; {} partitions \

@@ -1,5 +1,7 @@
 //! Building the store: rows arrive in load order, typed by the loaders, one at a time (NDJSON,
-//! CSV) or as already-coded columns (Parquet); `finish` sorts each table's rows by
+//! CSV) or as already-coded columns (Parquet); a loader working in parallel fills one builder
+//! per part of a file and `absorb`s them in file order, which codes their ids and strings in
+//! the order a single builder would have met them; `finish` sorts each table's rows by
 //! (entity, ts) with a stable sort (so equal timestamps keep load order) and lays them out as
 //! columns with per-entity offsets. Files usually hold each user's rows together and in time
 //! order; such a table is already sorted and its columns are kept as they are.
@@ -70,6 +72,29 @@ impl Pending {
                 (Column::Timestamp(v), Column::Timestamp(w)) => v.extend_from_slice(w),
                 (Column::String(v), Column::String(w)) => v.extend_from_slice(w),
                 _ => panic!("a coded column of another type than its field"),
+            }
+        }
+    }
+
+    /// Appends the rows of `part`, whose entity indexes and string codes are `part`'s own:
+    /// `entities` and `strings` map them to this table's.
+    fn absorb(&mut self, part: Pending, entities: &[u32], strings: &[u32]) {
+        self.entity
+            .extend(part.entity.iter().map(|&e| entities[e as usize]));
+        self.ts.extend_from_slice(&part.ts);
+        for (column, values) in self.columns.iter_mut().zip(part.columns) {
+            match (column, values) {
+                (Column::Number(v), Column::Number(w)) => v.extend_from_slice(&w),
+                (Column::Bool(v), Column::Bool(w)) => v.extend_from_slice(&w),
+                (Column::Timestamp(v), Column::Timestamp(w)) => v.extend_from_slice(&w),
+                (Column::String(v), Column::String(w)) => v.extend(w.iter().map(|&code| {
+                    if code == MISSING_STRING {
+                        MISSING_STRING
+                    } else {
+                        strings[code as usize]
+                    }
+                })),
+                _ => panic!("a part's column of another type than its field"),
             }
         }
     }
@@ -253,9 +278,10 @@ pub struct StoreBuilder<'s> {
     /// The index after the last user [`StoreBuilder::user`] found.
     next_user: u32,
     /// In spill mode: where the rows go, and how many bytes of rows to buffer first.
-    spill: Option<(Box<dyn Spill + 's>, usize)>,
-    /// Rows added since the buffer was last measured.
+    spill: Option<(Box<dyn Spill + Send + 's>, usize)>,
+    /// Rows added since the buffer was last measured, and how many between measures.
     unmeasured: usize,
+    measure_every: usize,
 }
 
 impl<'s> StoreBuilder<'s> {
@@ -288,6 +314,7 @@ impl<'s> StoreBuilder<'s> {
             next_user: 0,
             spill: None,
             unmeasured: 0,
+            measure_every: 4096,
         }
     }
 
@@ -295,9 +322,11 @@ impl<'s> StoreBuilder<'s> {
     /// [`StoreBuilder::checkpoint`] past that, it hands its rows to `spill` and starts afresh
     /// (users, accounts and strings included). For splitting data larger than memory.
     #[must_use]
-    pub fn spilling(schema: &'s Schema, spill: Box<dyn Spill + 's>, buffer: usize) -> Self {
+    pub fn spilling(schema: &'s Schema, spill: Box<dyn Spill + Send + 's>, buffer: usize) -> Self {
         let mut builder = StoreBuilder::new(schema);
         builder.spill = Some((spill, buffer));
+        // A small buffer (in tests) is measured more often than every few thousand rows.
+        builder.measure_every = (buffer / 64).clamp(1, 4096);
         builder
     }
 
@@ -312,7 +341,7 @@ impl<'s> StoreBuilder<'s> {
             return Ok(false);
         };
         // Measuring walks every table: do it every few thousand rows.
-        if self.unmeasured < 4096 {
+        if self.unmeasured < self.measure_every {
             return Ok(false);
         }
         self.unmeasured = 0;
@@ -446,6 +475,38 @@ impl<'s> StoreBuilder<'s> {
         self.account_rows
             .push(account, ts.unwrap_or(BEGINNING), values, &mut self.strings);
         self.unmeasured += 1;
+    }
+
+    /// Appends the rows of `part`, a builder for the same schema that was filled with the
+    /// rows that follow this builder's (a later part of a file): its users, accounts and
+    /// strings are coded here in the order `part` met them, so the result is what one builder
+    /// fed every row in order would hold.
+    pub fn absorb(&mut self, part: StoreBuilder<'_>) {
+        self.unmeasured += part
+            .events
+            .iter()
+            .chain([&part.profiles, &part.account_rows])
+            .map(|p| p.entity.len())
+            .sum::<usize>();
+        let users: Vec<u32> = part.users.ids.iter().map(|id| self.user(id)).collect();
+        let accounts: Vec<u32> = part
+            .accounts
+            .ids
+            .iter()
+            .map(|id| self.accounts.intern(id))
+            .collect();
+        let strings: Vec<u32> = (0..part.strings.len())
+            .map(|code| {
+                let code = u32::try_from(code).expect("fewer than 2^32 strings");
+                self.strings.intern(part.strings.get(code))
+            })
+            .collect();
+        for (table, rows) in self.events.iter_mut().zip(part.events) {
+            table.absorb(rows, &users, &strings);
+        }
+        self.profiles.absorb(part.profiles, &users, &strings);
+        self.account_rows
+            .absorb(part.account_rows, &accounts, &strings);
     }
 
     #[must_use]

@@ -42,6 +42,13 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Where a record, or a part of a file, starts: its byte offset and (1-based) line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Start {
+    pub byte: u64,
+    pub line: u64,
+}
+
 /// Reads the CSV file at `path`: its header (checked for a file of `kind`), then each record.
 pub(super) fn read_csv(
     path: &Path,
@@ -50,6 +57,36 @@ pub(super) fn read_csv(
     limit: usize,
     on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
+    let mut file = file;
+    let Some((headers, body)) = read_header(path, &mut file, kind, limit)? else {
+        return Ok(());
+    };
+    file.seek(SeekFrom::Start(body.byte))
+        .map_err(|source| DataError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    let columns = Columns::new(headers, false);
+    read_records(
+        BufReader::new(file),
+        path,
+        &columns,
+        body,
+        true,
+        limit,
+        on_row,
+    )?;
+    Ok(())
+}
+
+/// Reads the header row of the CSV file at `path` and checks it for a file of `kind`: the
+/// column names and where the first record starts; None for a file without a header (empty).
+pub(super) fn read_header(
+    path: &Path,
+    file: &mut std::fs::File,
+    kind: Option<Kind>,
+    limit: usize,
+) -> Result<Option<(Vec<String>, Start)>, DataError> {
     let name = path.display().to_string();
     let record_start = Rc::new(Cell::new(0u64));
     let counted = Counted {
@@ -58,23 +95,10 @@ pub(super) fn read_csv(
         record_start: record_start.clone(),
         limit: limit as u64,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .buffer_capacity(limit.clamp(1, 1 << 20))
-        .from_reader(counted);
-    let too_long = |line: u64| DataError::BadRow {
-        path: name.clone(),
-        line,
-        reason: format!(
-            "the record is longer than {}, the limit for one row{}",
-            describe_bytes(limit),
-            open_quote(path, record_start.get(), None, line).map_or(String::new(), |q| q.hint())
-        ),
-    };
+    let mut reader = csv_reader(counted, limit);
     let headers = match reader.headers() {
         Ok(headers) => headers,
-        Err(e) if is_too_long(&e) => return Err(too_long(1)),
+        Err(e) if is_too_long(&e) => return Err(too_long(path, limit, Start { byte: 0, line: 1 })),
         Err(e) => {
             return Err(DataError::Format {
                 path: name.clone(),
@@ -95,7 +119,7 @@ pub(super) fn read_csv(
         })
         .collect();
     if headers.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let names: Vec<&str> = headers.iter().map(String::as_str).collect();
     super::header::check(kind, &names).map_err(|reason| DataError::BadHeader {
@@ -103,68 +127,172 @@ pub(super) fn read_csv(
         line: 1,
         reason,
     })?;
-    let mut record = csv::StringRecord::new();
+    let body = reader.position();
+    Ok(Some((
+        headers,
+        Start {
+            byte: body.byte(),
+            line: body.line(),
+        },
+    )))
+}
+
+/// The columns of a CSV file, as its records are handed over.
+pub(super) struct Columns {
+    names: Vec<String>,
+    /// Per column: whether an empty cell of it is handed over (else it is left out of the row).
+    keep_empty: Vec<bool>,
+}
+
+impl Columns {
+    /// With `skip_empty`, a row leaves out its empty cells, but those of the columns named like
+    /// a key (`user_id`, `account_id`, `event`, `ts`, give or take case and spaces), which
+    /// the loader reads, or names in a hint when a key is missing. The loader reads an empty
+    /// cell as a missing value, so leaving it out changes nothing but the work.
+    pub fn new(names: Vec<String>, skip_empty: bool) -> Self {
+        let keep_empty = names
+            .iter()
+            .map(|name| {
+                !skip_empty
+                    || ["user_id", "account_id", "event", "ts"]
+                        .iter()
+                        .any(|key| name.trim().eq_ignore_ascii_case(key))
+            })
+            .collect();
+        Columns { names, keep_empty }
+    }
+}
+
+/// The csv crate's reader as the loaders use it: records of any length (the loader compares
+/// them with the header), through a buffer no larger than the row limit.
+fn csv_reader<R: Read>(reader: R, limit: usize) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(limit.clamp(1, 1 << 20))
+        .from_reader(reader)
+}
+
+/// The error of a record longer than the limit, starting at `start`.
+fn too_long(path: &Path, limit: usize, start: Start) -> DataError {
+    DataError::BadRow {
+        path: path.display().to_string(),
+        line: start.line,
+        reason: format!(
+            "the record is longer than {}, the limit for one row{}",
+            describe_bytes(limit),
+            open_quote(path, start.byte, None, start.line).map_or(String::new(), |q| q.hint())
+        ),
+    }
+}
+
+/// Reads the records of the CSV file at `path` from `reader`, which starts at `start` in the
+/// file, at the start of a record after the header; `last`: the reader runs to the end of the
+/// file. Hands each record's line and fields (named by `headers`), or why it is bad, to
+/// `on_row`. Returns whether reading stopped before the end (a record the csv crate cannot
+/// read past): the rest of the file is then not read.
+pub(super) fn read_records(
+    reader: impl Read,
+    path: &Path,
+    columns: &Columns,
+    start: Start,
+    last: bool,
+    limit: usize,
+    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
+) -> Result<bool, DataError> {
+    let origin = start;
+    // Positions in the file of the reader's positions.
+    let at = |p: &csv::Position| Start {
+        byte: origin.byte + p.byte(),
+        line: origin.line + p.line() - 1,
+    };
+    let record_start = Rc::new(Cell::new(0u64));
+    let counted = Counted {
+        inner: reader,
+        read: 0,
+        record_start: record_start.clone(),
+        limit: limit as u64,
+    };
+    let mut reader = csv_reader(counted, limit);
+    let expected_len = columns.names.len() as u64;
+    let mut bytes = csv::ByteRecord::new();
     loop {
         let start = reader.position().clone();
         record_start.set(start.byte());
-        match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
-                let line = record.position().map_or(start.line(), csv::Position::line);
-                if record.iter().any(|f| f.contains(['\n', '\r'])) {
-                    let end = reader.position().byte();
-                    if let Some(quote) = open_quote(path, start.byte(), Some(end), line) {
-                        if quote.state != QuoteState::Closed {
-                            on_row(line, Err(quote.reason()))?;
-                            continue;
-                        }
-                    }
-                }
-                let fields: Vec<RawField<'_>> = headers
-                    .iter()
-                    .map(|h| std::borrow::Cow::Borrowed(h.as_str()))
-                    .zip(record.iter().map(Raw::Cell))
-                    .collect();
-                on_row(line, Ok(&fields))?;
-            }
-            Err(e) if is_too_long(&e) => return Err(too_long(start.line())),
+        let start = at(&start);
+        let read = match reader.read_byte_record(&mut bytes) {
+            Ok(read) => read,
+            Err(e) if is_too_long(&e) => return Err(too_long(path, limit, start)),
             Err(e) => {
-                let line = e.position().map_or(start.line(), csv::Position::line);
-                let recoverable = matches!(
-                    e.kind(),
-                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
-                );
-                let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
-                        let end = reader.position();
-                        let quote = if end.line() > line + 1 || reader.is_done() {
-                            open_quote(path, start.byte(), Some(end.byte()), line)
-                        } else {
-                            None
-                        };
-                        match quote {
-                            Some(quote) if quote.state != QuoteState::Closed => quote.reason(),
-                            Some(quote) => format!(
-                                "the row has {len} fields, the header has {expected_len}{}",
-                                quote.hint()
-                            ),
-                            None => {
-                                format!("the row has {len} fields, the header has {expected_len}")
-                            }
-                        }
-                    }
-                    csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
-                    _ => e.to_string(),
-                };
-                on_row(line, Err(reason))?;
-                if !recoverable {
-                    return Ok(());
-                }
+                let line = e.position().map_or(start.line, |p| at(p).line);
+                on_row(line, Err(e.to_string()))?;
+                return Ok(true);
+            }
+        };
+        if !read {
+            return Ok(false);
+        }
+        let line = bytes.position().map_or(start.line, |p| at(p).line);
+        let len = bytes.len() as u64;
+        if len != expected_len {
+            let end = at(reader.position());
+            let quote = if end.line > line + 1 || (last && reader.is_done()) {
+                open_quote(path, start.byte, Some(end.byte), line)
+            } else {
+                None
+            };
+            let reason = match quote {
+                Some(quote) if quote.state != QuoteState::Closed => quote.reason(),
+                Some(quote) => format!(
+                    "the row has {len} fields, the header has {expected_len}{}",
+                    quote.hint()
+                ),
+                None => format!("the row has {len} fields, the header has {expected_len}"),
+            };
+            on_row(line, Err(reason))?;
+            continue;
+        }
+        match csv::StringRecord::from_byte_record(std::mem::take(&mut bytes)) {
+            Ok(record) => {
+                let end = at(reader.position()).byte;
+                row(path, columns, &record, (start.byte, end), line, on_row)?;
+                bytes = record.into_byte_record();
+            }
+            Err(e) => {
+                bytes = e.into_byte_record();
+                on_row(line, Err("the row is not valid UTF-8".to_string()))?;
             }
         }
     }
+}
+
+/// Hands a record with as many fields as the header to `on_row`, unless a quoted field in it
+/// runs over lines and is not closed where it should be (rows swallowed into a field).
+/// `bytes`: where the record starts and ends in the file.
+fn row(
+    path: &Path,
+    columns: &Columns,
+    record: &csv::StringRecord,
+    bytes: (u64, u64),
+    line: u64,
+    on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    if memchr::memchr2(b'\n', b'\r', record.as_slice().as_bytes()).is_some() {
+        if let Some(quote) = open_quote(path, bytes.0, Some(bytes.1), line) {
+            if quote.state != QuoteState::Closed {
+                return on_row(line, Err(quote.reason()));
+            }
+        }
+    }
+    let fields: Vec<RawField<'_>> = columns
+        .names
+        .iter()
+        .zip(&columns.keep_empty)
+        .zip(record.iter())
+        .filter(|((_, &keep), cell)| keep || !cell.is_empty())
+        .map(|((name, _), cell)| (std::borrow::Cow::Borrowed(name.as_str()), Raw::Cell(cell)))
+        .collect();
+    on_row(line, Ok(&fields))
 }
 
 fn is_too_long(error: &csv::Error) -> bool {

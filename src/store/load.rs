@@ -12,11 +12,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use super::build::{FieldValue, StoreBuilder};
+use super::chunks::{Part, Records};
 use super::columnar::BatchLoader;
+use super::csv_rows::Start;
 use crate::schema::{Field, FieldType};
 use crate::time::parse_timestamp;
 
@@ -72,6 +74,15 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Adds the counts of `other` (a part of a file read apart).
+    pub fn absorb(&mut self, other: LoadReport) {
+        self.rows += other.rows;
+        self.skipped += other.skipped;
+        for (name, n) in other.unknown {
+            *self.unknown.entry(name).or_default() += n;
+        }
+    }
+
     /// The warning about ignored names, if any were seen.
     #[must_use]
     pub fn unknown_warning(&self) -> Option<String> {
@@ -153,38 +164,107 @@ pub fn load_file(
     on_bad_row: OnBadRow,
     report: &mut LoadReport,
 ) -> Result<(), DataError> {
+    load_file_in_parts(
+        builder,
+        kind,
+        path,
+        on_bad_row,
+        report,
+        super::chunks::PART_BYTES,
+    )
+}
+
+/// [`load_file`], reading an NDJSON or CSV file in parts of about `part_bytes` on several
+/// threads (tests use small parts to check that a file read in parts loads exactly like one
+/// read whole: the same store, counts and first error).
+#[doc(hidden)]
+pub fn load_file_in_parts(
+    builder: &mut StoreBuilder<'_>,
+    kind: Kind,
+    path: &Path,
+    on_bad_row: OnBadRow,
+    report: &mut LoadReport,
+    part_bytes: usize,
+) -> Result<(), DataError> {
     let name = path.display().to_string();
     let schema = builder.schema();
     let event_ids: rustc_hash::FxHashMap<_, _> = (0u32..)
         .zip(&schema.events)
         .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
         .collect();
-    let is_parquet = path
+    let extension = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    if is_parquet {
-        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let open = || {
+        std::fs::File::open(path).map_err(|source| DataError::Io {
             path: name.clone(),
             source,
-        })?;
-        let mut loader = BatchLoader::new(builder, kind, &name, on_bad_row, report);
-        return super::parquet::read_batches(file, &name, Some(kind), |first, batch| {
-            loader.batch(first, batch)
-        });
-    }
+        })
+    };
     let mut loader = RowLoader {
         builder,
         kind,
         path: &name,
         on_bad_row,
         report,
-        event_ids,
+        event_ids: &event_ids,
     };
-    read_rows(path, Some(kind), &mut |line, fields| match fields {
-        Ok(fields) => loader.row(line, fields),
-        Err(reason) => loader.bad(line, reason),
-    })
+    let limit = super::ndjson::MAX_ROW_BYTES;
+    match extension.as_deref() {
+        Some("parquet") => {
+            let file = open()?;
+            let mut loader =
+                BatchLoader::new(loader.builder, kind, &name, on_bad_row, loader.report);
+            super::parquet::read_batches(file, &name, Some(kind), |first, batch| {
+                loader.batch(first, batch)
+            })
+        }
+        Some("ndjson" | "jsonl" | "json") => {
+            let read: &ReadRows<'_> = &|reader, start, _, on_row| {
+                super::ndjson::read_ndjson(reader, &name, limit, start.line, on_row).map(|()| false)
+            };
+            let start = Start { byte: 0, line: 1 };
+            loader.read_in_parts(open()?, Records::Lines, start, part_bytes, read)
+        }
+        Some("csv") => {
+            let mut file = open()?;
+            let Some((headers, body)) =
+                super::csv_rows::read_header(path, &mut file, Some(kind), limit)?
+            else {
+                return Ok(());
+            };
+            file.seek(SeekFrom::Start(body.byte))
+                .map_err(|source| DataError::Io {
+                    path: name.clone(),
+                    source,
+                })?;
+            let columns = super::csv_rows::Columns::new(headers, true);
+            let read: &ReadRows<'_> = &|reader, start, last, on_row| {
+                super::csv_rows::read_records(reader, path, &columns, start, last, limit, on_row)
+            };
+            loader.read_in_parts(file, Records::Csv, body, part_bytes, read)
+        }
+        _ => read_rows(path, Some(kind), &mut |line, fields| match fields {
+            Ok(fields) => loader.row(line, fields),
+            Err(reason) => loader.bad(line, reason),
+        }),
+    }
 }
+
+/// Reads the rows of a text file from `reader`, which starts at a record's start (the first
+/// argument); the second tells whether the reader runs to the end of the file. Returns whether
+/// reading stopped before the end.
+type ReadRows<'a> = dyn Fn(
+        &mut dyn BufRead,
+        Start,
+        bool,
+        &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
+    ) -> Result<bool, DataError>
+    + Sync
+    + 'a;
+
+/// A part of a file loaded apart: its rows, counts, and how reading it ended.
+type LoadedPart<'s> = (StoreBuilder<'s>, LoadReport, Result<bool, DataError>);
 
 /// What a row reader hands over: a row's fields, or why the row could not be read.
 pub(super) type RowResult<'r, 'a> = Result<&'r [RawField<'a>], String>;
@@ -221,6 +301,7 @@ pub(super) fn read_rows(
             BufReader::with_capacity(1 << 20, file),
             &name,
             super::ndjson::MAX_ROW_BYTES,
+            1,
             on_row,
         ),
         "csv" => super::csv_rows::read_csv(path, file, kind, super::ndjson::MAX_ROW_BYTES, on_row),
@@ -244,10 +325,78 @@ struct RowLoader<'b, 's, 'r> {
     on_bad_row: OnBadRow,
     report: &'r mut LoadReport,
     /// Event type names to ids, looked up once per row.
-    event_ids: rustc_hash::FxHashMap<&'s str, crate::schema::EventId>,
+    event_ids: &'r rustc_hash::FxHashMap<&'s str, crate::schema::EventId>,
 }
 
-impl RowLoader<'_, '_, '_> {
+impl<'s> RowLoader<'_, 's, '_> {
+    /// Reads a text file from `start` in parts (`chunks`), each loaded on a thread of its own
+    /// into a builder of its own, absorbed in file order; a rest that cannot be cut into parts
+    /// is loaded here, in one piece.
+    fn read_in_parts(
+        &mut self,
+        file: std::fs::File,
+        records: Records,
+        start: Start,
+        part_bytes: usize,
+        read: &ReadRows<'_>,
+    ) -> Result<(), DataError> {
+        let schema = self.builder.schema();
+        let (kind, path, on_bad_row, event_ids) =
+            (self.kind, self.path, self.on_bad_row, self.event_ids);
+        let parse = |part: Part| -> LoadedPart<'s> {
+            let mut builder = StoreBuilder::new(schema);
+            let mut report = LoadReport::default();
+            let mut loader = RowLoader {
+                builder: &mut builder,
+                kind,
+                path,
+                on_bad_row,
+                report: &mut report,
+                event_ids,
+            };
+            let result = read(
+                &mut part.bytes.as_slice(),
+                part.start,
+                part.last,
+                &mut |line, fields| loader.read(line, fields),
+            );
+            (builder, report, result)
+        };
+        let io = |source| DataError::Io {
+            path: path.to_string(),
+            source,
+        };
+        let rest = super::chunks::read_parts(
+            file,
+            records,
+            start,
+            part_bytes,
+            &parse,
+            &mut |(builder, report, result): LoadedPart<'_>| {
+                self.builder.absorb(builder);
+                self.report.absorb(report);
+                // A builder in spill mode may hand its rows over between parts.
+                self.builder.checkpoint()?;
+                result.map(|stopped| !stopped)
+            },
+            &io,
+        )?;
+        if let Some((mut reader, start)) = rest {
+            read(&mut reader, start, true, &mut |line, fields| {
+                self.read(line, fields)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A row as a reader hands it over.
+    fn read(&mut self, line: u64, fields: RowResult<'_, '_>) -> Result<(), DataError> {
+        match fields {
+            Ok(fields) => self.row(line, fields),
+            Err(reason) => self.bad(line, reason),
+        }
+    }
+
     fn bad(&mut self, line: u64, reason: String) -> Result<(), DataError> {
         self.on_bad_row
             .bad_row(self.path, line, reason, self.report)
@@ -315,17 +464,17 @@ impl RowLoader<'_, '_, '_> {
         };
         let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; declared.len()];
         for (key, raw) in fields {
-            if structural(key) {
+            // An empty value changes nothing: it is missing where declared, and not counted
+            // where not (a key appears once in a row: `ndjson` and `header` see to it).
+            if matches!(raw, Raw::Null | Raw::Cell("")) || structural(key) {
                 continue;
             }
             let Some(index) = declared.iter().position(|f| f.name == *key) else {
-                if !matches!(raw, Raw::Null | Raw::Cell("")) {
-                    *self
-                        .report
-                        .unknown
-                        .entry(format!("{prefix}.{key}"))
-                        .or_default() += 1;
-                }
+                *self
+                    .report
+                    .unknown
+                    .entry(format!("{prefix}.{key}"))
+                    .or_default() += 1;
                 continue;
             };
             let ty = declared[index].ty;
@@ -378,7 +527,7 @@ pub fn load_rows<'r>(
         path: name,
         on_bad_row: OnBadRow::Fail,
         report: &mut report,
-        event_ids,
+        event_ids: &event_ids,
     };
     for (line, fields) in rows {
         let raw: Vec<RawField<'_>> = fields

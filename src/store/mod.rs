@@ -9,6 +9,7 @@
 //! the beginning of time).
 
 mod build;
+mod chunks;
 mod columnar;
 mod csv_rows;
 mod header;

@@ -18,11 +18,13 @@ use super::load::{DataError, Raw, RawField, RowResult};
 pub const MAX_ROW_BYTES: usize = 16 << 20;
 
 /// Reads the lines of `reader` (each at most `limit` bytes, its line end aside) and hands each
-/// non-blank line's fields, or why it is bad, to `on_row`.
+/// non-blank line's fields, or why it is bad, to `on_row`. The first line read is line
+/// `first_line` of the file (a part of a file may start further down).
 pub(super) fn read_ndjson(
     mut reader: impl BufRead,
     path: &str,
     limit: usize,
+    first_line: u64,
     on_row: &mut dyn FnMut(u64, RowResult<'_, '_>) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     let io = |source| DataError::Io {
@@ -30,7 +32,7 @@ pub(super) fn read_ndjson(
         source,
     };
     let mut buffer = Vec::new();
-    let mut line_number = 0u64;
+    let mut line_number = first_line.saturating_sub(1);
     loop {
         buffer.clear();
         // The limit is on the line without its end (`\n` or `\r\n`).
@@ -267,7 +269,7 @@ mod tests {
     /// Each line's number and its first key, or its reason.
     fn read(text: &str, limit: usize) -> Vec<(u64, String)> {
         let mut out = Vec::new();
-        read_ndjson(text.as_bytes(), "t", limit, &mut |line, fields| {
+        read_ndjson(text.as_bytes(), "t", limit, 1, &mut |line, fields| {
             out.push((
                 line,
                 match fields {
