@@ -413,24 +413,41 @@ fn same(kind: Kind, a: u64, b: u64) -> bool {
 }
 
 /// The most frequent value, ties to the smallest. Codes, ints and bools are equal exactly
-/// when their words are: the values are sorted (on the stack for up to 64) and counted in
-/// runs. Numbers compare as floats, with a quadratic count (free of allocation).
+/// when their words are: they are counted in a small table of (value, count) searched
+/// linearly (a user's values are few and repeat), or sorted and counted in runs past 32
+/// distinct values. Numbers compare as floats, with a quadratic count (free of allocation).
 fn top(values: &[u64], kind: Kind, ranks: &[u32]) -> u64 {
     if kind != Kind::Number {
-        let mut stack = [0u64; 64];
-        let mut heap = Vec::new();
-        let sorted: &mut [u64] = if values.len() <= stack.len() {
-            let sorted = &mut stack[..values.len()];
-            sorted.copy_from_slice(values);
-            sorted
+        const SLOTS: usize = 32;
+        let mut counts = [(0u64, 0usize); SLOTS];
+        let mut distinct = 0;
+        let mut sorted = Vec::new();
+        for &v in values {
+            match counts[..distinct].iter_mut().find(|(c, _)| *c == v) {
+                Some((_, n)) => *n += 1,
+                None if distinct < SLOTS => {
+                    counts[distinct] = (v, 1);
+                    distinct += 1;
+                }
+                None => {
+                    sorted.extend_from_slice(values);
+                    break;
+                }
+            }
+        }
+        let runs: Vec<(u64, usize)>;
+        let counted: &[(u64, usize)] = if sorted.is_empty() {
+            &counts[..distinct]
         } else {
-            heap.extend_from_slice(values);
-            &mut heap
+            sorted.sort_unstable();
+            runs = sorted
+                .chunk_by(|a, b| a == b)
+                .map(|r| (r[0], r.len()))
+                .collect();
+            &runs
         };
-        sorted.sort_unstable();
         let mut best: Option<(u64, usize)> = None;
-        for run in sorted.chunk_by(|a, b| a == b) {
-            let (v, n) = (run[0], run.len());
+        for &(v, n) in counted {
             let better = match best {
                 None => true,
                 Some((b, m)) => n > m || (n == m && order(kind, ranks, v, b).is_lt()),
@@ -566,4 +583,42 @@ fn then(steps: &[u32], last_negated: bool, buffers: &Buffers<'_>) -> bool {
     }
     let negative = buffers(*steps.last().expect("then has steps"));
     first_after(negative, previous).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most frequent value, ties to the smallest rank, counted pairwise.
+    fn naive_top(values: &[u64], ranks: &[u32]) -> u64 {
+        let rank = |v: u64| ranks[usize::try_from(v).unwrap()];
+        let count = |v: u64| values.iter().filter(|&&w| w == v).count();
+        values
+            .iter()
+            .copied()
+            .max_by(|&a, &b| count(a).cmp(&count(b)).then_with(|| rank(b).cmp(&rank(a))))
+            .unwrap_or(u64::from(u32::MAX))
+    }
+
+    #[test]
+    fn top_of_codes_agrees_with_a_pairwise_count_below_and_past_the_small_table() {
+        // Ranks reverse the codes, so ties go to the highest code.
+        let ranks: Vec<u32> = (0..100).rev().collect();
+        let mut x = 12345u64;
+        for len in [0usize, 1, 2, 5, 31, 32, 33, 40, 64, 65, 200] {
+            for distinct in [1u64, 3, 31, 32, 33, 50, 100] {
+                let values: Vec<u64> = (0..len)
+                    .map(|_| {
+                        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        (x >> 33) % distinct
+                    })
+                    .collect();
+                assert_eq!(
+                    top(&values, Kind::String, &ranks),
+                    naive_top(&values, &ranks),
+                    "{values:?}"
+                );
+            }
+        }
+    }
 }
