@@ -6,6 +6,8 @@
 //! columns with per-entity offsets. Files usually hold each user's rows together and in time
 //! order; such a table is already sorted and its columns are kept as they are.
 
+use rayon::prelude::*;
+
 use super::{
     Column, Dictionary, IdIndex, Store, Table, BEGINNING, MISSING_BOOL, MISSING_NUMBER,
     MISSING_STRING, MISSING_TIMESTAMP,
@@ -521,11 +523,26 @@ impl<'s> StoreBuilder<'s> {
                 }
             }
         }
-        let users = self.users.len();
+        let (users, accounts) = (self.users.len(), self.accounts.len());
+        // The tables are independent: each is laid out on a thread of its own.
+        let (events, (profiles, account_rows)) = rayon::join(
+            || {
+                self.events
+                    .into_par_iter()
+                    .map(|p| p.finish(users))
+                    .collect()
+            },
+            || {
+                rayon::join(
+                    || self.profiles.finish(users),
+                    || self.account_rows.finish(accounts),
+                )
+            },
+        );
         Store {
-            events: self.events.into_iter().map(|p| p.finish(users)).collect(),
-            profiles: self.profiles.finish(users),
-            account_rows: self.account_rows.finish(self.accounts.len()),
+            events,
+            profiles,
+            account_rows,
             users: self.users,
             accounts: self.accounts,
             strings: self.strings,
