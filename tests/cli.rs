@@ -450,3 +450,42 @@ fn fmt_check_passes_on_the_examples() {
         stderr(&output)
     );
 }
+
+#[test]
+fn eval_with_segment_evaluates_only_the_named_segments_and_what_they_use() {
+    let examples = root().join("examples");
+    let as_of = ["eval", "--as-of", "2026-11-15T12:00:00Z"];
+    let named = [&as_of[..], &["--segment", "churn_outreach"]].concat();
+    let plan = seg(&[&named[..], &["--explain-plan"]].concat(), &examples);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let plan = String::from_utf8(plan.stdout).unwrap();
+    let segments: Vec<&str> = plan
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().split(':').next().unwrap())
+        .collect();
+    // churn_outreach uses churn_risk, which uses b2b_customer and repeated_urgent_tickets.
+    let mut sorted = segments.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "b2b_customer",
+            "churn_outreach",
+            "churn_risk",
+            "repeated_urgent_tickets"
+        ],
+        "{plan}"
+    );
+    // The members are those of a full run.
+    let full = seg(&[&as_of[..], &["--format", "count"]].concat(), &examples);
+    let one = seg(&[&named[..], &["--format", "count"]].concat(), &examples);
+    let full = String::from_utf8(full.stdout).unwrap();
+    let one = String::from_utf8(one.stdout).unwrap();
+    let line = full
+        .lines()
+        .find(|l| l.starts_with("churn_outreach,"))
+        .unwrap();
+    assert_eq!(one, format!("segment,members\n{line}\n"));
+}

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::data::{self, DataArgs};
 use super::usage_error;
-use crate::plan::Plan;
+use crate::plan::{Plan, SegmentId};
 use crate::store::Store;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,14 +69,24 @@ pub struct EvalArgs {
 }
 
 pub fn run(mut args: EvalArgs) -> u8 {
-    let checked = match data::check(&mut args.data) {
+    let mut checked = match data::check(&mut args.data) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
-    let wanted = match data::selected(&checked.plan, &args.segments) {
+    let mut wanted = match data::selected(&checked.plan, &args.segments) {
         Ok(w) => w,
         Err(message) => return usage_error(message),
     };
+    if !args.segments.is_empty() {
+        // Only the named segments and those they use are evaluated.
+        let roots: Vec<SegmentId> = wanted
+            .iter()
+            .map(|&s| SegmentId(u32::try_from(s).expect("fewer than 2^32 segments")))
+            .collect();
+        let (pruned, ids) = checked.plan.prune(&roots);
+        checked.plan = pruned;
+        wanted = ids.iter().map(|id| id.0 as usize).collect();
+    }
     let engine = match args.engine {
         Engine::Interp => crate::engine::Engine::Interp,
         Engine::Jit => crate::engine::Engine::Jit,

@@ -99,6 +99,54 @@ impl Plan {
         &self.segments[id.0 as usize]
     }
 
+    /// The segments `roots` need (themselves and those they refer to, transitively), renumbered
+    /// in the same order; also the roots' new ids.
+    #[must_use]
+    pub fn prune(&self, roots: &[SegmentId]) -> (Plan, Vec<SegmentId>) {
+        let plan = self;
+        let n = plan.segments.len();
+        let mut keep = vec![false; n];
+        let mut stack: Vec<SegmentId> = roots.to_vec();
+        while let Some(id) = stack.pop() {
+            let i = id.0 as usize;
+            if !keep[i] {
+                keep[i] = true;
+                stack.extend(&plan.segments[i].depends_on);
+            }
+        }
+        let mut new_id = vec![None; n];
+        let mut next = 0u32;
+        for (i, kept) in keep.iter().enumerate() {
+            if *kept {
+                new_id[i] = Some(SegmentId(next));
+                next += 1;
+            }
+        }
+        let renumber =
+            |id: SegmentId| new_id[id.0 as usize].expect("a kept segment's references are kept");
+        let segments = plan
+            .segments
+            .iter()
+            .zip(&keep)
+            .filter(|(_, kept)| **kept)
+            .map(|(segment, _)| {
+                let mut segment = segment.clone();
+                visit_mut(&mut segment.body, &mut |e| {
+                    if let ExprKind::SegmentRef(id) = &mut e.kind {
+                        *id = renumber(*id);
+                    }
+                });
+                segment.depends_on = segment.depends_on.iter().map(|&id| renumber(id)).collect();
+                segment
+            })
+            .collect();
+        let pruned = Plan {
+            segments,
+            schema: plan.schema.clone(),
+        };
+        (pruned, roots.iter().map(|&id| renumber(id)).collect())
+    }
+
     /// Whether evaluating the plan reads accounts: an account segment, or an account
     /// attribute (or its history) in a user segment.
     #[must_use]

@@ -22,7 +22,7 @@ use crate::check::load::{self, FileSystem, LoadError};
 use crate::check::{Checked, Checker};
 use crate::diag::{render, Code, Diagnostic};
 use crate::engine::Engine;
-use crate::plan::{self, Plan, SegmentId, Target};
+use crate::plan::{Plan, SegmentId, Target};
 use crate::schema::Schema;
 use crate::source::{FileId, SourceMap, Span};
 use crate::store::Store;
@@ -492,7 +492,7 @@ impl Session {
         plan: &Plan,
         wanted: &[SegmentId],
     ) -> Result<Vec<Vec<bool>>, String> {
-        let (pruned, ids) = prune(plan, wanted);
+        let (pruned, ids) = plan.prune(wanted);
         let prepared = crate::engine::prepare(&pruned, &self.store, self.now, self.engine)
             .map_err(|e| format!("error: the JIT could not compile the plan: {e}\n"))?;
         let mut memberships = prepared.run();
@@ -571,51 +571,4 @@ impl Session {
 #[must_use]
 pub fn engine_name(engine: Engine) -> &'static str {
     engine.name()
-}
-
-/// The segments `roots` need (themselves and those they refer to, transitively), renumbered
-/// in the same order; also the roots' new ids.
-#[must_use]
-pub fn prune(plan: &Plan, roots: &[SegmentId]) -> (Plan, Vec<SegmentId>) {
-    let n = plan.segments.len();
-    let mut keep = vec![false; n];
-    let mut stack: Vec<SegmentId> = roots.to_vec();
-    while let Some(id) = stack.pop() {
-        let i = id.0 as usize;
-        if !keep[i] {
-            keep[i] = true;
-            stack.extend(&plan.segments[i].depends_on);
-        }
-    }
-    let mut new_id = vec![None; n];
-    let mut next = 0u32;
-    for (i, kept) in keep.iter().enumerate() {
-        if *kept {
-            new_id[i] = Some(SegmentId(next));
-            next += 1;
-        }
-    }
-    let renumber =
-        |id: SegmentId| new_id[id.0 as usize].expect("a kept segment's references are kept");
-    let segments = plan
-        .segments
-        .iter()
-        .zip(&keep)
-        .filter(|(_, kept)| **kept)
-        .map(|(segment, _)| {
-            let mut segment = segment.clone();
-            plan::visit_mut(&mut segment.body, &mut |e| {
-                if let plan::ExprKind::SegmentRef(id) = &mut e.kind {
-                    *id = renumber(*id);
-                }
-            });
-            segment.depends_on = segment.depends_on.iter().map(|&id| renumber(id)).collect();
-            segment
-        })
-        .collect();
-    let pruned = Plan {
-        segments,
-        schema: plan.schema.clone(),
-    };
-    (pruned, roots.iter().map(|&id| renumber(id)).collect())
 }
