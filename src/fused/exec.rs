@@ -589,23 +589,23 @@ fn then(steps: &[u32], last_negated: bool, buffers: &Buffers<'_>) -> bool {
 mod tests {
     use super::*;
 
-    /// The most frequent value, ties to the smallest rank, counted pairwise.
-    fn naive_top(values: &[u64], ranks: &[u32]) -> u64 {
-        let rank = |v: u64| ranks[usize::try_from(v).unwrap()];
+    /// The most frequent value, ties to the smallest by `key`, counted pairwise.
+    fn naive_top(values: &[u64], key: impl Fn(u64) -> u64) -> u64 {
         let count = |v: u64| values.iter().filter(|&&w| w == v).count();
         values
             .iter()
             .copied()
-            .max_by(|&a, &b| count(a).cmp(&count(b)).then_with(|| rank(b).cmp(&rank(a))))
+            .max_by(|&a, &b| count(a).cmp(&count(b)).then_with(|| key(b).cmp(&key(a))))
             .unwrap_or(u64::from(u32::MAX))
     }
 
     #[test]
-    fn top_of_codes_agrees_with_a_pairwise_count_below_and_past_the_small_table() {
-        // Ranks reverse the codes, so ties go to the highest code.
+    fn top_of_codes_and_ints_agrees_with_a_pairwise_count() {
+        // Ranks reverse the codes, so ties between codes go to the highest code.
         let ranks: Vec<u32> = (0..100).rev().collect();
+        let rank = |v: u64| u64::from(ranks[usize::try_from(v).unwrap()]);
         let mut x = 12345u64;
-        for len in [0usize, 1, 2, 5, 31, 32, 33, 40, 64, 65, 200] {
+        for len in [0usize, 1, 2, 3, 5, 31, 32, 33, 40, 64, 65, 200] {
             for distinct in [1u64, 3, 31, 32, 33, 50, 100] {
                 let values: Vec<u64> = (0..len)
                     .map(|_| {
@@ -615,9 +615,17 @@ mod tests {
                     .collect();
                 assert_eq!(
                     top(&values, Kind::String, &ranks),
-                    naive_top(&values, &ranks),
-                    "{values:?}"
+                    naive_top(&values, rank),
+                    "codes {values:?}"
                 );
+                if !values.is_empty() {
+                    // Ints: a small table, sorted past 32 distinct values; ties to the least.
+                    assert_eq!(
+                        top(&values, Kind::Int, &ranks),
+                        naive_top(&values, |v| v),
+                        "ints {values:?}"
+                    );
+                }
             }
         }
     }
