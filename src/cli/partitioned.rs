@@ -45,6 +45,10 @@ const MIN_LIMIT: u64 = 64 << 20;
 /// users x 20 events under a 256MiB limit (7 groups) peak at 197 MiB.
 const GROUP_SHARE: f64 = 0.45;
 
+/// A group's entities may hold this fraction of the limit in program output and member
+/// columns (two bytes per entity per segment).
+const OUTPUT_SHARE: f64 = 0.3;
+
 /// Parses a size: a number with an optional unit, `B`, `KB`/`MB`/`GB`/`TB` (powers of 1000)
 /// or `KiB`/`MiB`/`GiB`/`TiB` (powers of 1024), case-insensitive (`1GiB`, `512 MB`, `2e9`).
 ///
@@ -207,7 +211,16 @@ fn run_in(checked: &CheckedProject, request: &Request<'_>, dir: &Path) -> Result
     let share = request
         .partition_bytes
         .unwrap_or((request.limit as f64 * GROUP_SHARE) as u64);
-    let groups = group_buckets(&sizes.bytes, share);
+    // The evaluation holds two bytes per entity per segment (the program's output and the
+    // member columns): a wide plan makes for groups of fewer entities.
+    let per_entity = 2 * plan.segments.len() as u64;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let entities = (request.limit as f64 * OUTPUT_SHARE) as u64 / per_entity.max(1);
+    let groups = group_buckets(&sizes.bytes, share, &sizes.entities, entities);
     let mut load = Duration::ZERO;
     let mut compile = Duration::ZERO;
     let mut eval = Duration::ZERO;
@@ -293,20 +306,21 @@ fn run_in(checked: &CheckedProject, request: &Request<'_>, dir: &Path) -> Result
         .map_err(|e| usage_error(format!("cannot write the members: {e}")))
 }
 
-/// Consecutive buckets in groups whose sizes add up to at most `share` (a bucket bigger
-/// than that is a group of its own).
-fn group_buckets(bytes: &[u64], share: u64) -> Vec<Vec<usize>> {
+/// Consecutive buckets in groups whose sizes add up to at most `share` bytes and whose
+/// entities add up to at most `most` (a bucket past either is a group of its own).
+fn group_buckets(bytes: &[u64], share: u64, entities: &[u64], most: u64) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut size = 0;
-    for (b, &n) in bytes.iter().enumerate() {
+    let (mut size, mut count) = (0, 0);
+    for (b, (&n, &e)) in bytes.iter().zip(entities).enumerate() {
         match groups.last_mut() {
-            Some(group) if size + n <= share => group.push(b),
+            Some(group) if size + n <= share && count + e <= most => group.push(b),
             _ => {
                 groups.push(vec![b]);
-                size = 0;
+                (size, count) = (0, 0);
             }
         }
         size += n;
+        count += e;
     }
     groups
 }
@@ -419,8 +433,14 @@ mod tests {
 
     #[test]
     fn buckets_are_grouped_in_order_up_to_the_share() {
+        let few = [1; 6];
         assert_eq!(
-            group_buckets(&[5, 5, 5, 20, 1, 1], 10),
+            group_buckets(&[5, 5, 5, 20, 1, 1], 10, &few, 100),
+            vec![vec![0, 1], vec![2], vec![3], vec![4, 5]]
+        );
+        // Entities bound the groups too (a wide plan).
+        assert_eq!(
+            group_buckets(&[1; 6], 100, &[3, 3, 3, 9, 1, 1], 6),
             vec![vec![0, 1], vec![2], vec![3], vec![4, 5]]
         );
     }

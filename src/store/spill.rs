@@ -134,6 +134,9 @@ pub struct BucketSizes {
     pub bytes: Vec<u64>,
     /// Rows (events, profile and account rows) in each.
     pub rows: Vec<u64>,
+    /// Users and accounts named in each (at most the entities a bucket's store will have:
+    /// an entity seen in several flushes of the builder counts once per flush).
+    pub entities: Vec<u64>,
 }
 
 /// Writes rows to bucket files by entity: a [`Spill`] for the splitting pass.
@@ -190,6 +193,7 @@ impl Splitter {
             sizes: BucketSizes {
                 bytes: vec![0; buckets],
                 rows: vec![0; buckets],
+                entities: vec![0; buckets],
             },
             accounts: accounts.map(|a| a.accounts),
             account_attribute: schema.profile_attribute("account_id").map(|(i, _)| i),
@@ -211,6 +215,7 @@ impl Splitter {
         for (b, file) in self.files.iter_mut().enumerate() {
             file.flush()
                 .map_err(|e| io_error(&bucket_path(&self.dir, b), e))?;
+            self.sizes.entities[b] = u64::from(self.next[b][0]) + u64::from(self.next[b][1]);
         }
         Ok(self.sizes)
     }
