@@ -489,3 +489,41 @@ fn eval_with_segment_evaluates_only_the_named_segments_and_what_they_use() {
         .unwrap();
     assert_eq!(one, format!("segment,members\n{line}\n"));
 }
+
+#[test]
+fn a_plan_over_the_compile_budget_is_interpreted_and_says_so() {
+    let examples = root().join("examples");
+    let as_of = ["eval", "--as-of", "2026-11-15T12:00:00Z"];
+    let compiled = seg(&[&as_of[..], &["--timings"]].concat(), &examples);
+    let over = seg(
+        &[&as_of[..], &["--timings", "--compile-budget", "0"]].concat(),
+        &examples,
+    );
+    assert_eq!(over.status.code(), Some(0), "{}", stderr(&over));
+    assert_eq!(compiled.stdout, over.stdout);
+    assert!(
+        stderr(&compiled).contains("user program: ")
+            && stderr(&compiled).contains(" functions, compiled in "),
+        "{}",
+        stderr(&compiled)
+    );
+    let said = stderr(&over);
+    assert!(
+        said.contains("user program: over the compile budget (0 of ")
+            && said.contains("), interpreted"),
+        "{said}"
+    );
+    let plan = seg(
+        &[&as_of[..], &["--explain-plan", "--compile-budget", "0"]].concat(),
+        &examples,
+    );
+    let plan = String::from_utf8(plan.stdout).unwrap();
+    assert!(
+        plan.contains("  buyer: interp (fused; over the compile budget)"),
+        "{plan}"
+    );
+    // A budget that is not a number of seconds is a usage error.
+    let bad = seg(&[&as_of[..], &["--compile-budget=-1"]].concat(), &examples);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--compile-budget must be a number of seconds"));
+}
