@@ -155,13 +155,65 @@ pub fn split_loops<S: std::hash::BuildHasher>(
     ops: &[Op],
     constants: &HashSet<Var, S>,
 ) -> Vec<Chunk> {
+    // The ops before the first loop that only set variables from constants (each user's
+    // accumulators, window bounds) move into the function of the first loop that mentions
+    // what they set, so that their variables stay in registers there instead of passing
+    // through memory. Each variable of an `Init` moves on its own.
+    let first_loop = ops
+        .iter()
+        .position(|op| matches!(op, Op::Rows { .. }))
+        .unwrap_or(ops.len());
+    let (prologue, rest) = ops.split_at(first_loop);
+    let mut kept: Vec<Op> = Vec::new();
+    let mut prefixes: Vec<Vec<Op>> = vec![Vec::new(); rest.len()];
+    let mentioned: Vec<HashSet<Var>> = rest
+        .iter()
+        .map(|op| {
+            let (mut reads, mut writes) = (HashSet::new(), Vec::new());
+            mentions(
+                std::slice::from_ref(op),
+                &mut |v| {
+                    reads.insert(v);
+                },
+                &mut |v| writes.push(v),
+            );
+            reads.extend(writes);
+            reads
+        })
+        .collect();
+    let pieces = prologue.iter().flat_map(|op| match op {
+        Op::Init(values) => values.iter().map(|&value| Op::Init(vec![value])).collect(),
+        _ => vec![op.clone()],
+    });
+    for op in pieces {
+        let (mut reads, mut writes) = (Vec::new(), Vec::new());
+        visit(&op, &mut |v| reads.push(v), &mut |v| writes.push(v));
+        let movable = matches!(op, Op::Init(_) | Op::Const(..) | Op::Bin(..) | Op::Un(..))
+            && reads.iter().all(|v| constants.contains(v));
+        let target = (0..rest.len()).find(|&i| {
+            matches!(rest[i], Op::Rows { .. }) && writes.iter().any(|v| mentioned[i].contains(v))
+        });
+        // Moved only if no op before that loop mentions what it sets.
+        let first_use = (0..rest.len()).find(|&i| writes.iter().any(|v| mentioned[i].contains(v)));
+        match target {
+            Some(i) if movable && first_use == Some(i) => prefixes[i].push(op),
+            _ => kept.push(op),
+        }
+    }
     let mut groups: Vec<Vec<Op>> = Vec::new();
+    if !kept.is_empty() {
+        groups.push(kept);
+    }
     let mut after_loop = true;
-    for op in ops {
+    for (op, prefix) in rest.iter().zip(prefixes) {
         let is_loop = matches!(op, Op::Rows { .. });
         match groups.last_mut() {
             Some(group) if !is_loop && !after_loop => group.push(op.clone()),
-            _ => groups.push(vec![op.clone()]),
+            _ => {
+                let mut group = prefix;
+                group.push(op.clone());
+                groups.push(group);
+            }
         }
         after_loop = is_loop;
     }
