@@ -32,6 +32,9 @@ pub(super) struct Gen<'a, 'b> {
     out: cranelift_codegen::ir::Value,
     /// The current row, inside `Rows`.
     row: Option<Variable>,
+    /// Inside a body run without a branch: the condition under which its writes count
+    /// (each write then keeps the old value when it is false).
+    pred: Option<Value>,
     /// The base addresses of `env` this function uses, loaded once on entry.
     bases: Vec<Option<Value>>,
     /// The entity's words for the variables that cross between chunks.
@@ -107,6 +110,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             spill: params[5],
             count: params[3],
             row: None,
+            pred: None,
             bases,
             helper_sig: None,
             month_sig: None,
@@ -204,6 +208,13 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     fn set(&mut self, v: u32, value: Value) {
         let var = self.var(v);
+        let value = match self.pred {
+            Some(pred) => {
+                let old = self.b.use_var(var);
+                self.b.ins().select(pred, value, old)
+            }
+            None => value,
+        };
         self.b.def_var(var, value);
     }
 
@@ -353,6 +364,21 @@ impl<'a, 'b> Gen<'a, 'b> {
                     Width::W8 => self.b.ins().uload8(types::I64, flags(), addr, 0),
                 };
                 self.set(*dst, v);
+            }
+            // A small body of ops that are safe to run whatever the condition is runs without
+            // a branch, its writes kept only when the condition holds: in a loop over rows the
+            // branch (a window, a filter) would go either way at random.
+            Op::If(cond, body) if branchless(body) => {
+                let c = self.get(*cond);
+                let flag = self.b.ins().icmp_imm_s(IntCC::Equal, c, 1);
+                let outer = self.pred;
+                let pred = match outer {
+                    Some(p) => self.b.ins().band(p, flag),
+                    None => flag,
+                };
+                self.pred = Some(pred);
+                self.ops(body);
+                self.pred = outer;
             }
             Op::If(cond, body) => {
                 let c = self.get(*cond);
@@ -613,6 +639,27 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
         }
     }
+}
+
+/// Whether a body runs without a branch: a few counts, copies, comparisons and window
+/// tests (nested `if`s of them too), which cannot fault whatever their inputs. Measured on
+/// the ten reference segments: 0.130 s with branches, 0.116 s without; letting loads, pushes
+/// and day arithmetic run unconditionally as well was slower (0.122-0.140 s).
+fn branchless(body: &[Op]) -> bool {
+    const MOST: usize = 8;
+    let mut n = 0;
+    let mut stack: Vec<&[Op]> = vec![body];
+    while let Some(ops) = stack.pop() {
+        for op in ops {
+            n += 1;
+            match op {
+                Op::If(_, inner) => stack.push(inner),
+                Op::Inc(_) | Op::Copy(..) | Op::Bin(..) | Op::Window { .. } => {}
+                _ => return false,
+            }
+        }
+    }
+    n <= MOST
 }
 
 /// The bytes from one entity's buffer descriptors, output row and spill words to the next's.
