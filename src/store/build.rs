@@ -12,7 +12,7 @@ use super::{
     Column, Dictionary, IdIndex, Store, Table, BEGINNING, MISSING_BOOL, MISSING_NUMBER,
     MISSING_STRING, MISSING_TIMESTAMP,
 };
-use crate::schema::{EventId, Field, FieldType, Schema};
+use crate::schema::{EventId, Field, Schema};
 
 /// A typed value on its way into a column.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,15 +34,7 @@ struct Pending {
 
 impl Pending {
     fn new(fields: &[Field]) -> Self {
-        let columns = fields
-            .iter()
-            .map(|f| match f.ty {
-                FieldType::Number => Column::Number(Vec::new()),
-                FieldType::Bool => Column::Bool(Vec::new()),
-                FieldType::Timestamp => Column::Timestamp(Vec::new()),
-                FieldType::String => Column::String(Vec::new()),
-            })
-            .collect();
+        let columns = fields.iter().map(|f| Column::empty(f.ty)).collect();
         Pending {
             entity: Vec::new(),
             ts: Vec::new(),
@@ -182,14 +174,7 @@ impl Pending {
     fn clear(&mut self) {
         self.entity.clear();
         self.ts.clear();
-        for column in &mut self.columns {
-            match column {
-                Column::Number(v) => v.clear(),
-                Column::Bool(v) => v.clear(),
-                Column::Timestamp(v) => v.clear(),
-                Column::String(v) => v.clear(),
-            }
-        }
+        self.columns.iter_mut().for_each(Column::clear);
     }
 
     /// Sorts the rows of `run` by ts (stable), in place; `order` is scratch space.

@@ -149,15 +149,6 @@ impl Keys {
     }
 }
 
-fn empty_column(ty: FieldType) -> Column {
-    match ty {
-        FieldType::Number => Column::Number(Vec::new()),
-        FieldType::Bool => Column::Bool(Vec::new()),
-        FieldType::Timestamp => Column::Timestamp(Vec::new()),
-        FieldType::String => Column::String(Vec::new()),
-    }
-}
-
 /// Whether a column of this view holds values of this type as they are.
 fn fits(view: &View<'_>, ty: FieldType) -> bool {
     matches!(
@@ -204,7 +195,7 @@ impl<'b, 's, 'r> BatchLoader<'b, 's, 'r> {
             .collect();
         let coded = types
             .iter()
-            .map(|t| t.fields.iter().map(|f| empty_column(f.ty)).collect())
+            .map(|t| t.fields.iter().map(|f| Column::empty(f.ty)).collect())
             .collect();
         BatchLoader {
             builder,

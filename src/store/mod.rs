@@ -75,6 +75,28 @@ pub enum Column {
 }
 
 impl Column {
+    /// An empty column of a field's type.
+    #[must_use]
+    pub fn empty(ty: crate::schema::FieldType) -> Column {
+        use crate::schema::FieldType;
+        match ty {
+            FieldType::Number => Column::Number(Vec::new()),
+            FieldType::Bool => Column::Bool(Vec::new()),
+            FieldType::Timestamp => Column::Timestamp(Vec::new()),
+            FieldType::String => Column::String(Vec::new()),
+        }
+    }
+
+    /// Empties the column, keeping its type and its room.
+    pub fn clear(&mut self) {
+        match self {
+            Column::Number(v) => v.clear(),
+            Column::Bool(v) => v.clear(),
+            Column::Timestamp(v) => v.clear(),
+            Column::String(v) => v.clear(),
+        }
+    }
+
     #[must_use]
     pub fn is_missing(&self, row: usize) -> bool {
         match self {

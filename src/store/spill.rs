@@ -36,7 +36,7 @@ use rustc_hash::FxHashMap;
 use super::build::{Buffered, Rows, Spill, StoreBuilder, Target};
 use super::load::DataError;
 use super::{Column, Dictionary, Store, MISSING_STRING};
-use crate::schema::{EventId, Field, FieldType, Schema};
+use crate::schema::{EventId, Field, Schema};
 
 const USER: u8 = 0;
 const ACCOUNT: u8 = 1;
@@ -438,15 +438,7 @@ impl Batch {
             target,
             entities: Vec::new(),
             ts: Vec::new(),
-            columns: fields
-                .iter()
-                .map(|f| match f.ty {
-                    FieldType::Number => Column::Number(Vec::new()),
-                    FieldType::Bool => Column::Bool(Vec::new()),
-                    FieldType::Timestamp => Column::Timestamp(Vec::new()),
-                    FieldType::String => Column::String(Vec::new()),
-                })
-                .collect(),
+            columns: fields.iter().map(|f| Column::empty(f.ty)).collect(),
         }
     }
 
@@ -457,14 +449,7 @@ impl Batch {
         builder.append(self.target, &self.entities, &self.ts, &self.columns);
         self.entities.clear();
         self.ts.clear();
-        for column in &mut self.columns {
-            match column {
-                Column::Number(v) => v.clear(),
-                Column::Bool(v) => v.clear(),
-                Column::Timestamp(v) => v.clear(),
-                Column::String(v) => v.clear(),
-            }
-        }
+        self.columns.iter_mut().for_each(Column::clear);
     }
 }
 
