@@ -217,35 +217,33 @@ impl Prepared<'_> {
     }
 
     /// The members of each segment a program computes, from its output (`width` columns).
-    /// The output is entity-major: each thread takes blocks of entities and turns them into
-    /// the blocks of every column at once (reading each row once), then the blocks are joined.
+    /// The output is entity-major: each thread takes blocks of entities and writes their
+    /// bytes into the same blocks of every member column at once (reading each row once).
     fn give(program: &Program, output: &[u8], width: usize, given: &mut [Option<Vec<bool>>]) {
-        const BLOCK: usize = 1 << 16;
+        const BLOCK: usize = 1 << 14;
         let slots = program.slots.len();
         let entities = output.len() / width.max(1);
-        let blocks: Vec<Vec<Vec<bool>>> = output
-            .par_chunks((BLOCK * width).max(1))
-            .map(|rows| {
-                let mut columns: Vec<Vec<bool>> =
-                    (0..slots).map(|_| Vec::with_capacity(BLOCK)).collect();
-                for row in rows.chunks(width) {
-                    for (column, &byte) in columns.iter_mut().zip(row) {
-                        column.push(byte == 1);
+        let mut columns: Vec<Vec<bool>> = (0..slots).map(|_| vec![false; entities]).collect();
+        // blocks[b][slot]: block `b` of column `slot`.
+        let mut blocks: Vec<Vec<&mut [bool]>> = Vec::new();
+        for column in &mut columns {
+            for (b, part) in column.chunks_mut(BLOCK).enumerate() {
+                if blocks.len() <= b {
+                    blocks.push(Vec::with_capacity(slots));
+                }
+                blocks[b].push(part);
+            }
+        }
+        blocks
+            .into_par_iter()
+            .zip(output.par_chunks((BLOCK * width).max(1)))
+            .for_each(|(mut parts, rows)| {
+                for (i, row) in rows.chunks(width).enumerate() {
+                    for (part, &byte) in parts.iter_mut().zip(row) {
+                        part[i] = byte == 1;
                     }
                 }
-                columns
-            })
-            .collect();
-        let columns: Vec<Vec<bool>> = (0..slots)
-            .into_par_iter()
-            .map(|slot| {
-                let mut column = Vec::with_capacity(entities);
-                for block in &blocks {
-                    column.extend_from_slice(&block[slot]);
-                }
-                column
-            })
-            .collect();
+            });
         for (id, members) in program.slots.iter().zip(columns) {
             given[id.0 as usize] = Some(members);
         }
