@@ -3,11 +3,12 @@
 //! account, entities split across threads, each thread's entities in blocks: every function
 //! runs over the block before the next one does.
 //!
-//! A function is `fn(env, scratch, user, out, spill)`: `env` is an array of base addresses
-//! (each event type's offsets and timestamps, each column the program loads, each snapshot
-//! and dictionary table, the helper context), `scratch` the entity's buffer descriptors
-//! (pointer and length per buffer), `out` the entity's row of member bytes, `spill` the
-//! entity's words for the variables that pass between functions. Variables of the program
+//! A function is `fn(env, scratch, first, count, out, spill)` and loops over the `count`
+//! entities from `first` on: `env` is an array of base addresses (each event type's offsets
+//! and timestamps, each column the program loads, each snapshot and dictionary table, the
+//! helper context), `scratch` the first entity's buffer descriptors (pointer and length per
+//! buffer), `out` its row of member bytes, `spill` its words for the variables that pass
+//! between functions; the next entity's are a fixed stride further. Variables of the program
 //! become Cranelift variables; `Rows` becomes a loop over the user's rows that stops at
 //! `now`. Helpers (`top`, `distinct`, chains, months) are Rust functions called at most
 //! once per user per use, except `Month`, which is per row and rare.
