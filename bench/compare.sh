@@ -21,15 +21,7 @@ as_of="2026-11-15T12:00:00Z"
 cargo build --release --quiet --features bench --bin seg --example handwritten
 
 # 2. A venv with DuckDB and Polars, made once.
-venv=target/bench-venv
-if [ ! -x "$venv/bin/python" ]; then
-  echo "creating $venv ..."
-  python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c 'import duckdb, polars' 2>/dev/null; then
-  echo "installing duckdb and polars into $venv ..."
-  "$venv/bin/pip" install --quiet duckdb polars
-fi
+. bench/venv.sh
 
 # 3. The data, generated once per size (Parquet only when generated here; an existing folder
 #    with events.parquet is reused as it is).

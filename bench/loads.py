@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+from compare import peak_mib  # bench/compare.py, beside this file
+
 AS_OF = "2026-11-15T12:00:00Z"
 SCHEMA = "examples/schema.toml"
 TABLES = ("events", "profiles", "accounts")
@@ -37,15 +39,6 @@ FORMATS = ("ndjson", "csv", "parquet")
 DUCKDB_THREADS = 2
 # A segment that needs every user's profile, so nothing is skipped and the evaluation is short.
 TRIVIAL = 'segment anyone "Everyone" = profile.country != "XX"\n'
-
-
-def peak_mib():
-    """This process's peak resident memory (VmHWM) in MiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) // 1024
-    return 0
 
 
 def path_of(data, table, fmt):

@@ -23,15 +23,7 @@ if [ -z "${SEG:-}" ]; then
 fi
 
 # 2. A venv with DuckDB and Polars, made once.
-venv=target/bench-venv
-if [ ! -x "$venv/bin/python" ]; then
-  echo "creating $venv ..."
-  python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c 'import duckdb, polars' 2>/dev/null; then
-  echo "installing duckdb and polars into $venv ..."
-  "$venv/bin/pip" install --quiet duckdb polars
-fi
+. bench/venv.sh
 
 # 3. The data, each format generated once (an existing file is reused as it is).
 data="target/bench-data/${users}x${events}"

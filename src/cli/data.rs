@@ -292,15 +292,6 @@ pub(crate) fn feed(
 ) -> Result<(), u8> {
     let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     let mut report = LoadReport::default();
-    let fail = |e: crate::store::load::DataError| {
-        let io = matches!(e, crate::store::load::DataError::Io { .. });
-        let _ = writeln!(io::stderr(), "seg: error: {e}");
-        if io {
-            EXIT_USAGE
-        } else {
-            EXIT_FOUND
-        }
-    };
     for (kind, files) in inputs {
         for file in files {
             if let Some(progress) = &progress {
@@ -320,14 +311,14 @@ pub(crate) fn feed(
                 if let Some(progress) = progress.take() {
                     progress.finish();
                 }
-                return Err(fail(e));
+                return Err(fail(&e));
             }
         }
     }
     if let Some(progress) = progress {
         progress.finish();
     }
-    builder.flush().map_err(fail)?;
+    builder.flush().map_err(|e| fail(&e))?;
     if quiet {
         return Ok(());
     }
@@ -338,4 +329,14 @@ pub(crate) fn feed(
         let _ = writeln!(io::stderr(), "seg: skipped {} bad rows", report.skipped);
     }
     Ok(())
+}
+
+/// Reports a data error on stderr; the exit code: 2 when a file cannot be read, else 1.
+pub(crate) fn fail(e: &crate::store::load::DataError) -> u8 {
+    let _ = writeln!(io::stderr(), "seg: error: {e}");
+    if matches!(e, crate::store::load::DataError::Io { .. }) {
+        EXIT_USAGE
+    } else {
+        EXIT_FOUND
+    }
 }

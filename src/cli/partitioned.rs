@@ -23,11 +23,11 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::data::{self, CheckedProject};
+use super::data::{self, fail, CheckedProject};
 use super::eval::{write_header, write_segment, OutputFormat};
-use super::{usage_error, EXIT_FOUND, EXIT_USAGE};
+use super::usage_error;
 use crate::plan::Target;
-use crate::store::load::{DataError, Kind, OnBadRow};
+use crate::store::load::{Kind, OnBadRow};
 use crate::store::spill::{bucket_of, load_buckets, AccountScan, Splitter};
 use crate::store::StoreBuilder;
 
@@ -131,16 +131,6 @@ impl SpillDir {
 impl Drop for SpillDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Reports a data error on stderr; the exit code (2 for I/O, else 1).
-fn fail(e: &DataError) -> u8 {
-    let _ = writeln!(io::stderr(), "seg: error: {e}");
-    if matches!(e, DataError::Io { .. }) {
-        EXIT_USAGE
-    } else {
-        EXIT_FOUND
     }
 }
 

@@ -103,15 +103,14 @@ impl Plan {
     /// in the same order; also the roots' new ids.
     #[must_use]
     pub fn prune(&self, roots: &[SegmentId]) -> (Plan, Vec<SegmentId>) {
-        let plan = self;
-        let n = plan.segments.len();
+        let n = self.segments.len();
         let mut keep = vec![false; n];
         let mut stack: Vec<SegmentId> = roots.to_vec();
         while let Some(id) = stack.pop() {
             let i = id.0 as usize;
             if !keep[i] {
                 keep[i] = true;
-                stack.extend(&plan.segments[i].depends_on);
+                stack.extend(&self.segments[i].depends_on);
             }
         }
         let mut new_id = vec![None; n];
@@ -124,7 +123,7 @@ impl Plan {
         }
         let renumber =
             |id: SegmentId| new_id[id.0 as usize].expect("a kept segment's references are kept");
-        let segments = plan
+        let segments = self
             .segments
             .iter()
             .zip(&keep)
@@ -142,7 +141,7 @@ impl Plan {
             .collect();
         let pruned = Plan {
             segments,
-            schema: plan.schema.clone(),
+            schema: self.schema.clone(),
         };
         (pruned, roots.iter().map(|&id| renumber(id)).collect())
     }

@@ -29,6 +29,20 @@ struct Counted<R> {
     limit: u64,
 }
 
+impl<R> Counted<R> {
+    /// A counting reader over `inner`, and the cell its caller sets to each record's start.
+    fn new(inner: R, limit: usize) -> (Self, Rc<Cell<u64>>) {
+        let record_start = Rc::new(Cell::new(0u64));
+        let counted = Counted {
+            inner,
+            read: 0,
+            record_start: record_start.clone(),
+            limit: limit as u64,
+        };
+        (counted, record_start)
+    }
+}
+
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         // The reader asks for more only when it has used every byte read so far, all of them
@@ -88,13 +102,7 @@ pub(super) fn read_header(
     limit: usize,
 ) -> Result<Option<(Vec<String>, Start)>, DataError> {
     let name = path.display().to_string();
-    let record_start = Rc::new(Cell::new(0u64));
-    let counted = Counted {
-        inner: file,
-        read: 0,
-        record_start: record_start.clone(),
-        limit: limit as u64,
-    };
+    let (counted, _) = Counted::new(file, limit);
     let mut reader = csv_reader(counted, limit);
     let headers = match reader.headers() {
         Ok(headers) => headers,
@@ -206,13 +214,7 @@ pub(super) fn read_records(
         byte: origin.byte + p.byte(),
         line: origin.line + p.line() - 1,
     };
-    let record_start = Rc::new(Cell::new(0u64));
-    let counted = Counted {
-        inner: reader,
-        read: 0,
-        record_start: record_start.clone(),
-        limit: limit as u64,
-    };
+    let (counted, record_start) = Counted::new(reader, limit);
     let mut reader = csv_reader(counted, limit);
     let expected_len = columns.names.len() as u64;
     let mut bytes = csv::ByteRecord::new();

@@ -132,8 +132,6 @@ impl Spill for AccountScan {
 pub struct BucketSizes {
     /// Bytes written to each bucket file.
     pub bytes: Vec<u64>,
-    /// Rows (events, profile and account rows) in each.
-    pub rows: Vec<u64>,
     /// Users and accounts named in each (at most the entities a bucket's store will have:
     /// an entity seen in several flushes of the builder counts once per flush).
     pub entities: Vec<u64>,
@@ -192,7 +190,6 @@ impl Splitter {
             files,
             sizes: BucketSizes {
                 bytes: vec![0; buckets],
-                rows: vec![0; buckets],
                 entities: vec![0; buckets],
             },
             accounts: accounts.map(|a| a.accounts),
@@ -229,15 +226,12 @@ impl Splitter {
     }
 
     /// Writes the record in `self.record` (tag and fields) to bucket `b`.
-    fn emit(&mut self, b: u32, is_row: bool) -> Result<(), DataError> {
+    fn emit(&mut self, b: u32) -> Result<(), DataError> {
         let b = b as usize;
         self.files[b]
             .write_all(&self.record)
             .map_err(|e| io_error(&bucket_path(&self.dir, b), e))?;
         self.sizes.bytes[b] += self.record.len() as u64;
-        if is_row {
-            self.sizes.rows[b] += 1;
-        }
         Ok(())
     }
 
@@ -246,7 +240,7 @@ impl Splitter {
         self.record.clear();
         self.record.push(tag);
         put_text(&mut self.record, Some(text));
-        self.emit(b, false)?;
+        self.emit(b)?;
         let kind = usize::from(tag == ACCOUNT) + 2 * usize::from(tag == STRING);
         let next = &mut self.next[b as usize][kind];
         let index = *next;
@@ -315,7 +309,7 @@ impl Splitter {
                     }
                 }
             }
-            self.emit(bucket, true)?;
+            self.emit(bucket)?;
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use seg::schema::Schema;
 use seg::source::FileId;
-use seg::store::load::{load_file, load_file_in_parts, DataError, Kind, LoadReport, OnBadRow};
+use seg::store::load::{load_file, DataError, Kind, LoadReport, OnBadRow};
 use seg::store::StoreBuilder;
 
 use super::harness::Verdict;
@@ -292,25 +292,7 @@ fn load(path: &Path, kind: Kind, on_bad_row: OnBadRow) -> (Result<(), DataError>
 
 /// Everything a load in parts of `part_bytes` leaves: the store or the error, and the counts.
 fn load_in_parts(path: &Path, kind: Kind, on_bad_row: OnBadRow, part_bytes: usize) -> String {
-    let m = material();
-    let mut builder = StoreBuilder::new(&m.schema);
-    let mut report = LoadReport::default();
-    let result = load_file_in_parts(
-        &mut builder,
-        kind,
-        path,
-        on_bad_row,
-        &mut report,
-        part_bytes,
-    );
-    let outcome = match result {
-        Ok(()) => without_hash_tables(&format!("{:?}", builder.finish())),
-        Err(e) => format!("error: {e}"),
-    };
-    format!(
-        "{outcome}; {} {} {:?}",
-        report.rows, report.skipped, report.unknown
-    )
+    crate::load_parts::load_described(&material().schema, path, kind, on_bad_row, part_bytes)
 }
 
 /// A text file read in small parts (on several threads) loads exactly as read whole.
@@ -395,18 +377,4 @@ pub fn load_rows(file: &DataFile) -> Verdict {
         Err(e) => return Err(format!("failing on bad rows, the load failed with: {e}")),
     }
     Ok(outcome)
-}
-
-/// A store's `Debug` text without the hash tables of its indexes, whose layout depends on how
-/// they grew (the ids, in index order, and every column are kept).
-fn without_hash_tables(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("index: {") {
-        out.push_str(&rest[..at]);
-        let end = rest[at..].find('}').map_or(rest.len(), |e| at + e + 1);
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
