@@ -19,6 +19,36 @@ pub struct Config {
     /// `[eval] memory_limit`: evaluate in partitions that fit this size (`seg eval
     /// --memory-limit`), as written (`"1GiB"`).
     pub memory_limit: Option<String>,
+    /// `[serve]`: the defaults of `seg serve`.
+    pub serve: Serve,
+}
+
+/// `[serve]` in seg.toml: what `seg serve` flags would say (flags win). Paths are resolved
+/// against the seg.toml's folder.
+#[derive(Debug, Clone, Default)]
+pub struct Serve {
+    pub listen: Option<String>,
+    pub data: Option<PathBuf>,
+    pub token_file: Option<PathBuf>,
+    pub public_read: Option<bool>,
+    /// Seconds between sweeps (re-evaluating every entity as the clock moves).
+    pub sweep_seconds: Option<f64>,
+    /// `[[serve.webhook]]`: where changes are pushed.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// One `[[serve.webhook]]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// A name for the webhook's delivery position (defaults to its url).
+    pub name: Option<String>,
+    pub url: String,
+    /// The segments whose changes it receives (all when absent).
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// The HMAC-SHA256 key of the `X-Seg-Signature` header.
+    pub secret: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +92,20 @@ struct RawConfig {
     data: RawData,
     #[serde(default)]
     eval: RawEval,
+    #[serde(default)]
+    serve: RawServe,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    listen: Option<String>,
+    data: Option<String>,
+    token_file: Option<String>,
+    public_read: Option<bool>,
+    sweep_seconds: Option<f64>,
+    #[serde(default)]
+    webhook: Vec<Webhook>,
 }
 
 #[derive(Deserialize, Default)]
@@ -136,6 +180,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         profiles: resolve(raw.data.profiles),
         accounts: resolve(raw.data.accounts),
         memory_limit: raw.eval.memory_limit,
+        serve: Serve {
+            listen: raw.serve.listen,
+            data: raw.serve.data.map(|p| relative_to(dir, &p)),
+            token_file: raw.serve.token_file.map(|p| relative_to(dir, &p)),
+            public_read: raw.serve.public_read,
+            sweep_seconds: raw.serve.sweep_seconds,
+            webhooks: raw.serve.webhook,
+        },
     })
 }
 

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod repl;
 pub mod schema;
 pub mod segtest;
+pub mod serve;
 pub mod source;
 pub mod store;
 pub mod syntax;

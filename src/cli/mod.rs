@@ -13,6 +13,7 @@ mod gen;
 mod infer;
 mod partitioned;
 mod repl;
+mod serve;
 mod test;
 
 use std::io::Write;
@@ -57,6 +58,11 @@ enum Command {
     /// Explore segments interactively over the data, loaded once (reads a script from
     /// standard input when it is not a terminal).
     Repl(repl::ReplArgs),
+    /// Serve segments over HTTP: ingest rows durably, keep memberships up to date in real
+    /// time, page members and changes, explain users, push changes to webhooks.
+    Serve(serve::ServeArgs),
+    /// Load data files into the data folder of `seg serve` (checked like `seg eval`'s).
+    Import(serve::ImportArgs),
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
 }
@@ -85,6 +91,8 @@ pub fn run() -> ExitCode {
                 Command::Gen(args) => gen::run(&args),
                 Command::Test(args) => test::run(&args),
                 Command::Repl(args) => repl::run(args),
+                Command::Serve(args) => serve::run(args),
+                Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),
             }
         });

@@ -12,6 +12,7 @@ mod events;
 mod focus;
 pub(crate) mod value;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -60,7 +61,7 @@ pub struct Interpreter<'a> {
     store: &'a Store,
     now: i64,
     day_start: i64,
-    regexes: HashMap<String, Regex>,
+    regexes: Cow<'a, HashMap<String, Regex>>,
     /// The users of each account, as of `now`.
     account_users: Vec<Vec<u32>>,
 }
@@ -69,18 +70,27 @@ impl<'a> Interpreter<'a> {
     /// Prepares an evaluation as of `now` (microseconds since the epoch).
     #[must_use]
     pub fn new(plan: &'a Plan, store: &'a Store, now: i64) -> Self {
-        let mut regexes = HashMap::new();
-        for segment in &plan.segments {
-            let mut body = segment.body.clone();
-            crate::plan::visit_mut(&mut body, &mut |e| {
-                if let ExprKind::Matches(_, pattern) = &e.kind {
-                    // The checker compiled every pattern once already.
-                    if let Ok(regex) = Regex::new(pattern) {
-                        regexes.insert(pattern.clone(), regex);
-                    }
-                }
-            });
-        }
+        Self::prepared(plan, store, now, Cow::Owned(regexes(plan)))
+    }
+
+    /// [`Interpreter::new`] with the plan's patterns compiled once already ([`regexes`]), for
+    /// callers that evaluate one plan over many small stores.
+    #[must_use]
+    pub fn with_regexes(
+        plan: &'a Plan,
+        store: &'a Store,
+        now: i64,
+        regexes: &'a HashMap<String, Regex>,
+    ) -> Self {
+        Self::prepared(plan, store, now, Cow::Borrowed(regexes))
+    }
+
+    fn prepared(
+        plan: &'a Plan,
+        store: &'a Store,
+        now: i64,
+        regexes: Cow<'a, HashMap<String, Regex>>,
+    ) -> Self {
         let mut account_users = vec![Vec::new(); store.accounts.len()];
         for user in 0..u32::try_from(store.users.len()).expect("fewer than 2^32 users") {
             if let Some(account) = store.account_of(user, now) {
@@ -329,6 +339,24 @@ pub fn bucket(salt: &str, id: &str) -> u32 {
     use md5::{Digest, Md5};
     let digest = Md5::digest(format!("{salt}:{id}").as_bytes());
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100
+}
+
+/// Every `matches` pattern of the plan, compiled.
+#[must_use]
+pub fn regexes(plan: &Plan) -> HashMap<String, Regex> {
+    let mut regexes = HashMap::new();
+    for segment in &plan.segments {
+        let mut body = segment.body.clone();
+        crate::plan::visit_mut(&mut body, &mut |e| {
+            if let ExprKind::Matches(_, pattern) = &e.kind {
+                // The checker compiled every pattern once already.
+                if let Ok(regex) = Regex::new(pattern) {
+                    regexes.insert(pattern.clone(), regex);
+                }
+            }
+        });
+    }
+    regexes
 }
 
 /// Evaluates a plan over a store as of `now`.

@@ -653,3 +653,77 @@ pub(super) fn optional_timestamp(raw: &Raw<'_>) -> Result<Option<i64>, String> {
         .map(Some)
         .map_err(|e| format!("`ts` `{text}`: {e}"))
 }
+
+/// Bounds on the text of rows a service receives (files have only [`MAX_ROW_BYTES`]).
+///
+/// [`MAX_ROW_BYTES`]: super::ndjson::MAX_ROW_BYTES
+#[derive(Debug, Clone, Copy)]
+pub struct TextLimits {
+    /// The longest `user_id` or `account_id`, in bytes.
+    pub id_bytes: usize,
+    /// The longest other string value (an event name or a property), in bytes.
+    pub string_bytes: usize,
+}
+
+/// Loads rows held in memory, one JSON object each (a request's body), into `builder`, typed
+/// exactly like the rows of an NDJSON file, and bounded by `limits`. Returns the counts and
+/// every bad row as (index in `rows`, reason); the builder holds the good rows.
+pub fn load_json_rows(
+    builder: &mut StoreBuilder<'_>,
+    kind: Kind,
+    rows: &[&str],
+    limits: TextLimits,
+) -> (LoadReport, Vec<(usize, String)>) {
+    let schema = builder.schema();
+    let event_ids = (0u32..)
+        .zip(&schema.events)
+        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
+        .collect();
+    let mut report = LoadReport::default();
+    let mut bad = Vec::new();
+    let mut loader = RowLoader {
+        builder,
+        kind,
+        path: "",
+        on_bad_row: OnBadRow::Fail,
+        report: &mut report,
+        event_ids: &event_ids,
+    };
+    let id_key = if kind == Kind::Accounts {
+        "account_id"
+    } else {
+        "user_id"
+    };
+    for (index, text) in rows.iter().enumerate() {
+        let fields = match super::ndjson::parse_object(text) {
+            Ok(fields) => fields,
+            Err(reason) => {
+                bad.push((index, reason));
+                continue;
+            }
+        };
+        let too_long = fields.iter().find_map(|(key, raw)| {
+            let Raw::Text(s) = raw else { return None };
+            let limit = if key == id_key {
+                limits.id_bytes
+            } else {
+                limits.string_bytes
+            };
+            (s.len() > limit).then(|| {
+                format!(
+                    "`{key}` is {} bytes long, over the limit of {limit}",
+                    s.len()
+                )
+            })
+        });
+        if let Some(reason) = too_long {
+            bad.push((index, reason));
+            continue;
+        }
+        match loader.typed_row(&fields) {
+            Ok(()) => loader.report.rows += 1,
+            Err(reason) => bad.push((index, reason)),
+        }
+    }
+    (report, bad)
+}

@@ -19,7 +19,7 @@ mod ndjson;
 pub mod parquet;
 pub mod spill;
 
-pub use build::{Buffered, Rows, Spill, StoreBuilder, Target};
+pub use build::{Buffered, FieldValue, Rows, Spill, StoreBuilder, Target};
 pub use ndjson::MAX_ROW_BYTES;
 
 /// Missing number (a JSON number is never NaN).

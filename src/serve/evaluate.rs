@@ -1,0 +1,116 @@
+//! `POST /v1/evaluate`: an ad-hoc expression, checked as the body of a segment in a file of
+//! its own beside the service's segment files (so it may name what such a file may), then
+//! evaluated over the whole data as of the clock.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::defs::Refused;
+use super::state::Service;
+use crate::check::{check_paths, DiskFs, FileSystem};
+use crate::plan::{SegmentId, Target};
+use crate::source::SourceMap;
+
+/// The ad-hoc file's name in diagnostics.
+const FILE: &str = "<evaluate>.seg";
+
+/// The disk, with one more file in memory.
+struct Overlay<'a> {
+    text: &'a str,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if path == Path::new(FILE) {
+            Ok(self.text.as_bytes().to_vec())
+        } else {
+            DiskFs.read(path)
+        }
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path != Path::new(FILE) && DiskFs.is_dir(path)
+    }
+
+    fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        DiskFs.seg_files(dir)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        if path == Path::new(FILE) {
+            path.to_path_buf()
+        } else {
+            DiskFs.canonical(path)
+        }
+    }
+}
+
+/// What an ad-hoc expression selects.
+#[derive(Debug, Serialize)]
+pub struct Evaluated {
+    pub kind: &'static str,
+    pub members: usize,
+    /// The first members in id order.
+    pub sample: Vec<String>,
+    pub as_of: String,
+}
+
+/// The longest expression accepted, in bytes.
+pub const MAX_EXPRESSION_BYTES: usize = 64 << 10;
+
+/// Checks and evaluates `expression`; its diagnostics when it has errors.
+pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Evaluated, Refused> {
+    if expression.len() > MAX_EXPRESSION_BYTES {
+        return Err(Refused::Unreadable(format!(
+            "the expression is longer than {MAX_EXPRESSION_BYTES} bytes"
+        )));
+    }
+    let defs = service.definitions();
+    let mut name = "evaluate_expression".to_string();
+    while defs.segment(&name).is_some() {
+        name.push('_');
+    }
+    let text = format!("segment {name} =\n    {expression}\n");
+    let mut sources = SourceMap::new();
+    let mut roots = defs.roots.clone();
+    roots.push(PathBuf::from(FILE));
+    let checked = check_paths(&Overlay { text: &text }, &mut sources, &defs.schema_path, &roots)
+        .map_err(|e| Refused::Unreadable(e.to_string()))?;
+    let errors: Vec<serde_json::Value> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            serde_json::from_str(&crate::diag::render::to_json(&sources, d))
+                .expect("a diagnostic is JSON")
+        })
+        .collect();
+    let plan = match checked.plan {
+        Some(plan) if errors.is_empty() => plan,
+        _ => return Err(Refused::Diagnostics(errors)),
+    };
+    let index = plan
+        .segments
+        .iter()
+        .position(|s| s.name == name)
+        .expect("the ad-hoc segment is in the plan");
+    let (plan, roots) = plan.prune(&[SegmentId(u32::try_from(index).expect("fewer than 2^32"))]);
+    let target = plan.segment(roots[0]).target;
+    let (members, ids, now) = service.evaluate_plan(&plan, roots[0]);
+    let mut chosen: Vec<&str> = members
+        .iter()
+        .zip(ids.iter())
+        .filter(|(m, _)| **m)
+        .map(|(_, id)| &**id)
+        .collect();
+    let count = chosen.len();
+    chosen.sort_unstable();
+    Ok(Evaluated {
+        kind: if target == Target::User { "user" } else { "account" },
+        members: count,
+        sample: chosen.into_iter().take(sample).map(str::to_string).collect(),
+        as_of: crate::time::format_timestamp(now),
+    })
+}
