@@ -19,3 +19,4 @@ mod partitioned;
 mod repl;
 mod segtest;
 mod semantics;
+mod serve;

@@ -91,7 +91,7 @@ pub fn run() -> ExitCode {
                 Command::Gen(args) => gen::run(&args),
                 Command::Test(args) => test::run(&args),
                 Command::Repl(args) => repl::run(args),
-                Command::Serve(args) => serve::run(args),
+                Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),
             }

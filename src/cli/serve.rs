@@ -114,13 +114,19 @@ fn import_files(
             .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned());
         let stored = format!("imports/{:06}-{name}", log.next_seq());
         let target = dir.join(&stored);
-        std::fs::copy(path, &target).map_err(|e| format!("{} -> {}: {e}", path.display(), target.display()))?;
+        std::fs::copy(path, &target)
+            .map_err(|e| format!("{} -> {}: {e}", path.display(), target.display()))?;
         std::fs::File::open(&target)
             .and_then(|f| f.sync_all())
             .map_err(|e| format!("{}: {e}", target.display()))?;
         let crc = file_crc(&target).map_err(|e| format!("{}: {e}", target.display()))?;
-        log.append(import_record(*kind, &stored, crc, on_bad_row == OnBadRow::Skip))
-            .map_err(|e| e.to_string())?;
+        log.append(import_record(
+            *kind,
+            &stored,
+            crc,
+            on_bad_row == OnBadRow::Skip,
+        ))
+        .map_err(|e| e.to_string())?;
         if let Some(warning) = report.unknown_warning() {
             eprintln!("seg import: warning: {}: {warning}", path.display());
         }
@@ -136,7 +142,7 @@ fn import_files(
         );
         rows += report.rows;
     }
-    if let Some(dir) = std::fs::File::open(&imports).ok() {
+    if let Ok(dir) = std::fs::File::open(&imports) {
         let _ = dir.sync_all();
     }
     Ok(rows)
@@ -161,7 +167,9 @@ pub fn import(args: &ImportArgs) -> u8 {
         .chain(args.accounts.iter().map(|p| (Kind::Accounts, p.clone())))
         .collect();
     if files.is_empty() {
-        return usage_error("nothing to import: name data files (events), or --profiles and --accounts");
+        return usage_error(
+            "nothing to import: name data files (events), or --profiles and --accounts",
+        );
     }
     let on_bad_row = if args.on_bad_row == BadRows::Skip {
         OnBadRow::Skip
@@ -181,28 +189,40 @@ pub fn import(args: &ImportArgs) -> u8 {
 }
 
 fn read_schema(path: &Path) -> Result<crate::schema::Schema, u8> {
-    let text = std::fs::read_to_string(path).map_err(|e| usage_error(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage_error(format!("{}: {e}", path.display())))?;
     let mut sources = crate::source::SourceMap::new();
-    let file = sources.add(path.display().to_string(), Some(path.to_path_buf()), text.clone());
+    let file = sources.add(
+        path.display().to_string(),
+        Some(path.to_path_buf()),
+        text.clone(),
+    );
     crate::schema::Schema::from_toml(file, &text).map_err(|diagnostics| {
-        let _ = crate::diag::render::write_all(&mut io::stderr(), &sources, &diagnostics, false, false);
+        let _ =
+            crate::diag::render::write_all(&mut io::stderr(), &sources, &diagnostics, false, false);
         EXIT_FOUND
     })
 }
 
-pub fn run(args: ServeArgs) -> u8 {
+pub fn run(args: &ServeArgs) -> u8 {
     let project = match project(args.schema.as_deref(), &args.files) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let serve = project.config.as_ref().map(|c| c.serve.clone()).unwrap_or_default();
+    let serve = project
+        .config
+        .as_ref()
+        .map(|c| c.serve.clone())
+        .unwrap_or_default();
     let listen = args
         .listen
         .clone()
         .or(serve.listen.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
     let Some(token_file) = args.token_file.clone().or(serve.token_file.clone()) else {
-        return usage_error("no token: pass --token-file F, or write `token_file` in `[serve]` of seg.toml");
+        return usage_error(
+            "no token: pass --token-file F, or write `token_file` in `[serve]` of seg.toml",
+        );
     };
     let token = match std::fs::read_to_string(&token_file) {
         Ok(text) if !text.trim().is_empty() => text.trim().to_string(),
@@ -217,7 +237,10 @@ pub fn run(args: ServeArgs) -> u8 {
             for d in list {
                 let _ = writeln!(io::stderr(), "{d}");
             }
-            let _ = writeln!(io::stderr(), "seg serve: error: the segment files have errors");
+            let _ = writeln!(
+                io::stderr(),
+                "seg serve: error: the segment files have errors"
+            );
             return EXIT_FOUND;
         }
     };
@@ -239,8 +262,12 @@ pub fn run(args: ServeArgs) -> u8 {
                 .chain(config.accounts.iter().map(|p| (Kind::Accounts, p.clone())))
                 .collect();
             if !files.is_empty() {
-                eprintln!("seg serve: a new data folder {}: importing the data files of seg.toml", dir.display());
-                if let Err(message) = import_files(&dir, &defs.plan.schema, &files, OnBadRow::Fail) {
+                eprintln!(
+                    "seg serve: a new data folder {}: importing the data files of seg.toml",
+                    dir.display()
+                );
+                if let Err(message) = import_files(&dir, &defs.plan.schema, &files, OnBadRow::Fail)
+                {
                     let _ = writeln!(io::stderr(), "seg serve: error: {message}");
                     return EXIT_FOUND;
                 }
@@ -258,7 +285,10 @@ pub fn run(args: ServeArgs) -> u8 {
             return EXIT_FOUND;
         }
     };
-    for (name, cut) in [("data", &started.data_cut), ("change", &started.changes_cut)] {
+    for (name, cut) in [
+        ("data", &started.data_cut),
+        ("change", &started.changes_cut),
+    ] {
         if let Some(cut) = cut {
             eprintln!(
                 "seg serve: the {name} log ended in a torn or corrupt record: {} bytes cut at byte {} ({})",

@@ -118,16 +118,22 @@ impl<'a> Interpreter<'a> {
     #[must_use]
     pub fn run_given(&self, given: &[Option<Vec<bool>>]) -> Memberships {
         let n = self.plan.segments.len();
-        let user_rows: Vec<Vec<bool>> = (0..u32::try_from(self.store.users.len())
-            .expect("fewer than 2^32 users"))
-            .into_par_iter()
-            .map(|user| self.entity_row(Entity::User(user), &[], given))
-            .collect();
-        let account_rows: Vec<Vec<bool>> = (0..u32::try_from(self.store.accounts.len())
-            .expect("fewer than 2^32 accounts"))
-            .into_par_iter()
-            .map(|account| self.entity_row(Entity::Account(account), &user_rows, given))
-            .collect();
+        let users = u32::try_from(self.store.users.len()).expect("fewer than 2^32 users");
+        let accounts = u32::try_from(self.store.accounts.len()).expect("fewer than 2^32 accounts");
+        // A store of a few entities (the service's) is not worth waking the thread pool for.
+        let few = users + accounts <= FEW_ENTITIES;
+        let user_row = |user| self.entity_row(Entity::User(user), &[], given);
+        let user_rows: Vec<Vec<bool>> = if few {
+            (0..users).map(user_row).collect()
+        } else {
+            (0..users).into_par_iter().map(user_row).collect()
+        };
+        let account_row = |account| self.entity_row(Entity::Account(account), &user_rows, given);
+        let account_rows: Vec<Vec<bool>> = if few {
+            (0..accounts).map(account_row).collect()
+        } else {
+            (0..accounts).into_par_iter().map(account_row).collect()
+        };
         let members = (0..n)
             .map(|s| match self.plan.segments[s].target {
                 Target::User => user_rows.iter().map(|row| row[s]).collect(),
@@ -340,6 +346,9 @@ pub fn bucket(salt: &str, id: &str) -> u32 {
     let digest = Md5::digest(format!("{salt}:{id}").as_bytes());
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100
 }
+
+/// Up to how many entities a store is evaluated on the calling thread alone.
+const FEW_ENTITIES: u32 = 64;
 
 /// Every `matches` pattern of the plan, compiled.
 #[must_use]

@@ -50,8 +50,12 @@ impl Definitions {
         let mut sources = SourceMap::new();
         let checked = check_paths(&DiskFs, &mut sources, schema_path, roots)
             .map_err(|e| Refused::Unreadable(e.to_string()))?;
-        let Some(plan) = checked.plan.filter(|_| !checked.diagnostics.iter().any(|d| d.is_error()))
-        else {
+        let Some(plan) = checked.plan.filter(|_| {
+            !checked
+                .diagnostics
+                .iter()
+                .any(crate::diag::Diagnostic::is_error)
+        }) else {
             let list = checked
                 .diagnostics
                 .iter()
@@ -103,7 +107,12 @@ impl Definitions {
         let start = file.text[..segment.span.start]
             .rfind('\n')
             .map_or(0, |n| n + 1);
-        let end = segment.body.span.end.max(segment.span.end).min(file.text.len());
+        let end = segment
+            .body
+            .span
+            .end
+            .max(segment.span.end)
+            .min(file.text.len());
         (file.name.clone(), file.text[start..end].to_string())
     }
 }

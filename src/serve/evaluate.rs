@@ -76,8 +76,13 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
     let mut sources = SourceMap::new();
     let mut roots = defs.roots.clone();
     roots.push(PathBuf::from(FILE));
-    let checked = check_paths(&Overlay { text: &text }, &mut sources, &defs.schema_path, &roots)
-        .map_err(|e| Refused::Unreadable(e.to_string()))?;
+    let checked = check_paths(
+        &Overlay { text: &text },
+        &mut sources,
+        &defs.schema_path,
+        &roots,
+    )
+    .map_err(|e| Refused::Unreadable(e.to_string()))?;
     let errors: Vec<serde_json::Value> = checked
         .diagnostics
         .iter()
@@ -108,9 +113,17 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
     let count = chosen.len();
     chosen.sort_unstable();
     Ok(Evaluated {
-        kind: if target == Target::User { "user" } else { "account" },
+        kind: if target == Target::User {
+            "user"
+        } else {
+            "account"
+        },
         members: count,
-        sample: chosen.into_iter().take(sample).map(str::to_string).collect(),
+        sample: chosen
+            .into_iter()
+            .take(sample)
+            .map(str::to_string)
+            .collect(),
         as_of: crate::time::format_timestamp(now),
     })
 }

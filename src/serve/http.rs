@@ -93,7 +93,7 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// The routes, as `METHOD PATH` (for the OpenAPI test).
+/// The routes, as `METHOD PATH` (for the test that compares them with the `OpenAPI` file).
 pub const ROUTES: &[&str] = &[
     "GET /healthz",
     "GET /metrics",
@@ -168,7 +168,11 @@ fn authorized(token: &str, headers: &HeaderMap) -> Result<(), Response> {
     if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
         Ok(())
     } else {
-        Err(error(StatusCode::FORBIDDEN, "forbidden", "the token is not the service's"))
+        Err(error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the token is not the service's",
+        ))
     }
 }
 
@@ -266,7 +270,11 @@ fn body_rows(headers: &HeaderMap, body: &[u8]) -> Result<Vec<String>, Response> 
         return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_rows",
-            format!("{} rows, over the limit of {} a request", rows.len(), LIMITS.rows),
+            format!(
+                "{} rows, over the limit of {} a request",
+                rows.len(),
+                LIMITS.rows
+            ),
         ));
     }
     Ok(rows)
@@ -349,14 +357,23 @@ async fn list_segments(State(app): State<Arc<App>>) -> Response {
 fn segment_named(app: &App, name: &str) -> Result<usize, Response> {
     let valid = !name.is_empty()
         && name.len() <= 256
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
     if !valid {
-        return Err(error(StatusCode::BAD_REQUEST, "bad_segment_name", "a segment name is letters, digits and `_`"));
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_segment_name",
+            "a segment name is letters, digits and `_`",
+        ));
     }
-    app.service
-        .definitions()
-        .segment(name)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "unknown_segment", format!("no segment is named `{name}`")))
+    app.service.definitions().segment(name).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            "unknown_segment",
+            format!("no segment is named `{name}`"),
+        )
+    })
 }
 
 async fn get_segment(State(app): State<Arc<App>>, Path(name): Path<String>) -> Response {
@@ -398,17 +415,17 @@ fn page_limit(limit: Option<&str>) -> Result<usize, Response> {
         None => Ok(1000),
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-            _ => Err(error(StatusCode::BAD_REQUEST, "bad_limit", format!("`limit` is a number from 1 to {MAX_PAGE}"))),
+            _ => Err(error(
+                StatusCode::BAD_REQUEST,
+                "bad_limit",
+                format!("`limit` is a number from 1 to {MAX_PAGE}"),
+            )),
         },
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex(text: &str) -> Option<String> {
-    if text.len() % 2 != 0 || text.len() > 2 * LIMITS.text.id_bytes {
+    if !text.len().is_multiple_of(2) || text.len() > 2 * LIMITS.text.id_bytes {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..text.len())
@@ -418,7 +435,11 @@ fn unhex(text: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-async fn get_members(State(app): State<Arc<App>>, Path(name): Path<String>, Query(query): Query<PageQuery>) -> Response {
+async fn get_members(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
     blocking(move || {
         let s = match segment_named(&app, &name) {
             Ok(s) => s,
@@ -431,16 +452,32 @@ async fn get_members(State(app): State<Arc<App>>, Path(name): Path<String>, Quer
         let after = match query.cursor.as_deref().map(unhex) {
             None => None,
             Some(Some(id)) => Some(id),
-            Some(None) => return error(StatusCode::BAD_REQUEST, "bad_cursor", "the cursor is not one this service gave"),
+            Some(None) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_cursor",
+                    "the cursor is not one this service gave",
+                )
+            }
         };
         let csv = match query.format.as_deref() {
             None | Some("json") => false,
             Some("csv") => true,
-            Some(other) => return error(StatusCode::BAD_REQUEST, "bad_format", format!("format `{other}`: use json or csv")),
+            Some(other) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_format",
+                    format!("format `{other}`: use json or csv"),
+                )
+            }
         };
         app.service.settle(SETTLE);
         let (members, more) = app.service.members(s, after.as_deref(), limit);
-        let next = if more { members.last().map(|id| hex(id.as_bytes())) } else { None };
+        let next = if more {
+            members.last().map(|id| super::hex(id.as_bytes()))
+        } else {
+            None
+        };
         if csv {
             let mut writer = csv::Writer::from_writer(Vec::new());
             let _ = writer.write_record(["segment", "user_id"]);
@@ -454,13 +491,18 @@ async fn get_members(State(app): State<Arc<App>>, Path(name): Path<String>, Quer
             }
             response
         } else {
-            axum::Json(json!({"segment": name, "members": members, "next_cursor": next})).into_response()
+            axum::Json(json!({"segment": name, "members": members, "next_cursor": next}))
+                .into_response()
         }
     })
     .await
 }
 
-async fn get_changes(State(app): State<Arc<App>>, Path(name): Path<String>, Query(query): Query<PageQuery>) -> Response {
+async fn get_changes(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
     blocking(move || {
         if let Err(response) = segment_named(&app, &name) {
             return response;
@@ -474,7 +516,13 @@ async fn get_changes(State(app): State<Arc<App>>, Path(name): Path<String>, Quer
         let from = match query.cursor.as_deref().map(str::parse::<u64>) {
             None => 0,
             Some(Ok(n)) if n <= end => n,
-            Some(_) => return error(StatusCode::BAD_REQUEST, "bad_cursor", "the cursor is not one this service gave"),
+            Some(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_cursor",
+                    "the cursor is not one this service gave",
+                )
+            }
         };
         let (page, next) = app.service.changes.page(&name, from, limit);
         let changes: Vec<_> = page
@@ -488,7 +536,8 @@ async fn get_changes(State(app): State<Arc<App>>, Path(name): Path<String>, Quer
                 })
             })
             .collect();
-        axum::Json(json!({"segment": name, "changes": changes, "next_cursor": next.to_string()})).into_response()
+        axum::Json(json!({"segment": name, "changes": changes, "next_cursor": next.to_string()}))
+            .into_response()
     })
     .await
 }
@@ -501,7 +550,11 @@ struct UserQuery {
 /// How many of a user's latest events `GET /v1/users/{id}` shows.
 const LATEST_EVENTS: usize = 20;
 
-async fn get_user(State(app): State<Arc<App>>, Path(id): Path<String>, Query(query): Query<UserQuery>) -> Response {
+async fn get_user(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(query): Query<UserQuery>,
+) -> Response {
     blocking(move || {
         if id.is_empty() || id.len() > LIMITS.text.id_bytes || id.chars().any(char::is_control) {
             return error(StatusCode::BAD_REQUEST, "bad_user_id", format!("a user id is 1 to {} bytes without control characters", LIMITS.text.id_bytes));
@@ -634,8 +687,15 @@ async fn post_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
         };
         app.service.settle(SETTLE);
         match app.service.set_clock(now) {
-            Some(changes) => axum::Json(json!({"now": crate::time::format_timestamp(now), "changes": changes})).into_response(),
-            None => error(StatusCode::NOT_FOUND, "no_test_clock", "the clock is the system's"),
+            Some(changes) => {
+                axum::Json(json!({"now": crate::time::format_timestamp(now), "changes": changes}))
+                    .into_response()
+            }
+            None => error(
+                StatusCode::NOT_FOUND,
+                "no_test_clock",
+                "the clock is the system's",
+            ),
         }
     })
     .await

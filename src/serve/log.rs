@@ -788,8 +788,11 @@ mod tests {
         }
     }
 
+    /// A log opened, what was cut, and its records.
+    type Opened = (Log, Option<Cut>, Vec<Vec<u8>>);
+
     /// Opens the log and collects its records, checking their seqs run 0, 1, 2, ...
-    fn open_all(path: &Path) -> Result<(Log, Option<Cut>, Vec<Vec<u8>>), LogError> {
+    fn open_all(path: &Path) -> Result<Opened, LogError> {
         let mut records = Vec::new();
         let (log, cut) = Log::open(path, |seq, payload| {
             assert_eq!(seq, records.len() as u64, "seqs run in order");

@@ -11,3 +11,15 @@ pub mod log;
 pub mod rows;
 pub mod state;
 pub mod webhook;
+
+/// Bytes as lowercase hexadecimal (cursors, signatures, file names).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}

@@ -68,7 +68,13 @@ fn value(column: &Column, row: usize, strings: &Dictionary) -> Value {
     }
 }
 
-fn table_rows(table: &Table, entity: u32, target: Target, strings: &Dictionary, out: &mut Vec<Row>) {
+fn table_rows(
+    table: &Table,
+    entity: u32,
+    target: Target,
+    strings: &Dictionary,
+    out: &mut Vec<Row>,
+) {
     for row in table.rows(entity) {
         out.push(Row {
             table: target,
@@ -149,7 +155,8 @@ mod tests {
     use crate::schema::Schema;
 
     fn schema() -> Schema {
-        let text = "[events.buy]\nvalue = \"number\"\nsku = \"string\"\n[profile]\nplan = \"string\"\n";
+        let text =
+            "[events.buy]\nvalue = \"number\"\nsku = \"string\"\n[profile]\nplan = \"string\"\n";
         Schema::from_toml(crate::source::FileId(0), text).expect("a schema")
     }
 
@@ -158,7 +165,12 @@ mod tests {
         let schema = schema();
         let mut builder = StoreBuilder::new(&schema);
         let buy = crate::schema::EventId(0);
-        builder.add_event("u1", buy, 20, &[FieldValue::Number(5.0), FieldValue::Str("a")]);
+        builder.add_event(
+            "u1",
+            buy,
+            20,
+            &[FieldValue::Number(5.0), FieldValue::Str("a")],
+        );
         builder.add_event("u1", buy, 10, &[FieldValue::Missing, FieldValue::Str("b")]);
         builder.add_profile("u1", None, &[FieldValue::Str("pro")]);
         builder.add_profile("u1", Some(15), &[FieldValue::Str("free")]);
@@ -174,10 +186,7 @@ mod tests {
         assert_eq!(again.events[0].ts, store.events[0].ts);
         assert_eq!(again.events[0].columns[0], store.events[0].columns[0]);
         assert_eq!(again.profiles.ts, store.profiles.ts);
-        assert_eq!(
-            attribute_at(&rows, 0, 16),
-            Some(&Value::Str("free".into()))
-        );
+        assert_eq!(attribute_at(&rows, 0, 16), Some(&Value::Str("free".into())));
         assert_eq!(attribute_at(&rows, 0, 15), Some(&Value::Str("pro".into())));
     }
 }

@@ -216,7 +216,10 @@ impl Data {
         let mut data = Data {
             users: store.users.clone(),
             accounts: store.accounts.clone(),
-            sorted_users: (0u32..).zip(&store.users.ids).map(|(i, id)| (id.clone(), i)).collect(),
+            sorted_users: (0u32..)
+                .zip(&store.users.ids)
+                .map(|(i, id)| (id.clone(), i))
+                .collect(),
             sorted_accounts: (0u32..)
                 .zip(&store.accounts.ids)
                 .map(|(i, id)| (id.clone(), i))
@@ -320,7 +323,7 @@ impl Data {
                     .users
                     .entry(id.clone())
                     .or_default()
-                    .extend(buffer.drain(..));
+                    .append(&mut buffer);
             }
         }
         for (a, id) in (0u32..).zip(&request.accounts.ids) {
@@ -333,7 +336,7 @@ impl Data {
                     .accounts
                     .entry(id.clone())
                     .or_default()
-                    .extend(buffer.drain(..));
+                    .append(&mut buffer);
             }
         }
         (users, accounts)
@@ -345,9 +348,11 @@ impl Data {
                 let id = &self.users.ids[entity as usize];
                 self.current.users.contains_key(id)
                     || self.user_accounts.get(&entity).is_some_and(|accounts| {
-                        accounts
-                            .iter()
-                            .any(|&a| self.current.accounts.contains_key(&self.accounts.ids[a as usize]))
+                        accounts.iter().any(|&a| {
+                            self.current
+                                .accounts
+                                .contains_key(&self.accounts.ids[a as usize])
+                        })
                     })
             }
             SegmentTarget::Account => {
@@ -365,7 +370,13 @@ impl Data {
 
 /// A merged store: `base` (whose entities keep their indexes) and `layer`, with the entities
 /// numbered as `users` and `accounts` number them.
-fn merge(schema: &crate::schema::Schema, base: &Store, layer: &Layer, users: &IdIndex, accounts: &IdIndex) -> Store {
+fn merge(
+    schema: &crate::schema::Schema,
+    base: &Store,
+    layer: &Layer,
+    users: &IdIndex,
+    accounts: &IdIndex,
+) -> Store {
     let mut builder = StoreBuilder::new(schema);
     for id in &users.ids {
         builder.user(id);
@@ -374,21 +385,42 @@ fn merge(schema: &crate::schema::Schema, base: &Store, layer: &Layer, users: &Id
         builder.account(id);
     }
     for code in 0..base.strings.len() {
-        builder.string(base.strings.get(u32::try_from(code).expect("fewer than 2^32 strings")));
+        builder.string(
+            base.strings
+                .get(u32::try_from(code).expect("fewer than 2^32 strings")),
+        );
     }
     let entities = |table: &crate::store::Table| -> Vec<u32> {
         let mut out = Vec::with_capacity(table.len());
         for e in 0..table.offsets.len().saturating_sub(1) {
             let n = table.offsets[e + 1] - table.offsets[e];
-            out.extend(std::iter::repeat_n(u32::try_from(e).expect("fewer than 2^32"), n as usize));
+            out.extend(std::iter::repeat_n(
+                u32::try_from(e).expect("fewer than 2^32"),
+                n as usize,
+            ));
         }
         out
     };
     for (event, table) in (0u32..).zip(&base.events) {
-        builder.append(Target::Event(crate::schema::EventId(event)), &entities(table), &table.ts, &table.columns);
+        builder.append(
+            Target::Event(crate::schema::EventId(event)),
+            &entities(table),
+            &table.ts,
+            &table.columns,
+        );
     }
-    builder.append(Target::Profile, &entities(&base.profiles), &base.profiles.ts, &base.profiles.columns);
-    builder.append(Target::Account, &entities(&base.account_rows), &base.account_rows.ts, &base.account_rows.columns);
+    builder.append(
+        Target::Profile,
+        &entities(&base.profiles),
+        &base.profiles.ts,
+        &base.profiles.columns,
+    );
+    builder.append(
+        Target::Account,
+        &entities(&base.account_rows),
+        &base.account_rows.ts,
+        &base.account_rows.columns,
+    );
     // Entities in index order, so that a merge is the same whatever the hash maps' order.
     for id in &users.ids {
         if let Some(rows) = layer.users.get(id) {
@@ -416,6 +448,9 @@ impl Verdicts {
             .collect()
     }
 }
+
+/// From how many marked entities the evaluator compiles the plan rather than interpreting it.
+const COMPILE_FROM: usize = 2000;
 
 /// Counters for `GET /metrics`.
 #[derive(Default)]
@@ -513,7 +548,12 @@ impl Service {
     /// Opens the data folder (its logs, cutting torn tails), rebuilds the store from the
     /// data log, evaluates every segment and logs what changed since the change log's last
     /// word.
-    pub fn start(dir: &Path, defs: Definitions, clock: Clock, sweep_every: Duration) -> Result<Started, String> {
+    pub fn start(
+        dir: &Path,
+        defs: Definitions,
+        clock: Clock,
+        sweep_every: Duration,
+    ) -> Result<Started, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let schema = defs.plan.schema.clone();
         let mut builder = StoreBuilder::new(&schema);
@@ -531,11 +571,19 @@ impl Service {
             dir: dir.to_path_buf(),
             defs: RwLock::new(Arc::new(defs)),
             data: RwLock::new(Data::new(store)),
-            verdicts: RwLock::new(Verdicts { members: Vec::new() }),
+            verdicts: RwLock::new(Verdicts {
+                members: Vec::new(),
+            }),
             log,
             changes,
             turnstile: (Mutex::new(records), Condvar::new()),
-            work: (Mutex::new(Work { upto: records, ..Work::default() }), Condvar::new()),
+            work: (
+                Mutex::new(Work {
+                    upto: records,
+                    ..Work::default()
+                }),
+                Condvar::new(),
+            ),
             settled: (Mutex::new(records), Condvar::new()),
             clock,
             sweep_every,
@@ -601,10 +649,16 @@ impl Service {
         let now = self.clock.now();
         let base = Arc::clone(&self.data.read().expect("the data").base);
         let prepared = crate::engine::prepare(&defs.plan, &base, now, crate::engine::Engine::Jit)
-            .or_else(|_| crate::engine::prepare(&defs.plan, &base, now, crate::engine::Engine::Interp));
+            .or_else(|_| {
+                crate::engine::prepare(&defs.plan, &base, now, crate::engine::Engine::Interp)
+            });
         let members = match prepared {
             Ok(prepared) => prepared.run().members,
-            Err(_) => Interpreter::with_regexes(&defs.plan, &base, now, &defs.regexes).run().members,
+            Err(_) => {
+                Interpreter::with_regexes(&defs.plan, &base, now, &defs.regexes)
+                    .run()
+                    .members
+            }
         };
         self.metrics.sweeps.fetch_add(1, Ordering::Relaxed);
         members
@@ -619,7 +673,12 @@ impl Service {
             }
             let layer = Arc::new(std::mem::take(&mut data.current));
             data.frozen = Some(Arc::clone(&layer));
-            (Arc::clone(&data.base), layer, data.users.clone(), data.accounts.clone())
+            (
+                Arc::clone(&data.base),
+                layer,
+                data.users.clone(),
+                data.accounts.clone(),
+            )
         };
         let merged = merge(&defs.plan.schema, &base, &layer, &users, &accounts);
         let mut data = self.data.write().expect("the data");
@@ -633,11 +692,18 @@ impl Service {
         let mut builder = StoreBuilder::new(&defs.plan.schema);
         let (report, bad) = load_json_rows(&mut builder, kind, rows, LIMITS.text);
         if !bad.is_empty() {
-            self.metrics.requests_refused.fetch_add(1, Ordering::Relaxed);
-            self.metrics.rows_refused.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            self.metrics
+                .requests_refused
+                .fetch_add(1, Ordering::Relaxed);
+            self.metrics
+                .rows_refused
+                .fetch_add(rows.len() as u64, Ordering::Relaxed);
             return Err(IngestError::BadRows(bad));
         }
-        let seq = self.log.append(rows_record(kind, rows)).map_err(IngestError::Log)?;
+        let seq = self
+            .log
+            .append(rows_record(kind, rows))
+            .map_err(IngestError::Log)?;
         let request = builder.finish();
         // Apply in log order.
         let (lock, turned) = &self.turnstile;
@@ -666,7 +732,9 @@ impl Service {
         *next = seq + 1;
         turned.notify_all();
         drop(next);
-        self.metrics.rows_ingested.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        self.metrics
+            .rows_ingested
+            .fetch_add(rows.len() as u64, Ordering::Relaxed);
         Ok(Ingested {
             stored: report.rows,
             undeclared: report.unknown,
@@ -779,7 +847,22 @@ impl Service {
 
     /// Evaluates marked entities (with their accounts, and those accounts' users) as of the
     /// clock and logs what changed.
-    fn evaluate_entities(&self, mut users: HashSet<u32>, mut accounts: HashSet<u32>) {
+    fn evaluate_entities(&self, users: HashSet<u32>, accounts: HashSet<u32>) {
+        let logged = self.judge(users, accounts);
+        self.log_changes(logged);
+    }
+
+    /// Logs changes (durable on return).
+    #[doc(hidden)]
+    pub fn log_changes(&self, changes: Vec<Change>) {
+        if let Err(e) = self.changes.append(changes) {
+            eprintln!("seg serve: error: the change log: {e}");
+        }
+    }
+
+    /// Evaluates entities as of the clock, updates their verdicts, and returns the changes
+    /// to log.
+    fn judge(&self, mut users: HashSet<u32>, mut accounts: HashSet<u32>) -> Vec<Change> {
         let defs = self.definitions();
         let now = self.clock.now();
         let (store, user_index, account_index) = {
@@ -808,10 +891,26 @@ impl Service {
             }
             (builder.finish(), users, accounts)
         };
-        let members = Interpreter::with_regexes(&defs.plan, &store, now, &defs.regexes).run().members;
-        self.metrics
-            .evaluations
-            .fetch_add((user_index.len() + account_index.len()) as u64, Ordering::Relaxed);
+        let entities = user_index.len() + account_index.len();
+        // A few entities are interpreted; many (a burst of ingest) are worth compiling for.
+        let members = if entities >= COMPILE_FROM {
+            match crate::engine::prepare(&defs.plan, &store, now, crate::engine::Engine::Jit) {
+                Ok(prepared) => prepared.run().members,
+                Err(_) => {
+                    Interpreter::with_regexes(&defs.plan, &store, now, &defs.regexes)
+                        .run()
+                        .members
+                }
+            }
+        } else {
+            Interpreter::with_regexes(&defs.plan, &store, now, &defs.regexes)
+                .run()
+                .members
+        };
+        self.metrics.evaluations.fetch_add(
+            (user_index.len() + account_index.len()) as u64,
+            Ordering::Relaxed,
+        );
         let mut logged = Vec::new();
         let mut verdicts = self.verdicts.write().expect("the verdicts");
         let data = self.data.read().expect("the data");
@@ -832,11 +931,7 @@ impl Service {
                 }
             }
         }
-        drop(data);
-        drop(verdicts);
-        if let Err(e) = self.changes.append(logged) {
-            eprintln!("seg serve: error: the change log: {e}");
-        }
+        logged
     }
 
     /// Evaluates every entity as of the clock (after a merge) and logs what changed.
@@ -913,7 +1008,13 @@ impl Service {
             for id in &fresh.accounts.ids {
                 accounts.intern(id);
             }
-            let base = merge(&defs.plan.schema, &fresh.base, &Layer::default(), &users, &accounts);
+            let base = merge(
+                &defs.plan.schema,
+                &fresh.base,
+                &Layer::default(),
+                &users,
+                &accounts,
+            );
             fresh = Data::new(base);
             *data = fresh;
             *self.defs.write().expect("the definitions") = Arc::new(defs);
@@ -961,9 +1062,25 @@ impl Service {
         })
     }
 
+    /// Re-evaluates users now, on the calling thread (for the real-time cost benchmark,
+    /// `bench/realtime.rs`; the service does this on its evaluator thread).
+    /// Returns the changes, not yet logged ([`Service::log_changes`]).
+    #[doc(hidden)]
+    pub fn evaluate_users(&self, ids: &[&str]) -> Vec<Change> {
+        let users: HashSet<u32> = {
+            let data = self.data.read().expect("the data");
+            ids.iter().filter_map(|id| data.users.get(id)).collect()
+        };
+        self.judge(users, HashSet::new())
+    }
+
     /// Evaluates one segment of a plan over the whole data (merged first) as of the clock:
     /// its members by entity, the entities' ids, and the instant.
-    pub fn evaluate_plan(&self, plan: &crate::plan::Plan, segment: crate::plan::SegmentId) -> (Vec<bool>, Vec<Box<str>>, i64) {
+    pub fn evaluate_plan(
+        &self,
+        plan: &crate::plan::Plan,
+        segment: crate::plan::SegmentId,
+    ) -> (Vec<bool>, Vec<Box<str>>, i64) {
         let defs = self.definitions();
         self.merge(&defs);
         let now = self.clock.now();
@@ -988,7 +1105,12 @@ impl Service {
     /// A page of a segment's members in id order after `after` (exclusive), at most
     /// `limit`; and whether more follow.
     #[must_use]
-    pub fn members(&self, segment: usize, after: Option<&str>, limit: usize) -> (Vec<String>, bool) {
+    pub fn members(
+        &self,
+        segment: usize,
+        after: Option<&str>,
+        limit: usize,
+    ) -> (Vec<String>, bool) {
         let defs = self.definitions();
         let verdicts = self.verdicts.read().expect("the verdicts");
         let data = self.data.read().expect("the data");
@@ -999,7 +1121,8 @@ impl Service {
         };
         let row = &verdicts.members[segment];
         let range = match after {
-            Some(after) => sorted.range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
+            Some(after) => sorted
+                .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
             None => sorted.range::<str, _>(..),
         };
         let mut page = Vec::new();

@@ -40,13 +40,12 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
     mac.update(body);
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    format!("sha256={}", super::hex(&digest))
 }
 
 fn position_file(dir: &Path, name: &str) -> PathBuf {
-    let safe: String = name.bytes().map(|b| format!("{b:02x}")).collect();
-    dir.join("webhooks").join(format!("{safe}.pos"))
+    dir.join("webhooks")
+        .join(format!("{}.pos", super::hex(name.as_bytes())))
 }
 
 fn read_position(path: &Path) -> Result<u64, String> {
@@ -150,8 +149,12 @@ fn deliver(service: &Service, hook: &Webhook, name: &str, path: &Path, position:
                 position.store(next, Ordering::Relaxed);
             }
             Err(e) => {
-                let wait = Duration::from_millis(100u64 << failures.min(7)).min(Duration::from_secs(10));
-                eprintln!("seg serve: webhook {name}: delivery failed ({e}); retrying in {:.1} s", wait.as_secs_f64());
+                let wait =
+                    Duration::from_millis(100u64 << failures.min(7)).min(Duration::from_secs(10));
+                eprintln!(
+                    "seg serve: webhook {name}: delivery failed ({e}); retrying in {:.1} s",
+                    wait.as_secs_f64()
+                );
                 failures += 1;
                 std::thread::sleep(wait);
             }

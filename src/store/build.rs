@@ -250,6 +250,9 @@ impl<S: Spill + ?Sized> Spill for &mut S {
     }
 }
 
+/// Below how many event rows [`StoreBuilder::finish`] works on the calling thread alone.
+const SMALL_STORE_ROWS: usize = 4096;
+
 /// Collects typed rows and builds a [`Store`].
 pub struct StoreBuilder<'s> {
     schema: &'s Schema,
@@ -509,21 +512,34 @@ impl<'s> StoreBuilder<'s> {
             }
         }
         let (users, accounts) = (self.users.len(), self.accounts.len());
-        // The tables are independent: each is laid out on a thread of its own.
-        let (events, (profiles, account_rows)) = rayon::join(
-            || {
-                self.events
-                    .into_par_iter()
-                    .map(|p| p.finish(users))
-                    .collect()
-            },
-            || {
-                rayon::join(
-                    || self.profiles.finish(users),
-                    || self.account_rows.finish(accounts),
-                )
-            },
-        );
+        let rows: usize = self.events.iter().map(|p| p.ts.len()).sum();
+        let (events, profiles, account_rows) = if rows < SMALL_STORE_ROWS {
+            // A small store (the service builds one per evaluation) is laid out here: waking
+            // the thread pool would cost more than the work.
+            let events = self.events.into_iter().map(|p| p.finish(users)).collect();
+            (
+                events,
+                self.profiles.finish(users),
+                self.account_rows.finish(accounts),
+            )
+        } else {
+            // The tables are independent: each is laid out on a thread of its own.
+            let (events, (profiles, account_rows)) = rayon::join(
+                || {
+                    self.events
+                        .into_par_iter()
+                        .map(|p| p.finish(users))
+                        .collect()
+                },
+                || {
+                    rayon::join(
+                        || self.profiles.finish(users),
+                        || self.account_rows.finish(accounts),
+                    )
+                },
+            );
+            (events, profiles, account_rows)
+        };
         Store {
             events,
             profiles,
