@@ -16,6 +16,10 @@ use seg::serve::defs::Definitions;
 use seg::serve::state::{Clock, Service};
 use seg::store::load::Kind;
 
+/// The allocator of the `seg` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, project, data, events] = &args[..] else {
@@ -61,7 +65,7 @@ fn main() {
         times.push(start.elapsed());
         changes += changed.len();
         let start = Instant::now();
-        service.log_changes(changed);
+        service.log_changes(&changed);
         logging.push(start.elapsed());
     }
     let report = |what: &str, mut times: Vec<Duration>| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 
 use crate::check::{check_paths, DiskFs};
-use crate::plan::{Plan, Target};
+use crate::plan::{Plan, SegmentId, Target};
 use crate::source::SourceMap;
 
 /// A checked set of segment files.
@@ -19,7 +19,34 @@ pub struct Definitions {
     /// The schema file's text, to tell whether a reload changed it.
     pub schema_text: String,
     pub regexes: HashMap<String, Regex>,
+    /// The plan cut to the user segments, and to the account segments (with the user
+    /// segments they read): what re-evaluating a user, or an account, needs. Each with the
+    /// index in `plan` of each of its segments.
+    pub users_only: (Plan, Vec<usize>),
+    pub accounts_only: (Plan, Vec<usize>),
     by_name: HashMap<String, usize>,
+}
+
+/// The plan cut to the segments of one kind (and what they read), and where each of its
+/// segments is in `plan`.
+fn cut(plan: &Plan, target: Target) -> (Plan, Vec<usize>) {
+    let roots: Vec<SegmentId> = (0u32..)
+        .zip(&plan.segments)
+        .filter(|(_, s)| s.target == target)
+        .map(|(i, _)| SegmentId(i))
+        .collect();
+    let (cut, _) = plan.prune(&roots);
+    let index = cut
+        .segments
+        .iter()
+        .map(|s| {
+            plan.segments
+                .iter()
+                .position(|t| t.name == s.name)
+                .expect("a kept segment is in the plan")
+        })
+        .collect();
+    (cut, index)
 }
 
 /// Why definitions were refused: diagnostics (each one JSON object, as `seg check --format
@@ -79,6 +106,8 @@ impl Definitions {
             schema_path: schema_path.to_path_buf(),
             roots: roots.to_vec(),
             regexes: crate::interp::regexes(&plan),
+            users_only: cut(&plan, Target::User),
+            accounts_only: cut(&plan, Target::Account),
             plan,
             sources,
             schema_text,

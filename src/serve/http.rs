@@ -524,7 +524,17 @@ async fn get_changes(
                 )
             }
         };
-        let (page, next) = app.service.changes.page(&name, from, limit);
+        let (page, next) = match app.service.changes.page(&name, from, limit) {
+            Ok(page) => page,
+            Err(e) => {
+                eprintln!("seg serve: error: the change log: {e}");
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "change_log",
+                    "the change log cannot be read",
+                );
+            }
+        };
         let changes: Vec<_> = page
             .into_iter()
             .map(|l| {
@@ -571,9 +581,11 @@ async fn get_user(
         };
         let defs = app.service.definitions();
         let schema = &defs.plan.schema;
-        let members = Interpreter::with_regexes(&defs.plan, &store, now, &defs.regexes).run().members;
-        let segments: Vec<&str> = defs
-            .plan
+        // The user segments only: the store holds the user's accounts' rows, not their
+        // other users.
+        let cut = &defs.users_only.0;
+        let members = Interpreter::with_regexes(cut, &store, now, &defs.regexes).run().members;
+        let segments: Vec<&str> = cut
             .segments
             .iter()
             .enumerate()

@@ -108,6 +108,54 @@ pub fn account_rows(store: &Store, account: u32, out: &mut Vec<Row>) {
     );
 }
 
+/// A store's value as the builder takes it (borrowing the store's strings).
+fn field<'s>(column: &Column, row: usize, strings: &'s Dictionary) -> FieldValue<'s> {
+    match column {
+        Column::Number(v) if v[row].is_nan() => FieldValue::Missing,
+        Column::Number(v) => FieldValue::Number(v[row]),
+        Column::Bool(v) if v[row] == MISSING_BOOL => FieldValue::Missing,
+        Column::Bool(v) => FieldValue::Bool(v[row] == 1),
+        Column::Timestamp(v) if v[row] == MISSING_TIMESTAMP => FieldValue::Missing,
+        Column::Timestamp(v) => FieldValue::Timestamp(v[row]),
+        Column::String(v) if v[row] == MISSING_STRING => FieldValue::Missing,
+        Column::String(v) => FieldValue::Str(strings.get(v[row])),
+    }
+}
+
+/// Adds every row of user `user` of `store` to a builder as user `id` (the rows
+/// [`user_rows`] gives, without taking them out of the store first).
+pub fn copy_user(builder: &mut StoreBuilder<'_>, store: &Store, user: u32, id: &str) {
+    builder.user(id);
+    let mut values = Vec::new();
+    for (event, table) in (0u32..).zip(&store.events) {
+        for row in table.rows(user) {
+            values.clear();
+            values.extend(table.columns.iter().map(|c| field(c, row, &store.strings)));
+            builder.add_event(id, crate::schema::EventId(event), table.ts[row], &values);
+        }
+    }
+    let table = &store.profiles;
+    for row in table.rows(user) {
+        values.clear();
+        values.extend(table.columns.iter().map(|c| field(c, row, &store.strings)));
+        let ts = (table.ts[row] != BEGINNING).then_some(table.ts[row]);
+        builder.add_profile(id, ts, &values);
+    }
+}
+
+/// Adds every row of account `account` of `store` to a builder as account `id`.
+pub fn copy_account(builder: &mut StoreBuilder<'_>, store: &Store, account: u32, id: &str) {
+    builder.account(id);
+    let mut values = Vec::new();
+    let table = &store.account_rows;
+    for row in table.rows(account) {
+        values.clear();
+        values.extend(table.columns.iter().map(|c| field(c, row, &store.strings)));
+        let ts = (table.ts[row] != BEGINNING).then_some(table.ts[row]);
+        builder.add_account(id, ts, &values);
+    }
+}
+
 /// Adds a user's rows to a builder, in order.
 pub fn add_user(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row]) {
     builder.user(id);
@@ -120,7 +168,8 @@ pub fn add_account(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row]) {
     add(builder, id, rows);
 }
 
-fn add(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row]) {
+/// Adds rows to a builder, in order, for the entity `id` (already added).
+pub fn add(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row]) {
     let mut values = Vec::new();
     for row in rows {
         values.clear();

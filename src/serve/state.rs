@@ -287,14 +287,32 @@ impl Data {
         }
     }
 
-    fn account_rows(&self, account: u32, out: &mut Vec<Row>) {
-        if (account as usize) < self.base.accounts.len() {
-            rows::account_rows(&self.base, account, out);
+    /// Adds every row of a user to a builder, in load order.
+    fn add_user(&self, builder: &mut StoreBuilder<'_>, user: u32) {
+        let id = &self.users.ids[user as usize];
+        if (user as usize) < self.base.users.len() {
+            rows::copy_user(builder, &self.base, user, id);
+        } else {
+            builder.user(id);
         }
+        for layer in self.frozen.iter().map(AsRef::as_ref).chain([&self.current]) {
+            if let Some(rows) = layer.users.get(id) {
+                rows::add(builder, id, rows);
+            }
+        }
+    }
+
+    /// Adds every row of an account to a builder, in load order.
+    fn add_account(&self, builder: &mut StoreBuilder<'_>, account: u32) {
         let id = &self.accounts.ids[account as usize];
+        if (account as usize) < self.base.accounts.len() {
+            rows::copy_account(builder, &self.base, account, id);
+        } else {
+            builder.account(id);
+        }
         for layer in self.frozen.iter().map(AsRef::as_ref).chain([&self.current]) {
             if let Some(rows) = layer.accounts.get(id) {
-                out.extend_from_slice(rows);
+                rows::add(builder, id, rows);
             }
         }
     }
@@ -564,13 +582,20 @@ impl Service {
         })
         .map_err(|e| e.to_string())?;
         let records = log.next_seq();
-        let store = builder.finish();
+        let data = Data::new(builder.finish());
         let (changes, known, changes_cut) =
-            Changes::open(&dir.join("changes.log")).map_err(|e| e.to_string())?;
+            Changes::open(&dir.join("changes.log"), |segment, id| {
+                match defs.segment(segment).map(|s| defs.plan.segments[s].target) {
+                    Some(SegmentTarget::User) => data.users.get(id),
+                    Some(SegmentTarget::Account) => data.accounts.get(id),
+                    None => None,
+                }
+            })
+            .map_err(|e| e.to_string())?;
         let service = Arc::new(Service {
             dir: dir.to_path_buf(),
             defs: RwLock::new(Arc::new(defs)),
-            data: RwLock::new(Data::new(store)),
+            data: RwLock::new(data),
             verdicts: RwLock::new(Verdicts {
                 members: Vec::new(),
             }),
@@ -592,7 +617,7 @@ impl Service {
         });
         let defs = service.definitions();
         let members = service.evaluate_all(&defs);
-        let mut logged = Vec::new();
+        let mut logged = Logger::new(&service.changes);
         let now = service.clock.now();
         {
             let data = service.data.read().expect("the data");
@@ -602,24 +627,31 @@ impl Service {
                     SegmentTarget::Account => &data.accounts.ids,
                 };
                 let before = known.get(&segment.name);
-                let mut now_in = HashSet::new();
+                let held = |e: usize| {
+                    before.is_some_and(|b| b.contains(u32::try_from(e).expect("fewer than 2^32")))
+                };
                 for (e, &member) in members[s].iter().enumerate() {
-                    if member {
-                        now_in.insert(&*ids[e]);
-                        if !before.is_some_and(|b| b.contains(&*ids[e])) {
-                            logged.push(change(&segment.name, &ids[e], true, now));
-                        }
+                    if member != held(e) {
+                        logged.push(change(&segment.name, &ids[e], member, now));
                     }
                 }
-                for id in before.into_iter().flatten() {
-                    if !now_in.contains(id.as_str()) {
+                if let Some(before) = before {
+                    // Held by the log, beyond the entities evaluated: they left.
+                    for e in before
+                        .entities()
+                        .filter(|&e| e as usize >= members[s].len())
+                    {
+                        if let Some(id) = ids.get(e as usize) {
+                            logged.push(change(&segment.name, id, false, now));
+                        }
+                    }
+                    for id in &before.strays {
                         logged.push(change(&segment.name, id, false, now));
                     }
                 }
             }
         }
-        let recovered_changes = logged.len();
-        service.changes.append(logged).map_err(|e| e.to_string())?;
+        let recovered_changes = logged.finish().map_err(|e| e.to_string())?;
         *service.verdicts.write().expect("the verdicts") = Verdicts { members };
         let worker = Arc::clone(&service);
         std::thread::Builder::new()
@@ -849,87 +881,108 @@ impl Service {
     /// clock and logs what changed.
     fn evaluate_entities(&self, users: HashSet<u32>, accounts: HashSet<u32>) {
         let logged = self.judge(users, accounts);
-        self.log_changes(logged);
+        self.log_changes(&logged);
     }
 
     /// Logs changes (durable on return).
     #[doc(hidden)]
-    pub fn log_changes(&self, changes: Vec<Change>) {
+    pub fn log_changes(&self, changes: &[Change]) {
         if let Err(e) = self.changes.append(changes) {
             eprintln!("seg serve: error: the change log: {e}");
         }
     }
 
     /// Evaluates entities as of the clock, updates their verdicts, and returns the changes
-    /// to log.
+    /// to log. `users` are users whose rows changed, `accounts` accounts whose rows changed.
+    /// Two small stores: the users (with their accounts' rows, which user segments may read)
+    /// for the user segments, then their accounts (with all their users) for the account
+    /// segments and the user segments these read.
     fn judge(&self, mut users: HashSet<u32>, mut accounts: HashSet<u32>) -> Vec<Change> {
         let defs = self.definitions();
         let now = self.clock.now();
-        let (store, user_index, account_index) = {
+        let mut logged = Vec::new();
+        let (user_store, account_store, users, accounts) = {
             let data = self.data.read().expect("the data");
-            for user in users.clone() {
-                accounts.extend(data.user_accounts.get(&user).into_iter().flatten());
-            }
+            // An account's rows are read by its users' segments.
             for account in &accounts {
                 users.extend(data.account_users.get(account).into_iter().flatten());
+            }
+            for user in &users {
+                accounts.extend(data.user_accounts.get(user).into_iter().flatten());
             }
             let mut users: Vec<u32> = users.into_iter().collect();
             let mut accounts: Vec<u32> = accounts.into_iter().collect();
             users.sort_unstable();
             accounts.sort_unstable();
             let mut builder = StoreBuilder::new(&defs.plan.schema);
-            let mut buffer = Vec::new();
             for &user in &users {
-                buffer.clear();
-                data.user_rows(user, &mut buffer);
-                rows::add_user(&mut builder, &data.users.ids[user as usize], &buffer);
+                data.add_user(&mut builder, user);
             }
             for &account in &accounts {
-                buffer.clear();
-                data.account_rows(account, &mut buffer);
-                rows::add_account(&mut builder, &data.accounts.ids[account as usize], &buffer);
+                data.add_account(&mut builder, account);
             }
-            (builder.finish(), users, accounts)
-        };
-        let entities = user_index.len() + account_index.len();
-        // A few entities are interpreted; many (a burst of ingest) are worth compiling for.
-        let members = if entities >= COMPILE_FROM {
-            match crate::engine::prepare(&defs.plan, &store, now, crate::engine::Engine::Jit) {
-                Ok(prepared) => prepared.run().members,
-                Err(_) => {
-                    Interpreter::with_regexes(&defs.plan, &store, now, &defs.regexes)
-                        .run()
-                        .members
+            let user_store = builder.finish();
+            let account_store = if accounts.is_empty() || defs.accounts_only.0.segments.is_empty() {
+                None
+            } else {
+                let mut members: Vec<u32> = accounts
+                    .iter()
+                    .flat_map(|a| data.account_users.get(a).into_iter().flatten().copied())
+                    .collect();
+                members.sort_unstable();
+                members.dedup();
+                let mut builder = StoreBuilder::new(&defs.plan.schema);
+                for &user in &members {
+                    data.add_user(&mut builder, user);
                 }
-            }
-        } else {
-            Interpreter::with_regexes(&defs.plan, &store, now, &defs.regexes)
-                .run()
-                .members
+                for &account in &accounts {
+                    data.add_account(&mut builder, account);
+                }
+                Some(builder.finish())
+            };
+            (user_store, account_store, users, accounts)
         };
-        self.metrics.evaluations.fetch_add(
-            (user_index.len() + account_index.len()) as u64,
-            Ordering::Relaxed,
-        );
-        let mut logged = Vec::new();
+        self.metrics
+            .evaluations
+            .fetch_add((users.len() + accounts.len()) as u64, Ordering::Relaxed);
+        let user_members = evaluate(&defs.users_only.0, &user_store, now, &defs.regexes);
+        let account_members =
+            account_store.map(|store| evaluate(&defs.accounts_only.0, &store, now, &defs.regexes));
         let mut verdicts = self.verdicts.write().expect("the verdicts");
         let data = self.data.read().expect("the data");
-        for (s, segment) in defs.plan.segments.iter().enumerate() {
-            let (index, ids, len) = match segment.target {
-                SegmentTarget::User => (&user_index, &data.users.ids, data.users.len()),
-                SegmentTarget::Account => (&account_index, &data.accounts.ids, data.accounts.len()),
+        let mut apply = |cut: &(crate::plan::Plan, Vec<usize>),
+                         members: &[Vec<bool>],
+                         target: SegmentTarget,
+                         entities: &[u32]| {
+            let (ids, len) = match target {
+                SegmentTarget::User => (&data.users.ids, data.users.len()),
+                SegmentTarget::Account => (&data.accounts.ids, data.accounts.len()),
             };
-            let row = &mut verdicts.members[s];
-            if row.len() < len {
-                row.resize(len, false);
-            }
-            for (i, &entity) in index.iter().enumerate() {
-                let member = members[s][i];
-                if row[entity as usize] != member {
-                    row[entity as usize] = member;
-                    logged.push(change(&segment.name, &ids[entity as usize], member, now));
+            for (c, segment) in cut.0.segments.iter().enumerate() {
+                if segment.target != target {
+                    continue;
+                }
+                let row = &mut verdicts.members[cut.1[c]];
+                if row.len() < len {
+                    row.resize(len, false);
+                }
+                for (i, &entity) in entities.iter().enumerate() {
+                    let member = members[c][i];
+                    if row[entity as usize] != member {
+                        row[entity as usize] = member;
+                        logged.push(change(&segment.name, &ids[entity as usize], member, now));
+                    }
                 }
             }
+        };
+        apply(&defs.users_only, &user_members, SegmentTarget::User, &users);
+        if let Some(members) = &account_members {
+            apply(
+                &defs.accounts_only,
+                members,
+                SegmentTarget::Account,
+                &accounts,
+            );
         }
         logged
     }
@@ -940,7 +993,7 @@ impl Service {
         let before = self.changes.end();
         let members = self.evaluate_all(&defs);
         let now = self.clock.now();
-        let mut logged = Vec::new();
+        let mut logged = Logger::new(&self.changes);
         let mut verdicts = self.verdicts.write().expect("the verdicts");
         let data = self.data.read().expect("the data");
         for (s, segment) in defs.plan.segments.iter().enumerate() {
@@ -964,7 +1017,7 @@ impl Service {
         }
         drop(data);
         drop(verdicts);
-        if let Err(e) = self.changes.append(logged) {
+        if let Err(e) = logged.finish() {
             eprintln!("seg serve: error: the change log: {e}");
         }
         usize::try_from(self.changes.end() - before).unwrap_or(usize::MAX)
@@ -1026,8 +1079,7 @@ impl Service {
         let defs = self.definitions();
         let members = self.evaluate_all(&defs);
         let now = self.clock.now();
-        let before = self.changes.end();
-        let mut logged = Vec::new();
+        let mut logged = Logger::new(&self.changes);
         {
             let mut verdicts = self.verdicts.write().expect("the verdicts");
             let data = self.data.read().expect("the data");
@@ -1049,11 +1101,9 @@ impl Service {
             }
             verdicts.members = members;
         }
-        let count = logged.len();
-        self.changes
-            .append(logged)
+        let count = logged
+            .finish()
             .map_err(|e| Refused::Unreadable(e.to_string()))?;
-        debug_assert_eq!(self.changes.end() - before, count as u64);
         Ok(Reloaded {
             segments: defs.plan.segments.len(),
             schema_changed,
@@ -1148,11 +1198,8 @@ impl Service {
         data.user_rows(user, &mut rows);
         let mut builder = StoreBuilder::new(&defs.plan.schema);
         rows::add_user(&mut builder, id, &rows);
-        let mut buffer = Vec::new();
         for &account in data.user_accounts.get(&user).into_iter().flatten() {
-            buffer.clear();
-            data.account_rows(account, &mut buffer);
-            rows::add_account(&mut builder, &data.accounts.ids[account as usize], &buffer);
+            data.add_account(&mut builder, account);
         }
         Some((builder.finish(), rows, self.clock.now()))
     }
@@ -1182,6 +1229,70 @@ impl Service {
     /// Appends an imported file's record (`seg import`) before the service runs.
     pub fn append_import(log: &Log, record: Vec<u8>) -> Result<u64, LogError> {
         log.append(record)
+    }
+}
+
+/// Every segment's members over a small store: interpreted when the store holds a few
+/// entities, compiled when it holds many (a burst of ingest).
+fn evaluate(
+    plan: &crate::plan::Plan,
+    store: &Store,
+    now: i64,
+    regexes: &HashMap<String, regex::Regex>,
+) -> Vec<Vec<bool>> {
+    if store.users.len() + store.accounts.len() >= COMPILE_FROM {
+        if let Ok(prepared) = crate::engine::prepare(plan, store, now, crate::engine::Engine::Jit) {
+            return prepared.run().members;
+        }
+    }
+    Interpreter::with_regexes(plan, store, now, regexes)
+        .run()
+        .members
+}
+
+/// Changes on their way to the change log, written a record's worth at a time, so that a
+/// start or a sweep that changes millions of memberships never holds them all.
+struct Logger<'a> {
+    changes: &'a Changes,
+    buffer: Vec<Change>,
+    count: usize,
+    failed: Option<LogError>,
+}
+
+impl<'a> Logger<'a> {
+    fn new(changes: &'a Changes) -> Self {
+        Logger {
+            changes,
+            buffer: Vec::new(),
+            count: 0,
+            failed: None,
+        }
+    }
+
+    fn push(&mut self, change: Change) {
+        self.buffer.push(change);
+        self.count += 1;
+        if self.buffer.len() >= super::changes::BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let buffer = std::mem::take(&mut self.buffer);
+        if self.failed.is_none() {
+            if let Err(e) = self.changes.append(&buffer) {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    /// Writes what is left; how many changes were logged in all.
+    fn finish(mut self) -> Result<usize, LogError> {
+        self.flush();
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(self.count),
+        }
     }
 }
 
