@@ -16,10 +16,6 @@ use seg::serve::defs::Definitions;
 use seg::serve::state::{Clock, Service};
 use seg::store::load::Kind;
 
-/// The allocator of the `seg` binary.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, project, data, events] = &args[..] else {
@@ -61,7 +57,7 @@ fn main() {
             .ingest(Kind::Events, &[&row])
             .expect("the event is stored");
         let start = Instant::now();
-        let changed = service.evaluate_users(&[&user]);
+        let changed = service.evaluate_marked();
         times.push(start.elapsed());
         changes += changed.len();
         let start = Instant::now();

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use regex::Regex;
 
+use super::reach::Reads;
 use crate::check::{check_paths, DiskFs};
 use crate::plan::{Plan, SegmentId, Target};
 use crate::source::SourceMap;
@@ -24,7 +26,23 @@ pub struct Definitions {
     /// index in `plan` of each of its segments.
     pub users_only: (Plan, Vec<usize>),
     pub accounts_only: (Plan, Vec<usize>),
+    /// What `accounts_only` reads: arrivals that can change an account segment, and the
+    /// tables its small stores need.
+    pub accounts_read: Reads,
+    /// What each segment reads ([`super::reach`]).
+    pub reads: Vec<Reads>,
+    /// The user segments to evaluate again when given inputs change, by those inputs.
+    cuts: Mutex<HashMap<Reads, Arc<Cut>>>,
     by_name: HashMap<String, usize>,
+}
+
+/// The plan cut to the user segments that read some inputs (and what they refer to).
+pub struct Cut {
+    pub plan: Plan,
+    /// Where each segment of the cut is in the whole plan.
+    pub index: Vec<usize>,
+    /// What the cut reads: the tables its small stores need.
+    pub needed: Reads,
 }
 
 /// The plan cut to the segments of one kind (and what they read), and where each of its
@@ -107,12 +125,45 @@ impl Definitions {
             roots: roots.to_vec(),
             regexes: crate::interp::regexes(&plan),
             users_only: cut(&plan, Target::User),
+            reads: super::reach::reads(&plan),
+            accounts_read: {
+                let reads = super::reach::reads(&plan);
+                let mut read = Reads::none(plan.schema.events.len());
+                for (segment, r) in plan.segments.iter().zip(&reads) {
+                    if segment.target == Target::Account {
+                        read.add(r);
+                    }
+                }
+                read
+            },
+            cuts: Mutex::new(HashMap::new()),
             accounts_only: cut(&plan, Target::Account),
             plan,
             sources,
             schema_text,
             by_name,
         })
+    }
+
+    /// The user segments that read any of `dirty`, cut from the plan (kept for the next time).
+    #[must_use]
+    pub fn user_cut(&self, dirty: &Reads) -> Arc<Cut> {
+        let mut cuts = self.cuts.lock().expect("the cuts");
+        if let Some(cut) = cuts.get(dirty) {
+            return Arc::clone(cut);
+        }
+        let (plan, index, needed) = super::reach::user_cut(&self.plan, &self.reads, dirty);
+        let cut = Arc::new(Cut {
+            plan,
+            index,
+            needed,
+        });
+        // Bounded: the kinds of inputs a request brings are few, but not in principle.
+        if cuts.len() >= 4096 {
+            cuts.clear();
+        }
+        cuts.insert(dirty.clone(), Arc::clone(&cut));
+        cut
     }
 
     /// The index of a segment by name.

@@ -8,6 +8,7 @@ pub mod defs;
 pub mod evaluate;
 pub mod http;
 pub mod log;
+pub mod reach;
 pub mod rows;
 pub mod state;
 pub mod webhook;

@@ -6,6 +6,7 @@
 //! are kept in (ts, load order); an entity's rows from the store come before its rows received
 //! since, and those keep their arrival order.
 
+use super::reach::Reads;
 use crate::store::{
     Column, Dictionary, FieldValue, Store, StoreBuilder, Table, Target, BEGINNING, MISSING_BOOL,
     MISSING_STRING, MISSING_TIMESTAMP,
@@ -122,17 +123,30 @@ fn field<'s>(column: &Column, row: usize, strings: &'s Dictionary) -> FieldValue
     }
 }
 
-/// Adds every row of user `user` of `store` to a builder as user `id` (the rows
-/// [`user_rows`] gives, without taking them out of the store first).
-pub fn copy_user(builder: &mut StoreBuilder<'_>, store: &Store, user: u32, id: &str) {
+/// Adds the rows of user `user` of `store` that `needed` reads (its event types, and the
+/// profile) to a builder as user `id`: the rows [`user_rows`] gives, without taking them out
+/// of the store first.
+pub fn copy_user(
+    builder: &mut StoreBuilder<'_>,
+    store: &Store,
+    user: u32,
+    id: &str,
+    needed: &Reads,
+) {
     builder.user(id);
     let mut values = Vec::new();
     for (event, table) in (0u32..).zip(&store.events) {
+        if !needed.events[event as usize] {
+            continue;
+        }
         for row in table.rows(user) {
             values.clear();
             values.extend(table.columns.iter().map(|c| field(c, row, &store.strings)));
             builder.add_event(id, crate::schema::EventId(event), table.ts[row], &values);
         }
+    }
+    if !needed.profile {
+        return;
     }
     let table = &store.profiles;
     for row in table.rows(user) {
@@ -170,8 +184,21 @@ pub fn add_account(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row]) {
 
 /// Adds rows to a builder, in order, for the entity `id` (already added).
 pub fn add(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row]) {
+    add_reading(builder, id, rows, None);
+}
+
+/// [`add`], leaving out the rows of tables `needed` does not read.
+pub fn add_reading(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row], needed: Option<&Reads>) {
     let mut values = Vec::new();
     for row in rows {
+        let read = needed.is_none_or(|n| match row.table {
+            Target::Event(event) => n.events[event.0 as usize],
+            Target::Profile => n.profile,
+            Target::Account => true,
+        });
+        if !read {
+            continue;
+        }
         values.clear();
         values.extend(row.values.iter().map(Value::field));
         let ts = (row.ts != BEGINNING).then_some(row.ts);

@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::changes::{Change, Changes};
 use super::defs::{Definitions, Refused};
 use super::log::{Cut, Log, LogError};
+use super::reach::Reads;
 use super::rows::{self, Row};
 use crate::interp::Interpreter;
 use crate::plan::Target as SegmentTarget;
@@ -287,17 +288,17 @@ impl Data {
         }
     }
 
-    /// Adds every row of a user to a builder, in load order.
-    fn add_user(&self, builder: &mut StoreBuilder<'_>, user: u32) {
+    /// Adds the rows of a user that `needed` reads to a builder, in load order.
+    fn add_user(&self, builder: &mut StoreBuilder<'_>, user: u32, needed: &Reads) {
         let id = &self.users.ids[user as usize];
         if (user as usize) < self.base.users.len() {
-            rows::copy_user(builder, &self.base, user, id);
+            rows::copy_user(builder, &self.base, user, id, needed);
         } else {
             builder.user(id);
         }
         for layer in self.frozen.iter().map(AsRef::as_ref).chain([&self.current]) {
             if let Some(rows) = layer.users.get(id) {
-                rows::add(builder, id, rows);
+                rows::add_reading(builder, id, rows, Some(needed));
             }
         }
     }
@@ -317,15 +318,25 @@ impl Data {
         }
     }
 
-    /// Applies a request's rows (typed into `request`); returns the users and accounts it
-    /// touched.
-    fn apply(&mut self, request: &Store) -> (Vec<u32>, Vec<u32>) {
+    /// Applies a request's rows (typed into `request`); returns the users it touched with
+    /// what arrived for each (everything, for a new user), and the accounts whose rows came.
+    fn apply(&mut self, request: &Store) -> (Vec<(u32, Reads)>, Vec<u32>) {
         let mut users = Vec::new();
         let mut accounts = Vec::new();
         let mut buffer = Vec::new();
+        let event_types = request.events.len();
         for (u, id) in (0u32..).zip(&request.users.ids) {
+            let known = self.users.len();
             let user = self.user(id);
-            users.push(user);
+            let mut arrived = Reads::none(event_types);
+            if user as usize >= known {
+                arrived = Reads::all(event_types);
+            }
+            for (event, table) in request.events.iter().enumerate() {
+                arrived.events[event] |= !table.rows(u).is_empty();
+            }
+            arrived.profile |= !request.profiles.rows(u).is_empty();
+            users.push((user, arrived));
             buffer.clear();
             rows::user_rows(request, u, &mut buffer);
             if let Some(attribute) = request.account_id_attribute {
@@ -467,6 +478,10 @@ impl Verdicts {
     }
 }
 
+/// Up to how many marked users are evaluated in groups of the same arrivals (more are
+/// evaluated whole, at once).
+const FEW_USERS: usize = 256;
+
 /// From how many marked entities the evaluator compiles the plan rather than interpreting it.
 const COMPILE_FROM: usize = 2000;
 
@@ -518,7 +533,8 @@ enum Command {
 
 #[derive(Default)]
 struct Work {
-    users: HashSet<u32>,
+    /// Users marked, with what arrived for each.
+    users: HashMap<u32, Reads>,
     accounts: HashSet<u32>,
     /// Records up to this sequence number (exclusive) have had their entities marked.
     upto: u64,
@@ -756,7 +772,14 @@ impl Service {
             };
             let (work, wake) = &self.work;
             let mut work = work.lock().expect("the work");
-            work.users.extend(users);
+            for (user, arrived) in users {
+                match work.users.entry(user) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().add(&arrived),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(arrived);
+                    }
+                }
+            }
             work.accounts.extend(accounts);
             work.upto = seq + 1;
             wake.notify_all();
@@ -879,7 +902,7 @@ impl Service {
 
     /// Evaluates marked entities (with their accounts, and those accounts' users) as of the
     /// clock and logs what changed.
-    fn evaluate_entities(&self, users: HashSet<u32>, accounts: HashSet<u32>) {
+    fn evaluate_entities(&self, users: HashMap<u32, Reads>, accounts: HashSet<u32>) {
         let logged = self.judge(users, accounts);
         self.log_changes(&logged);
     }
@@ -893,35 +916,72 @@ impl Service {
     }
 
     /// Evaluates entities as of the clock, updates their verdicts, and returns the changes
-    /// to log. `users` are users whose rows changed, `accounts` accounts whose rows changed.
-    /// Two small stores: the users (with their accounts' rows, which user segments may read)
-    /// for the user segments, then their accounts (with all their users) for the account
-    /// segments and the user segments these read.
-    fn judge(&self, mut users: HashSet<u32>, mut accounts: HashSet<u32>) -> Vec<Change> {
+    /// to log. `users` are users whose rows changed, with what arrived for each; `accounts`
+    /// accounts whose rows changed.
+    ///
+    /// - Users are evaluated in groups of the same arrivals, each over a small store of the
+    ///   tables its segments read (and its accounts' rows when they read account
+    ///   attributes), with the plan cut to the user segments that read what arrived: the
+    ///   others cannot have changed (sweeps see to the clock). A burst of many users is one
+    ///   group evaluated whole.
+    /// - Then their accounts, with all their users, for the account segments.
+    fn judge(&self, mut users: HashMap<u32, Reads>, mut accounts: HashSet<u32>) -> Vec<Change> {
         let defs = self.definitions();
         let now = self.clock.now();
-        let mut logged = Vec::new();
-        let (user_store, account_store, users, accounts) = {
+        let events = defs.plan.schema.events.len();
+        let mut groups: Vec<(Arc<super::defs::Cut>, Vec<u32>, Store)> = Vec::new();
+        let (account_store, accounts) = {
             let data = self.data.read().expect("the data");
             // An account's rows are read by its users' segments.
             for account in &accounts {
-                users.extend(data.account_users.get(account).into_iter().flatten());
+                for &user in data.account_users.get(account).into_iter().flatten() {
+                    let mut arrived = Reads::none(events);
+                    arrived.account = true;
+                    users
+                        .entry(user)
+                        .or_insert_with(|| Reads::none(events))
+                        .add(&arrived);
+                }
             }
-            for user in &users {
-                accounts.extend(data.user_accounts.get(user).into_iter().flatten());
+            // A user's accounts, when what arrived can change an account segment.
+            for (user, arrived) in &users {
+                if arrived.meets(&defs.accounts_read) {
+                    accounts.extend(data.user_accounts.get(user).into_iter().flatten());
+                }
             }
-            let mut users: Vec<u32> = users.into_iter().collect();
+            let mut by_arrival: HashMap<Reads, Vec<u32>> = HashMap::new();
+            if users.len() > FEW_USERS {
+                by_arrival.insert(Reads::all(events), users.keys().copied().collect());
+            } else {
+                for (user, arrived) in users {
+                    by_arrival.entry(arrived).or_default().push(user);
+                }
+            }
+            for (arrived, mut members) in by_arrival {
+                let cut = defs.user_cut(&arrived);
+                if cut.plan.segments.is_empty() {
+                    continue;
+                }
+                members.sort_unstable();
+                let mut builder = StoreBuilder::new(&defs.plan.schema);
+                for &user in &members {
+                    data.add_user(&mut builder, user, &cut.needed);
+                }
+                if cut.needed.account {
+                    let mut theirs: Vec<u32> = members
+                        .iter()
+                        .flat_map(|u| data.user_accounts.get(u).into_iter().flatten().copied())
+                        .collect();
+                    theirs.sort_unstable();
+                    theirs.dedup();
+                    for account in theirs {
+                        data.add_account(&mut builder, account);
+                    }
+                }
+                groups.push((cut, members, builder.finish()));
+            }
             let mut accounts: Vec<u32> = accounts.into_iter().collect();
-            users.sort_unstable();
             accounts.sort_unstable();
-            let mut builder = StoreBuilder::new(&defs.plan.schema);
-            for &user in &users {
-                data.add_user(&mut builder, user);
-            }
-            for &account in &accounts {
-                data.add_account(&mut builder, account);
-            }
-            let user_store = builder.finish();
             let account_store = if accounts.is_empty() || defs.accounts_only.0.segments.is_empty() {
                 None
             } else {
@@ -933,24 +993,30 @@ impl Service {
                 members.dedup();
                 let mut builder = StoreBuilder::new(&defs.plan.schema);
                 for &user in &members {
-                    data.add_user(&mut builder, user);
+                    data.add_user(&mut builder, user, &defs.accounts_read);
                 }
                 for &account in &accounts {
                     data.add_account(&mut builder, account);
                 }
                 Some(builder.finish())
             };
-            (user_store, account_store, users, accounts)
+            (account_store, accounts)
         };
+        let evaluated = groups.iter().map(|(_, m, _)| m.len()).sum::<usize>() + accounts.len();
         self.metrics
             .evaluations
-            .fetch_add((users.len() + accounts.len()) as u64, Ordering::Relaxed);
-        let user_members = evaluate(&defs.users_only.0, &user_store, now, &defs.regexes);
+            .fetch_add(evaluated as u64, Ordering::Relaxed);
+        let user_members: Vec<Vec<Vec<bool>>> = groups
+            .iter()
+            .map(|(cut, _, store)| evaluate(&cut.plan, store, now, &defs.regexes))
+            .collect();
         let account_members =
             account_store.map(|store| evaluate(&defs.accounts_only.0, &store, now, &defs.regexes));
+        let mut logged = Vec::new();
         let mut verdicts = self.verdicts.write().expect("the verdicts");
         let data = self.data.read().expect("the data");
-        let mut apply = |cut: &(crate::plan::Plan, Vec<usize>),
+        let mut apply = |plan: &crate::plan::Plan,
+                         index: &[usize],
                          members: &[Vec<bool>],
                          target: SegmentTarget,
                          entities: &[u32]| {
@@ -958,11 +1024,11 @@ impl Service {
                 SegmentTarget::User => (&data.users.ids, data.users.len()),
                 SegmentTarget::Account => (&data.accounts.ids, data.accounts.len()),
             };
-            for (c, segment) in cut.0.segments.iter().enumerate() {
+            for (c, segment) in plan.segments.iter().enumerate() {
                 if segment.target != target {
                     continue;
                 }
-                let row = &mut verdicts.members[cut.1[c]];
+                let row = &mut verdicts.members[index[c]];
                 if row.len() < len {
                     row.resize(len, false);
                 }
@@ -975,14 +1041,18 @@ impl Service {
                 }
             }
         };
-        apply(&defs.users_only, &user_members, SegmentTarget::User, &users);
-        if let Some(members) = &account_members {
+        for ((cut, members, _), evaluated) in groups.iter().zip(&user_members) {
             apply(
-                &defs.accounts_only,
+                &cut.plan,
+                &cut.index,
+                evaluated,
+                SegmentTarget::User,
                 members,
-                SegmentTarget::Account,
-                &accounts,
             );
+        }
+        if let Some(members) = &account_members {
+            let (plan, index) = &defs.accounts_only;
+            apply(plan, index, members, SegmentTarget::Account, &accounts);
         }
         logged
     }
@@ -1112,16 +1182,19 @@ impl Service {
         })
     }
 
-    /// Re-evaluates users now, on the calling thread (for the real-time cost benchmark,
-    /// `bench/realtime.rs`; the service does this on its evaluator thread).
-    /// Returns the changes, not yet logged ([`Service::log_changes`]).
+    /// Evaluates the entities marked by the requests so far, on the calling thread, and
+    /// returns the changes, not yet logged ([`Service::log_changes`]): for the real-time cost
+    /// benchmark (`bench/realtime.rs`), with the evaluator thread stopped.
     #[doc(hidden)]
-    pub fn evaluate_users(&self, ids: &[&str]) -> Vec<Change> {
-        let users: HashSet<u32> = {
-            let data = self.data.read().expect("the data");
-            ids.iter().filter_map(|id| data.users.get(id)).collect()
+    pub fn evaluate_marked(&self) -> Vec<Change> {
+        let (users, accounts) = {
+            let mut work = self.work.0.lock().expect("the work");
+            (
+                std::mem::take(&mut work.users),
+                std::mem::take(&mut work.accounts),
+            )
         };
-        self.judge(users, HashSet::new())
+        self.judge(users, accounts)
     }
 
     /// Evaluates one segment of a plan over the whole data (merged first) as of the clock:
