@@ -4,8 +4,9 @@
 #     each event (bench/realtime.rs, over 100,000 generated users);
 #  2. sustained durable ingest: POST /v1/events with 1,000 events a request (a fresh user for
 #     every ten events), 16 connections: events per second;
-#  3. the latency of single-event POSTs (8 connections): p50, p99;
-#  4. the latency of GET /v1/users/{id} with 1,000,000 users (22 M events) loaded: p50, p99.
+#  3. the latency of single-event POSTs (1, 2 and 8 connections): p50, p99;
+#  4. the latency of GET /v1/users/{id} with 1,000,000 users (22 M events) loaded (1, 2 and 8
+#     connections): p50, p99.
 #
 # Usage: bench/serve.sh [SECONDS]   (each wrk run; default 10)
 # SEG=path/to/seg and REALTIME=path/to/realtime use those binaries instead of building them.
@@ -99,15 +100,36 @@ print(f"ingest: {rps * 1000:,.0f} events/s ({rps:,.1f} requests/s of 1,000 event
       + (f"; {errors.group(1)} requests refused" if errors else ""))
 PY
 
-echo "== single-event POST, 8 connections, ${seconds} s"
-wrk -t2 -c8 -d"${seconds}s" --latency -s "$work/one.lua" "http://127.0.0.1:$port" | tee "$work/one.txt"
-records=$(curl -s -H "Authorization: Bearer bench-token" "http://127.0.0.1:$port/metrics" | grep '^seg_log_records ')
-echo "data log after both runs: $records"
+# Latency percentiles of a wrk run at 1, 2 and 8 connections.
+latencies() {
+  local script="$1"
+  for c in 1 2 8; do
+    wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port" > "$work/lat.txt"
+    python3 - "$work/lat.txt" "$c" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+p = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+print(f"  {sys.argv[2]} connection(s): p50 {p['50']}, p99 {p['99']}, {float(rps):,.0f} requests/s")
+PY
+  done
+}
 
+# The ingest service is still evaluating what it received: stop it, and measure single
+# events on a service of their own.
+kill "${pids[-1]}"
+echo "== single-event POST, ${seconds} s each"
+serve "$work/data-post"
+latencies "$work/one.lua"
+records=$(curl -s -H "Authorization: Bearer bench-token" "http://127.0.0.1:$port/metrics" | grep '^seg_log_records ')
+echo "data log after the latency runs: $records"
+
+kill "${pids[-1]}"
 echo "== GET /v1/users/{id}, 1,000,000 users"
 "$SEG" import --schema "$schema" --data "$work/data-1m" --events "$million/events.parquet" \
   --profiles "$million/profiles.parquet" --accounts "$million/accounts.parquet" 2>/dev/null
 start=$(date +%s.%N)
 serve "$work/data-1m"
-echo "started with 1,000,000 users in $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s"
-wrk -t2 -c8 -d"${seconds}s" --latency -s "$work/user.lua" "http://127.0.0.1:$port"
+echo "first start with 1,000,000 users in $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s: $(grep -o '[0-9]* changes on start' "$work/data-1m.log")"
+latencies "$work/user.lua"
+echo "peak memory of the service: $(grep VmHWM /proc/"${pids[-1]}"/status | awk '{print $2/1024 " MiB"}')"

@@ -753,12 +753,18 @@ impl Service {
             .append(rows_record(kind, rows))
             .map_err(IngestError::Log)?;
         let request = builder.finish();
-        // Apply in log order.
+        // Apply in log order. The turn passes on however this ends (a panic included), so
+        // that the requests behind never wait for it forever.
         let (lock, turned) = &self.turnstile;
-        let mut next = lock.lock().expect("the turnstile");
+        let mut next = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while *next < seq {
-            next = turned.wait(next).expect("the turnstile");
+            next = turned
+                .wait(next)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
+        let turn = Turn { next, seq, turned };
         {
             let mut data = self.data.write().expect("the data");
             let current = self.definitions();
@@ -784,9 +790,7 @@ impl Service {
             work.upto = seq + 1;
             wake.notify_all();
         }
-        *next = seq + 1;
-        turned.notify_all();
-        drop(next);
+        drop(turn);
         self.metrics
             .rows_ingested
             .fetch_add(rows.len() as u64, Ordering::Relaxed);
@@ -1321,6 +1325,20 @@ fn evaluate(
     Interpreter::with_regexes(plan, store, now, regexes)
         .run()
         .members
+}
+
+/// A request's turn to apply its record: on drop, the next record's turn.
+struct Turn<'a> {
+    next: std::sync::MutexGuard<'a, u64>,
+    seq: u64,
+    turned: &'a Condvar,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *self.next = self.seq + 1;
+        self.turned.notify_all();
+    }
 }
 
 /// Changes on their way to the change log, written a record's worth at a time, so that a
