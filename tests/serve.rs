@@ -514,6 +514,53 @@ fn every_4xx_path_says_what_is_wrong_and_stores_nothing() {
     );
     let (status, body) = server.post("/v1/events", "application/x-ndjson", long.as_bytes());
     assert_eq!(status, 422, "{body}");
+    // At the bounds: a 256-byte id and a 64 KiB string are taken, one byte more is a bad row.
+    let row = |id: &str, url: &str| {
+        format!(
+            r#"{{"user_id":"{id}","event":"page_view","ts":"2026-11-15T10:00:00Z","url":"{url}"}}"#
+        )
+    };
+    let (id, url) = ("i".repeat(256), "/".repeat(64 << 10));
+    let (status, body) = server.post(
+        "/v1/events",
+        "application/x-ndjson",
+        row(&id, &url).as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.post(
+        "/v1/events",
+        "application/x-ndjson",
+        row(&format!("{id}i"), "/").as_bytes(),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["rows"][0]["reason"]
+            .as_str()
+            .expect("a reason")
+            .contains("over the limit of 256"),
+        "{body}"
+    );
+    let (status, body) = server.post(
+        "/v1/events",
+        "application/x-ndjson",
+        row("u9", &format!("{url}/")).as_bytes(),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["rows"][0]["reason"]
+            .as_str()
+            .expect("a reason")
+            .contains("over the limit of 65536"),
+        "{body}"
+    );
+    // An ad-hoc expression over 64 KiB.
+    let long = format!(
+        "{{\"expression\": \"did(login) {}\"}}",
+        "or did(login) ".repeat(5000)
+    );
+    let (status, body) = server.post("/v1/evaluate", "application/json", long.as_bytes());
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "expression_too_long");
     // Paths: unknown segment, bad names, bad cursors, bad limits, bad and unknown user ids.
     for (path, status, code) in [
         ("/v1/segments/no_such_segment", 404, "unknown_segment"),

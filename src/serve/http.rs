@@ -652,6 +652,14 @@ async fn post_evaluate(State(app): State<Arc<App>>, body: Bytes) -> Response {
             Ok(r) => r,
             Err(e) => return error(StatusCode::BAD_REQUEST, "bad_json", format!("expected {{\"expression\": \"...\"}}: {e}")),
         };
+        let limit = super::evaluate::MAX_EXPRESSION_BYTES;
+        if request.expression.len() > limit {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "expression_too_long",
+                format!("the expression is {} bytes long, over the limit of {limit}", request.expression.len()),
+            );
+        }
         let sample = request.sample.unwrap_or(20).min(1000);
         match super::evaluate::evaluate(&app.service, &request.expression, sample) {
             Ok(result) => axum::Json(result).into_response(),
