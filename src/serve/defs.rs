@@ -89,6 +89,22 @@ impl std::fmt::Display for Refused {
     }
 }
 
+/// The errors among diagnostics, each as `seg check --format json` prints it.
+#[must_use]
+pub fn errors(
+    sources: &SourceMap,
+    diagnostics: &[crate::diag::Diagnostic],
+) -> Vec<serde_json::Value> {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            serde_json::from_str(&crate::diag::render::to_json(sources, d))
+                .expect("a diagnostic is JSON")
+        })
+        .collect()
+}
+
 impl Definitions {
     /// Reads and checks the schema and the segment files; any error refuses the set.
     pub fn load(schema_path: &Path, roots: &[PathBuf]) -> Result<Definitions, Refused> {
@@ -101,16 +117,7 @@ impl Definitions {
                 .iter()
                 .any(crate::diag::Diagnostic::is_error)
         }) else {
-            let list = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| {
-                    serde_json::from_str(&crate::diag::render::to_json(&sources, d))
-                        .expect("a diagnostic is JSON")
-                })
-                .collect();
-            return Err(Refused::Diagnostics(list));
+            return Err(Refused::Diagnostics(errors(&sources, &checked.diagnostics)));
         };
         let schema_text = std::fs::read_to_string(schema_path)
             .map_err(|e| Refused::Unreadable(format!("{}: {e}", schema_path.display())))?;

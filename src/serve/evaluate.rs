@@ -83,15 +83,7 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
         &roots,
     )
     .map_err(|e| Refused::Unreadable(e.to_string()))?;
-    let errors: Vec<serde_json::Value> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| {
-            serde_json::from_str(&crate::diag::render::to_json(&sources, d))
-                .expect("a diagnostic is JSON")
-        })
-        .collect();
+    let errors = super::defs::errors(&sources, &checked.diagnostics);
     let plan = match checked.plan {
         Some(plan) if errors.is_empty() => plan,
         _ => return Err(Refused::Diagnostics(errors)),

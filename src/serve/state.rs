@@ -258,21 +258,11 @@ impl Data {
     }
 
     fn user(&mut self, id: &str) -> u32 {
-        let before = self.users.len();
-        let index = self.users.intern(id);
-        if self.users.len() > before {
-            self.sorted_users.insert(id.into(), index);
-        }
-        index
+        intern(&mut self.users, &mut self.sorted_users, id)
     }
 
     fn account(&mut self, id: &str) -> u32 {
-        let before = self.accounts.len();
-        let index = self.accounts.intern(id);
-        if self.accounts.len() > before {
-            self.sorted_accounts.insert(id.into(), index);
-        }
-        index
+        intern(&mut self.accounts, &mut self.sorted_accounts, id)
     }
 
     /// Every row of a user, in load order.
@@ -395,6 +385,28 @@ impl Data {
             }
         }
     }
+}
+
+/// The entities linked to any of `of` (the accounts of users, or the users of accounts),
+/// sorted, each once.
+fn linked(links: &HashMap<u32, Vec<u32>>, of: &[u32]) -> Vec<u32> {
+    let mut out: Vec<u32> = of
+        .iter()
+        .flat_map(|e| links.get(e).into_iter().flatten().copied())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// An entity's index, added (to the index and to the ids in order) if new.
+fn intern(index: &mut IdIndex, sorted: &mut BTreeMap<Box<str>, u32>, id: &str) -> u32 {
+    let before = index.len();
+    let entity = index.intern(id);
+    if index.len() > before {
+        sorted.insert(id.into(), entity);
+    }
+    entity
 }
 
 /// A merged store: `base` (whose entities keep their indexes) and `layer`, with the entities
@@ -972,13 +984,7 @@ impl Service {
                     data.add_user(&mut builder, user, &cut.needed);
                 }
                 if cut.needed.account {
-                    let mut theirs: Vec<u32> = members
-                        .iter()
-                        .flat_map(|u| data.user_accounts.get(u).into_iter().flatten().copied())
-                        .collect();
-                    theirs.sort_unstable();
-                    theirs.dedup();
-                    for account in theirs {
+                    for account in linked(&data.user_accounts, &members) {
                         data.add_account(&mut builder, account);
                     }
                 }
@@ -989,12 +995,7 @@ impl Service {
             let account_store = if accounts.is_empty() || defs.accounts_only.0.segments.is_empty() {
                 None
             } else {
-                let mut members: Vec<u32> = accounts
-                    .iter()
-                    .flat_map(|a| data.account_users.get(a).into_iter().flatten().copied())
-                    .collect();
-                members.sort_unstable();
-                members.dedup();
+                let members = linked(&data.account_users, &accounts);
                 let mut builder = StoreBuilder::new(&defs.plan.schema);
                 for &user in &members {
                     data.add_user(&mut builder, user, &defs.accounts_read);

@@ -156,6 +156,16 @@ impl Raw<'_> {
     }
 }
 
+/// Event type names to ids, for typing rows.
+fn event_ids(
+    schema: &crate::schema::Schema,
+) -> rustc_hash::FxHashMap<&str, crate::schema::EventId> {
+    (0u32..)
+        .zip(&schema.events)
+        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
+        .collect()
+}
+
 /// Loads one file, choosing the format by its extension.
 pub fn load_file(
     builder: &mut StoreBuilder<'_>,
@@ -187,11 +197,7 @@ pub fn load_file_in_parts(
     part_bytes: usize,
 ) -> Result<(), DataError> {
     let name = path.display().to_string();
-    let schema = builder.schema();
-    let event_ids: rustc_hash::FxHashMap<_, _> = (0u32..)
-        .zip(&schema.events)
-        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
-        .collect();
+    let event_ids = event_ids(builder.schema());
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
@@ -515,11 +521,7 @@ pub fn load_rows<'r>(
     name: &str,
     rows: impl IntoIterator<Item = (u64, &'r [InlineField])>,
 ) -> Result<(), DataError> {
-    let schema = builder.schema();
-    let event_ids = (0u32..)
-        .zip(&schema.events)
-        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
-        .collect();
+    let event_ids = event_ids(builder.schema());
     let mut report = LoadReport::default();
     let mut loader = RowLoader {
         builder,
@@ -674,11 +676,7 @@ pub fn load_json_rows(
     rows: &[&str],
     limits: TextLimits,
 ) -> (LoadReport, Vec<(usize, String)>) {
-    let schema = builder.schema();
-    let event_ids = (0u32..)
-        .zip(&schema.events)
-        .map(|(i, e)| (e.name.as_str(), crate::schema::EventId(i)))
-        .collect();
+    let event_ids = event_ids(builder.schema());
     let mut report = LoadReport::default();
     let mut bad = Vec::new();
     let mut loader = RowLoader {
