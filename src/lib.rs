@@ -4,6 +4,7 @@
 //! [`schema`] -> [`check`] (names and types, producing the typed [`plan`]) -> engines. Front
 //! ends ([`cli`], [`repl`]) sit on top. Diagnostics ([`diag`]) are data produced by every phase.
 
+pub mod analytics;
 pub mod check;
 pub mod cli;
 pub mod config;

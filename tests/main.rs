@@ -20,3 +20,4 @@ mod repl;
 mod segtest;
 mod semantics;
 mod serve;
+mod stats;

@@ -14,6 +14,7 @@ mod infer;
 mod partitioned;
 mod repl;
 mod serve;
+mod stats;
 mod test;
 
 use std::io::Write;
@@ -58,6 +59,9 @@ enum Command {
     /// Explore segments interactively over the data, loaded once (reads a script from
     /// standard input when it is not a terminal).
     Repl(repl::ReplArgs),
+    /// Each segment's members and share of all users (or accounts); with --overlap, how
+    /// segments overlap (counts and Jaccard).
+    Stats(stats::StatsArgs),
     /// Serve segments over HTTP: ingest rows durably, keep memberships up to date in real
     /// time, page members and changes, explain users, push changes to webhooks.
     Serve(serve::ServeArgs),
@@ -91,6 +95,7 @@ pub fn run() -> ExitCode {
                 Command::Gen(args) => gen::run(&args),
                 Command::Test(args) => test::run(&args),
                 Command::Repl(args) => repl::run(args),
+                Command::Stats(args) => stats::run(args),
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),
