@@ -10,6 +10,7 @@ mod differential;
 mod docs;
 mod examples;
 mod explain;
+mod export;
 mod fmt;
 mod fuzz;
 mod load_parts;

@@ -7,6 +7,7 @@ mod data;
 mod datafiles;
 mod eval;
 mod explain;
+mod export;
 mod fmt;
 pub use eval::peak_rss_mib;
 mod gen;
@@ -62,6 +63,9 @@ enum Command {
     /// Each segment's members and share of all users (or accounts); with --overlap, how
     /// segments overlap (counts and Jaccard).
     Stats(stats::StatsArgs),
+    /// Write member lists with chosen attributes (CSV, NDJSON, Parquet); with --diff, only
+    /// who was added and who was removed since an earlier export.
+    Export(export::ExportArgs),
     /// Serve segments over HTTP: ingest rows durably, keep memberships up to date in real
     /// time, page members and changes, explain users, push changes to webhooks.
     Serve(serve::ServeArgs),
@@ -96,6 +100,7 @@ pub fn run() -> ExitCode {
                 Command::Test(args) => test::run(&args),
                 Command::Repl(args) => repl::run(args),
                 Command::Stats(args) => stats::run(args),
+                Command::Export(args) => export::run(args),
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),

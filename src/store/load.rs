@@ -725,3 +725,44 @@ pub fn load_json_rows(
     }
     (report, bad)
 }
+
+/// A number as the exports write it as text (Rust's shortest form that reads back the same).
+#[must_use]
+pub fn number_text(n: f64) -> String {
+    format!("{n}")
+}
+
+/// A row as text: each column's name and value (None for null or empty).
+pub type TextRow = Vec<(String, Option<String>)>;
+
+/// Every row of a data file of any format (by its extension), each as (column, value as text),
+/// with None for a null or empty value: for reading back files seg wrote, such as an earlier
+/// `seg export`.
+pub fn read_text_rows(
+    path: &Path,
+    each: &mut dyn FnMut(u64, TextRow) -> Result<(), String>,
+) -> Result<(), DataError> {
+    let name = path.display().to_string();
+    read_rows(path, None, &mut |line, fields| {
+        let bad = |reason: String| DataError::BadRow {
+            path: name.clone(),
+            line,
+            reason,
+        };
+        let fields = fields.map_err(bad)?;
+        let mut row = Vec::with_capacity(fields.len());
+        for (key, raw) in fields {
+            let text = match raw {
+                Raw::Null | Raw::Cell("") => None,
+                Raw::Bool(b) => Some(b.to_string()),
+                Raw::Number(n) => Some(number_text(*n)),
+                Raw::Text(s) => Some(s.to_string()),
+                Raw::Cell(s) => Some((*s).to_string()),
+                Raw::Instant(t) => Some(crate::time::format_timestamp(*t)),
+                Raw::Nested(what) => return Err(bad(format!("`{key}` is {what}"))),
+            };
+            row.push((key.to_string(), text));
+        }
+        each(line, row).map_err(bad)
+    })
+}
