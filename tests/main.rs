@@ -22,3 +22,4 @@ mod segtest;
 mod semantics;
 mod serve;
 mod stats;
+mod trend;

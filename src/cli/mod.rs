@@ -17,6 +17,7 @@ mod repl;
 mod serve;
 mod stats;
 mod test;
+mod trend;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ enum Command {
     /// Each segment's members and share of all users (or accounts); with --overlap, how
     /// segments overlap (counts and Jaccard).
     Stats(stats::StatsArgs),
+    /// Each segment's members as of each step from --from to --to, on data loaded once (CSV
+    /// `instant,segment,members`).
+    Trend(trend::TrendArgs),
     /// Write member lists with chosen attributes (CSV, NDJSON, Parquet); with --diff, only
     /// who was added and who was removed since an earlier export.
     Export(export::ExportArgs),
@@ -101,6 +105,7 @@ pub fn run() -> ExitCode {
                 Command::Repl(args) => repl::run(args),
                 Command::Stats(args) => stats::run(args),
                 Command::Export(args) => export::run(args),
+                Command::Trend(args) => trend::run(args),
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),

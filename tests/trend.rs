@@ -1,0 +1,137 @@
+//! `seg trend` on the example data: a golden output, every step equal to `seg eval --as-of`
+//! that instant, and the refusals.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use crate::cli::root;
+
+fn seg(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(root().join("examples"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("seg runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_trend_of_the_examples() {
+    let (code, out, err) = seg(&[
+        "trend",
+        "--from",
+        "2026-11-12T12:00:00Z",
+        "--to",
+        "2026-11-15T12:00:00Z",
+        "--step",
+        "12h",
+        "--segment",
+        "buyer",
+        "--segment",
+        "cart_abandoned_today",
+        "--segment",
+        "customer_account",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("examples", out);
+}
+
+#[test]
+fn every_step_is_what_seg_eval_gives_as_of_its_instant() {
+    let (code, out, err) = seg(&[
+        "trend",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-29",
+        "--step",
+        "1w",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut steps: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("instant,segment,members"));
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        steps
+            .entry(cells[0])
+            .or_default()
+            .insert(cells[1], cells[2]);
+    }
+    assert_eq!(steps.len(), 5, "2026-11-01 to 2026-11-29 a week apart");
+    for (instant, counts) in &steps {
+        let (code, eval, err) = seg(&["eval", "--as-of", instant, "--format", "count"]);
+        assert_eq!(code, 0, "{err}");
+        let expected: BTreeMap<&str, &str> = eval
+            .lines()
+            .skip(1)
+            .map(|l| l.split_once(',').expect("segment,members"))
+            .collect();
+        assert_eq!(expected.len(), 64);
+        assert_eq!(counts, &expected, "as of {instant}");
+    }
+}
+
+#[test]
+fn bad_instants_and_steps_are_refused() {
+    for (args, message) in [
+        (
+            vec![
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-02",
+                "--step",
+                "1d",
+                "--as-of",
+                "2026-11-01",
+            ],
+            "no --as-of",
+        ),
+        (
+            vec!["--from", "2026-11-02", "--to", "2026-11-01", "--step", "1d"],
+            "--to is before --from",
+        ),
+        (
+            vec!["--from", "2026-11-01", "--to", "2026-11-02", "--step", "1y"],
+            "the unit is one of",
+        ),
+        (
+            vec!["--from", "2026-11-01", "--to", "2026-11-02", "--step", "0h"],
+            "above zero",
+        ),
+        (
+            vec!["--from", "2000-01-01", "--to", "2027-05-19", "--step", "1d"],
+            "at most 10000",
+        ),
+        (
+            vec!["--from", "yesterday", "--to", "2026-11-02", "--step", "1d"],
+            "--from `yesterday`",
+        ),
+    ] {
+        let mut all = vec!["trend"];
+        all.extend(args);
+        let (code, _, err) = seg(&all);
+        assert_eq!(code, 2, "{all:?}: {err}");
+        assert!(err.contains(message), "{all:?}: {err}");
+    }
+    // At the bound: 10,000 steps are taken (of one segment, a minute apart).
+    let (code, out, err) = seg(&[
+        "trend",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-07T22:39:00Z",
+        "--step",
+        "1m",
+        "--segment",
+        "buyer",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 10_001);
+}
