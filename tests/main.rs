@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod cli_files;
+mod compare;
 mod diagnostics;
 mod differential;
 mod docs;

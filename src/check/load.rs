@@ -113,6 +113,48 @@ pub trait FileSystem {
 /// The real file system.
 pub struct DiskFs;
 
+/// The disk, with one more file in memory (an ad-hoc expression's, a generated one's).
+pub struct WithFile<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl<'a> WithFile<'a> {
+    #[must_use]
+    pub fn new(path: &'a str, text: &'a str) -> Self {
+        WithFile {
+            path: Path::new(path),
+            text,
+        }
+    }
+}
+
+impl FileSystem for WithFile<'_> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if path == self.path {
+            Ok(self.text.as_bytes().to_vec())
+        } else {
+            DiskFs.read(path)
+        }
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path != self.path && DiskFs.is_dir(path)
+    }
+
+    fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        DiskFs.seg_files(dir)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        if path == self.path {
+            path.to_path_buf()
+        } else {
+            DiskFs.canonical(path)
+        }
+    }
+}
+
 impl FileSystem for DiskFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         read_bounded(path, MAX_TEXT_FILE_BYTES)

@@ -27,7 +27,7 @@ use crate::schema::Schema;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, ItemKind};
 
-pub use load::{DiskFs, FileSystem, LoadError, MemoryFs};
+pub use load::{DiskFs, FileSystem, LoadError, MemoryFs, WithFile};
 
 /// What a name in the program's namespace stands for.
 #[derive(Debug, Clone)]

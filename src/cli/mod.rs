@@ -2,6 +2,7 @@
 //! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
 
 mod check;
+mod compare;
 mod completions;
 mod data;
 mod datafiles;
@@ -64,6 +65,9 @@ enum Command {
     /// Each segment's members and share of all users (or accounts); with --overlap, how
     /// segments overlap (counts and Jaccard).
     Stats(stats::StatsArgs),
+    /// Engagement compare: members, events per member, active days, goal reached and
+    /// per-user metrics, for several segments side by side.
+    Compare(compare::CompareArgs),
     /// Each segment's members as of each step from --from to --to, on data loaded once (CSV
     /// `instant,segment,members`).
     Trend(trend::TrendArgs),
@@ -106,6 +110,7 @@ pub fn run() -> ExitCode {
                 Command::Stats(args) => stats::run(args),
                 Command::Export(args) => export::run(args),
                 Command::Trend(args) => trend::run(args),
+                Command::Compare(args) => compare::run(args),
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),

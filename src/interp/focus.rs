@@ -142,3 +142,52 @@ impl<'a> Interpreter<'a> {
         }
     }
 }
+
+/// A value as figures show it: a number, or anything else as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    Missing,
+    Number(f64),
+    Text(String),
+}
+
+impl<'a> Interpreter<'a> {
+    /// The value of `e` for the focused entity, as figures show it (`seg compare`'s metrics).
+    #[must_use]
+    pub fn shown_value(&self, e: &'a Expr, focus: &Focus) -> Shown {
+        shown(&self.value_for(e, focus))
+    }
+}
+
+fn shown(value: &V<'_>) -> Shown {
+    match value {
+        V::Missing => Shown::Missing,
+        V::Num(n) => Shown::Number(*n),
+        V::Bool(b) => Shown::Text(b.to_string()),
+        V::Str(s) => Shown::Text(s.to_string()),
+        V::Ts(t) => Shown::Text(crate::time::format_timestamp(*t)),
+        V::Dur(d) => Shown::Text(crate::time::format_duration(*d)),
+        V::List(items) => Shown::Text(
+            items
+                .iter()
+                .map(|v| match shown(&V::from_const(v)) {
+                    Shown::Text(t) => t,
+                    Shown::Number(n) => n.to_string(),
+                    Shown::Missing => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        V::Items(items) => Shown::Text(
+            items
+                .iter()
+                .map(|v| match shown(v) {
+                    Shown::Text(t) => t,
+                    Shown::Number(n) => n.to_string(),
+                    Shown::Missing => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    }
+}

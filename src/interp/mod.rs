@@ -22,7 +22,7 @@ use crate::plan::{AttrScope, Expr, ExprKind, Plan, SegmentId, Target};
 use crate::store::{Column, Store, Table};
 use crate::time::MICROS_PER_DAY;
 pub(crate) use events::{Matches, StepSeen};
-pub use focus::Focus;
+pub use focus::{Focus, Shown};
 use value::V;
 
 /// Who an expression is about: a user or an account, by its index in the store.

@@ -2,50 +2,18 @@
 //! its own beside the service's segment files (so it may name what such a file may), then
 //! evaluated over the whole data as of the clock.
 
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::defs::Refused;
 use super::state::Service;
-use crate::check::{check_paths, DiskFs, FileSystem};
+use crate::check::{check_paths, WithFile};
 use crate::plan::{SegmentId, Target};
 use crate::source::SourceMap;
 
 /// The ad-hoc file's name in diagnostics.
 const FILE: &str = "<evaluate>.seg";
-
-/// The disk, with one more file in memory.
-struct Overlay<'a> {
-    text: &'a str,
-}
-
-impl FileSystem for Overlay<'_> {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        if path == Path::new(FILE) {
-            Ok(self.text.as_bytes().to_vec())
-        } else {
-            DiskFs.read(path)
-        }
-    }
-
-    fn is_dir(&self, path: &Path) -> bool {
-        path != Path::new(FILE) && DiskFs.is_dir(path)
-    }
-
-    fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        DiskFs.seg_files(dir)
-    }
-
-    fn canonical(&self, path: &Path) -> PathBuf {
-        if path == Path::new(FILE) {
-            path.to_path_buf()
-        } else {
-            DiskFs.canonical(path)
-        }
-    }
-}
 
 /// What an ad-hoc expression selects.
 #[derive(Debug, Serialize)]
@@ -77,7 +45,7 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
     let mut roots = defs.roots.clone();
     roots.push(PathBuf::from(FILE));
     let checked = check_paths(
-        &Overlay { text: &text },
+        &WithFile::new(FILE, &text),
         &mut sources,
         &defs.schema_path,
         &roots,

@@ -1,0 +1,319 @@
+//! `seg compare --segment A --segment B ... [--all] [--goal SEG] [--filter SEG]
+//! [--metric EXPR]... [--format table|csv|json] [data flags] [FILES]`: engagement compare,
+//! the same figures for each segment side by side (docs/analytics.md).
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::check::project;
+use super::data::{self, CheckedProject, DataArgs};
+use super::{usage_error, EXIT_FOUND};
+use crate::analytics::compare::{compare, Group, Metric, Request};
+use crate::check::{check_paths, WithFile};
+use crate::diag::render;
+use crate::plan::{ExprKind, SegmentId, Target};
+use crate::source::SourceMap;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// A user segment to compare; repeatable.
+    #[arg(long = "segment", value_name = "NAME")]
+    segments: Vec<String>,
+    /// Also a column for all users.
+    #[arg(long)]
+    all: bool,
+    /// A goal segment: the share of each group's members also in it.
+    #[arg(long, value_name = "SEG")]
+    goal: Option<String>,
+    /// Count only the members of this segment, in every figure.
+    #[arg(long, value_name = "SEG")]
+    filter: Option<String>,
+    /// A per-user value written in the language (`sum(purchase.value)`,
+    /// `top(product_view.category)`); repeatable.
+    #[arg(long = "metric", value_name = "EXPR")]
+    metrics: Vec<String>,
+    /// Output.
+    #[arg(long, value_enum, default_value = "table")]
+    format: CompareFormat,
+}
+
+/// The file the metrics are checked in.
+const METRICS_FILE: &str = "<metric>.seg";
+
+pub fn run(mut args: CompareArgs) -> u8 {
+    if let Err(code) = data::split_segment_files(&mut args.data) {
+        return code;
+    }
+    if args.segments.is_empty() && !args.all {
+        return usage_error("nothing to compare: name segments with --segment, or --all");
+    }
+    let now = match data::as_of(&args.data) {
+        Ok(now) => now,
+        Err(code) => return code,
+    };
+    let project = match project(args.data.schema.as_deref(), &args.data.files) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    // Each metric is checked as the operand of a segment of its own: `(EXPR) == (EXPR)`.
+    let names: Vec<String> = (0..args.metrics.len())
+        .map(|i| format!("compare_metric_{i}"))
+        .collect();
+    let mut text = String::new();
+    for (m, name) in args.metrics.iter().zip(&names) {
+        let _ = writeln!(text, "segment {name} =\n    ({m}) == ({m})");
+    }
+    let mut sources = SourceMap::new();
+    let mut roots = project.roots.clone();
+    roots.push(PathBuf::from(METRICS_FILE));
+    let checked = match check_paths(
+        &WithFile::new(METRICS_FILE, &text),
+        &mut sources,
+        &project.schema,
+        &roots,
+    ) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let _ = render::write_all(
+        &mut io::stderr(),
+        &sources,
+        &checked.diagnostics,
+        false,
+        render::stderr_color(),
+    );
+    let Some(plan) = checked.plan.filter(|_| {
+        !checked
+            .diagnostics
+            .iter()
+            .any(crate::diag::Diagnostic::is_error)
+    }) else {
+        return EXIT_FOUND;
+    };
+    let user_segment = |name: &str, flag: &str| -> Result<usize, u8> {
+        let Some(id) = plan.find(name) else {
+            return Err(usage_error(
+                match data::selected(&plan, &[name.to_string()]) {
+                    Err(message) => message,
+                    Ok(_) => format!("{flag}: no segment is named `{name}`"),
+                },
+            ));
+        };
+        if plan.segment(id).target != Target::User {
+            return Err(usage_error(format!(
+                "{flag} `{name}` is an account segment: compare looks at users"
+            )));
+        }
+        Ok(id.0 as usize)
+    };
+    let mut compared = Vec::new();
+    for name in &args.segments {
+        match user_segment(name, "--segment") {
+            Ok(s) => compared.push(s),
+            Err(code) => return code,
+        }
+    }
+    let goal = match args
+        .goal
+        .as_deref()
+        .map(|g| user_segment(g, "--goal"))
+        .transpose()
+    {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let filter = match args
+        .filter
+        .as_deref()
+        .map(|f| user_segment(f, "--filter"))
+        .transpose()
+    {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let checked = CheckedProject {
+        project,
+        sources,
+        plan,
+        now,
+    };
+    let store = match data::load(&args.data, &checked) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let plan = &checked.plan;
+    let memberships = match crate::engine::prepare(plan, &store, now, crate::engine::Engine::Jit) {
+        Ok(p) => p.run(),
+        Err(e) => return usage_error(format!("the JIT could not compile the plan: {e}")),
+    };
+    let kept = |members: &[bool]| -> Vec<bool> {
+        match filter {
+            Some(f) => members
+                .iter()
+                .zip(&memberships.members[f])
+                .map(|(m, f)| *m && *f)
+                .collect(),
+            None => members.to_vec(),
+        }
+    };
+    let mut groups: Vec<(String, Vec<bool>)> = compared
+        .iter()
+        .map(|&s| (plan.segments[s].name.clone(), kept(&memberships.members[s])))
+        .collect();
+    if args.all {
+        groups.push(("all users".into(), kept(&vec![true; store.users.len()])));
+    }
+    // The metrics, from a plan cut to their segments (and what those refer to).
+    let roots: Vec<SegmentId> = names.iter().filter_map(|n| plan.find(n)).collect();
+    let (metric_plan, ids) = plan.prune(&roots);
+    let metrics: Vec<(String, &crate::plan::Expr)> = args
+        .metrics
+        .iter()
+        .zip(&ids)
+        .map(|(text, &id)| {
+            let ExprKind::Compare(_, operand, _) = &metric_plan.segment(id).body.kind else {
+                unreachable!("a metric is checked as `(EXPR) == (EXPR)`")
+            };
+            (text.clone(), operand.as_ref())
+        })
+        .collect();
+    let request = Request {
+        groups,
+        goal: goal.map(|g| memberships.members[g].as_slice()),
+        metrics,
+        plan: &metric_plan,
+        now,
+    };
+    let figures = compare(&store, &request);
+    let text = match args.format {
+        CompareFormat::Table => table(&figures),
+        CompareFormat::Csv => csv(&figures),
+        CompareFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&figures).expect("figures serialize");
+            text.push('\n');
+            text
+        }
+    };
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => usage_error(e),
+    }
+}
+
+/// Every figure of every group, as (figure, group index, text): the rows of both outputs.
+fn figures(groups: &[Group]) -> Vec<(String, Vec<String>)> {
+    // A sum of nothing is -0: shown as 0.
+    let number = |x: f64| format!("{:.2}", if x == 0.0 { 0.0 } else { x });
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut row = |name: String, cell: &dyn Fn(&Group) -> String| {
+        rows.push((name, groups.iter().map(cell).collect()));
+    };
+    row("members".into(), &|g| g.members.to_string());
+    row("active days per member".into(), &|g| number(g.active_days));
+    if groups.iter().any(|g| g.goal.is_some()) {
+        row("goal reached".into(), &|g| {
+            g.goal
+                .map_or_else(String::new, |s| format!("{:.1}%", s * 100.0))
+        });
+    }
+    let events = groups.first().map_or(0, |g| g.events_per_member.len());
+    for e in 0..events {
+        // Event types no group has are left out.
+        if groups.iter().all(|g| g.events_per_member[e].1 == 0.0) {
+            continue;
+        }
+        let name = format!("{} per member", groups[0].events_per_member[e].0);
+        row(name, &|g| number(g.events_per_member[e].1));
+    }
+    let metrics = groups.first().map_or(0, |g| g.metrics.len());
+    for m in 0..metrics {
+        let text = &groups[0].metrics[m].0;
+        match &groups[0].metrics[m].1 {
+            Metric::Number { .. } => {
+                let pick = |g: &Group, mean: bool| match &g.metrics[m].1 {
+                    Metric::Number {
+                        mean: a, median: b, ..
+                    } => (if mean { *a } else { *b }).map_or_else(String::new, number),
+                    Metric::Values { .. } => String::new(),
+                };
+                row(format!("{text}: mean"), &|g| pick(g, true));
+                row(format!("{text}: median"), &|g| pick(g, false));
+            }
+            Metric::Values { .. } => {
+                row(format!("{text}: most common"), &|g| match &g.metrics[m].1 {
+                    Metric::Values { top, .. } => top
+                        .iter()
+                        .map(|(v, n)| format!("{v} ({n})"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Metric::Number { .. } => String::new(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn table(groups: &[Group]) -> String {
+    let rows = figures(groups);
+    let mut widths: Vec<usize> = std::iter::once("figure".len())
+        .chain(groups.iter().map(|g| g.name.chars().count()))
+        .collect();
+    for (name, cells) in &rows {
+        widths[0] = widths[0].max(name.chars().count());
+        for (w, c) in widths[1..].iter_mut().zip(cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |first: &str, cells: &[String]| {
+        let mut parts = vec![format!("{first:<width$}", width = widths[0])];
+        for (w, c) in widths[1..].iter().zip(cells) {
+            parts.push(format!("{c:>w$}"));
+        }
+        out.push_str(parts.join("  ").trim_end());
+        out.push('\n');
+    };
+    let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+    line("figure", &names);
+    for (name, cells) in &rows {
+        line(name, cells);
+    }
+    out
+}
+
+fn csv(groups: &[Group]) -> String {
+    let field = |text: &str| {
+        if text.contains([',', '"', '\n']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::from("group,figure,value\n");
+    for (name, cells) in figures(groups) {
+        for (group, cell) in groups.iter().zip(cells) {
+            let _ = writeln!(
+                out,
+                "{},{},{}",
+                field(&group.name),
+                field(&name),
+                field(&cell)
+            );
+        }
+    }
+    out
+}
