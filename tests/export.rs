@@ -211,3 +211,26 @@ fn the_same_data_diffs_to_nothing_and_a_diff_is_not_an_export() {
     assert!(err.contains("--out"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_export_of_the_examples_in_every_text_format() {
+    let base = [
+        "export",
+        "--as-of",
+        AS_OF,
+        "--segment",
+        "ltv_gold",
+        "--segment",
+        "customer_account",
+    ];
+    let mut csv = base.to_vec();
+    csv.extend(["--attributes", "country,plan,email_opt_in"]);
+    let (code, out, err) = seg(&csv);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("csv", out);
+    let mut ndjson = csv.clone();
+    ndjson.extend(["--format", "ndjson"]);
+    let (code, out, err) = seg(&ndjson);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("ndjson", out);
+}

@@ -135,3 +135,74 @@ fn bad_instants_and_steps_are_refused() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 10_001);
 }
+
+#[test]
+fn plots_are_png_or_svg_pictures_of_the_figures() {
+    let dir = std::env::temp_dir().join(format!("seg-plots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let png = dir.join("trend.png");
+    let svg = dir.join("compare.svg");
+    let (code, _, err) = seg(&[
+        "trend",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-15",
+        "--step",
+        "1d",
+        "--segment",
+        "buyer",
+        "--segment",
+        "ltv_silver",
+        "--plot",
+        &png.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&png).expect("the PNG");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
+    // The IHDR chunk: width and height, big-endian.
+    assert_eq!(
+        u32::from_be_bytes(bytes[16..20].try_into().expect("4 bytes")),
+        1100
+    );
+    assert_eq!(
+        u32::from_be_bytes(bytes[20..24].try_into().expect("4 bytes")),
+        620
+    );
+    let (code, _, err) = seg(&[
+        "compare",
+        "--as-of",
+        "2026-11-15T12:00:00Z",
+        "--segment",
+        "ltv_gold",
+        "--all",
+        "--plot",
+        &svg.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).expect("the SVG");
+    assert!(text.contains("<svg"), "{text}");
+    for label in ["ltv_gold", "all users", "purchase", "Events per member"] {
+        assert!(text.contains(label), "{label} in the SVG");
+    }
+    // A font that is not one is said to be so.
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args([
+            "trend",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+            "--step",
+            "1d",
+            "--plot",
+        ])
+        .arg(dir.join("x.png"))
+        .current_dir(root().join("examples"))
+        .env("SEG_FONT", root().join("Cargo.toml"))
+        .output()
+        .expect("seg runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a TrueType font"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -47,6 +47,10 @@ pub struct CompareArgs {
     /// Output.
     #[arg(long, value_enum, default_value = "table")]
     format: CompareFormat,
+    /// Also draw the events per member of each group as grouped bars: PNG, or SVG for a
+    /// path ending in `.svg`.
+    #[arg(long, value_name = "F.png")]
+    plot: Option<PathBuf>,
 }
 
 /// The file the metrics are checked in.
@@ -197,6 +201,11 @@ pub fn run(mut args: CompareArgs) -> u8 {
         now,
     };
     let figures = compare(&store, &request);
+    if let Some(path) = &args.plot {
+        if let Err(e) = plot(path, &figures) {
+            return usage_error(format!("{}: {e}", path.display()));
+        }
+    }
     let text = match args.format {
         CompareFormat::Table => table(&figures),
         CompareFormat::Csv => csv(&figures),
@@ -211,6 +220,26 @@ pub fn run(mut args: CompareArgs) -> u8 {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => usage_error(e),
     }
+}
+
+/// The events per member of each group, by event type (the types some group has).
+fn plot(path: &std::path::Path, groups: &[Group]) -> Result<(), String> {
+    let types = groups.first().map_or(0, |g| g.events_per_member.len());
+    let shown: Vec<usize> = (0..types)
+        .filter(|&e| groups.iter().any(|g| g.events_per_member[e].1 > 0.0))
+        .collect();
+    let labels: Vec<String> = shown
+        .iter()
+        .map(|&e| groups[0].events_per_member[e].0.clone())
+        .collect();
+    let bars: Vec<(String, Vec<f64>)> = groups
+        .iter()
+        .map(|g| {
+            let values = shown.iter().map(|&e| g.events_per_member[e].1).collect();
+            (g.name.clone(), values)
+        })
+        .collect();
+    crate::analytics::chart::bars(path, "Events per member", &labels, &bars)
 }
 
 /// Every figure of every group, as (figure, group index, text): the rows of both outputs.

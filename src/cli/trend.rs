@@ -1,7 +1,7 @@
 //! `seg trend --from T --to T --step D [--segment NAME]... [data flags] [FILES]`: each
 //! segment's members as of each step from `--from` to `--to`, on data loaded once (the steps
 //! neither reload nor re-sort: each is one evaluation of the compiled plan as of its
-//! instant). CSV `instant,segment,members`.
+//! instant). CSV `instant,segment,members`; `--plot` draws the lines (PNG or SVG).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -32,6 +32,9 @@ pub struct TrendArgs {
     /// Only these segments (and what they use); repeatable.
     #[arg(long = "segment", value_name = "NAME")]
     segments: Vec<String>,
+    /// Also draw the trend as a line chart: PNG, or SVG for a path ending in `.svg`.
+    #[arg(long, value_name = "F.png")]
+    plot: Option<std::path::PathBuf>,
     /// Print the load time and the time of the steps to stderr.
     #[arg(long)]
     timings: bool,
@@ -140,6 +143,29 @@ pub fn run(mut args: TrendArgs) -> u8 {
             stepped.as_secs_f64() * 1000.0
                 / f64::from(u32::try_from(instants.len()).unwrap_or(u32::MAX))
         );
+    }
+    if let Some(path) = &args.plot {
+        let series: Vec<(String, Vec<usize>)> = wanted
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let counts = rows
+                    .iter()
+                    .skip(k)
+                    .step_by(wanted.len())
+                    .map(|r| r.2)
+                    .collect();
+                (checked.plan.segments[s].name.clone(), counts)
+            })
+            .collect();
+        let title = format!(
+            "Members from {} to {}",
+            crate::time::format_date(from),
+            crate::time::format_date(to)
+        );
+        if let Err(e) = crate::analytics::chart::trend(path, &title, &instants, &series) {
+            return usage_error(format!("{}: {e}", path.display()));
+        }
     }
     let mut out = String::from("instant,segment,members\n");
     for (now, s, members) in rows {
