@@ -1115,3 +1115,111 @@ pub(crate) fn instant(text: &str) -> i64 {
 pub(crate) fn format(micros: i64) -> String {
     seg::time::format_timestamp(micros)
 }
+
+#[test]
+fn stats_and_trend_over_the_api_are_the_commands_figures() {
+    let project = Project::new("analytics");
+    let server = Server::start(&project, &[]);
+    for (path, endpoint) in [
+        ("accounts.ndjson", "/v1/accounts"),
+        ("profiles.ndjson", "/v1/profiles"),
+        ("events.ndjson", "/v1/events"),
+    ] {
+        let rows = lines(&example(path));
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        server.ndjson(endpoint, &rows);
+    }
+    let files = [
+        "--events",
+        &example("events.ndjson").display().to_string(),
+        "--profiles",
+        &example("profiles.ndjson").display().to_string(),
+        "--accounts",
+        &example("accounts.ndjson").display().to_string(),
+    ]
+    .map(str::to_string);
+    let command = |args: &[&str]| -> String {
+        let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+            .args(args)
+            .args(&files)
+            .current_dir(&project.dir)
+            .output()
+            .expect("seg runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let served = server.get("/v1/stats?segments=buyer,ltv_gold,email_subscriber&overlap=true");
+    let cli: serde_json::Value = serde_json::from_str(&command(&[
+        "stats",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--overlap",
+        "--segment",
+        "buyer",
+        "--segment",
+        "email_subscriber",
+        "--segment",
+        "ltv_gold",
+    ]))
+    .expect("JSON");
+    let by_name = |v: &serde_json::Value, key: &str| -> BTreeMap<String, serde_json::Value> {
+        v[key]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|x| {
+                (
+                    format!(
+                        "{}{}",
+                        x["segment"].as_str().or(x["a"].as_str()).unwrap_or(""),
+                        x["b"].as_str().unwrap_or("")
+                    ),
+                    x.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(by_name(&served, "segments"), by_name(&cli, "segments"));
+    assert_eq!(by_name(&served, "overlap"), by_name(&cli, "overlap"));
+    let trend = server.get("/v1/segments/buyer/trend?from=2026-11-01&to=2026-11-15&step=1w");
+    let points: Vec<String> = trend["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| {
+            format!(
+                "{},buyer,{}",
+                p["instant"].as_str().expect("an instant"),
+                p["members"]
+            )
+        })
+        .collect();
+    let cli = command(&[
+        "trend",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-15",
+        "--step",
+        "1w",
+        "--segment",
+        "buyer",
+    ]);
+    assert_eq!(points, cli.lines().skip(1).collect::<Vec<_>>());
+    let (status, body) = server.request(
+        "GET",
+        "/v1/segments/buyer/trend?from=2026-01-01&to=2026-12-31&step=12h",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("at most 400"), "{body}");
+}

@@ -66,9 +66,10 @@ pub fn run(mut args: StatsArgs) -> u8 {
         Err(e) => return usage_error(format!("the JIT could not compile the plan: {e}")),
     };
     let memberships = prepared.run();
-    let sizes = analytics::sizes(&checked.plan, &store, &memberships, &wanted);
+    let totals = (store.users.len(), store.accounts.len());
+    let sizes = analytics::sizes(&checked.plan, totals, &memberships.members, &wanted);
     let overlaps = if args.overlap {
-        analytics::overlaps(&checked.plan, &memberships, &wanted)
+        analytics::overlaps(&checked.plan, &memberships.members, &wanted)
     } else {
         Vec::new()
     };

@@ -10,11 +10,9 @@ use clap::Args;
 
 use super::data::{self, DataArgs};
 use super::usage_error;
+use crate::analytics::{instants, parse_step};
 use crate::plan::SegmentId;
 use crate::time::{format_timestamp, parse_timestamp};
-
-/// The most steps one trend may take.
-pub const MAX_STEPS: i64 = 10_000;
 
 #[derive(Args)]
 pub struct TrendArgs {
@@ -38,46 +36,6 @@ pub struct TrendArgs {
     /// Print the load time and the time of the steps to stderr.
     #[arg(long)]
     timings: bool,
-}
-
-/// A step such as `1d`, in microseconds.
-fn parse_step(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let number: i64 = number
-        .parse()
-        .map_err(|_| format!("`{text}`: a step is a whole number and a unit (s, m, h, d, w)"))?;
-    let unit = match unit {
-        "s" => crate::time::MICROS_PER_SECOND,
-        "m" => crate::time::MICROS_PER_MINUTE,
-        "h" => crate::time::MICROS_PER_HOUR,
-        "d" => crate::time::MICROS_PER_DAY,
-        "w" => crate::time::MICROS_PER_WEEK,
-        _ => return Err(format!("`{text}`: the unit is one of s, m, h, d, w")),
-    };
-    match number.checked_mul(unit) {
-        Some(step) if step > 0 => Ok(step),
-        _ => Err(format!(
-            "`{text}`: a step is above zero and below 292,000 years"
-        )),
-    }
-}
-
-/// The instants from `from` to `to` (included when on a step), at most [`MAX_STEPS`].
-fn instants(from: i64, to: i64, step: i64) -> Result<Vec<i64>, String> {
-    if to < from {
-        return Err("--to is before --from".into());
-    }
-    let steps = (to - from) / step + 1;
-    if steps > MAX_STEPS {
-        return Err(format!(
-            "{steps} steps: a trend takes at most {MAX_STEPS}; take a longer --step"
-        ));
-    }
-    Ok((0..steps).map(|i| from + i * step).collect())
 }
 
 pub fn run(mut args: TrendArgs) -> u8 {
@@ -119,19 +77,10 @@ pub fn run(mut args: TrendArgs) -> u8 {
     };
     let loaded = started.elapsed();
     let started = std::time::Instant::now();
-    let mut rows: Vec<(i64, usize, usize)> = Vec::with_capacity(instants.len() * wanted.len());
-    for &now in &instants {
-        let prepared =
-            match crate::engine::prepare(&checked.plan, &store, now, crate::engine::Engine::Jit) {
-                Ok(p) => p,
-                Err(e) => return usage_error(format!("the JIT could not compile the plan: {e}")),
-            };
-        let memberships = prepared.run();
-        for &s in &wanted {
-            let members = memberships.members[s].iter().filter(|&&m| m).count();
-            rows.push((now, s, members));
-        }
-    }
+    let rows = match crate::analytics::trend(&checked.plan, &store, &wanted, &instants) {
+        Ok(rows) => rows,
+        Err(message) => return usage_error(message),
+    };
     let stepped = started.elapsed();
     if args.timings {
         let _ = writeln!(
@@ -180,33 +129,5 @@ pub fn run(mut args: TrendArgs) -> u8 {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => usage_error(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn steps_are_a_number_and_a_unit() {
-        assert_eq!(parse_step("1d"), Ok(crate::time::MICROS_PER_DAY));
-        assert_eq!(parse_step("12h"), Ok(12 * crate::time::MICROS_PER_HOUR));
-        assert!(parse_step("0d").is_err());
-        assert!(parse_step("1y").is_err());
-        assert!(parse_step("d").is_err());
-        assert!(parse_step("99999999999999w").is_err());
-    }
-
-    #[test]
-    fn instants_include_the_end_on_a_step_and_are_bounded() {
-        let day = crate::time::MICROS_PER_DAY;
-        assert_eq!(instants(0, 2 * day, day), Ok(vec![0, day, 2 * day]));
-        assert_eq!(instants(0, 2 * day - 1, day), Ok(vec![0, day]));
-        assert!(instants(day, 0, day).is_err());
-        assert_eq!(
-            instants(0, (MAX_STEPS - 1) * day, day).map(|v| v.len()),
-            Ok(10_000)
-        );
-        assert!(instants(0, MAX_STEPS * day, day).is_err());
     }
 }

@@ -82,6 +82,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/segments/{name}/members", get(get_members))
         .route("/v1/segments/{name}/changes", get(get_changes))
         .route("/v1/users/{id}", get(get_user))
+        .route("/v1/stats", get(get_stats))
+        .route("/v1/segments/{name}/trend", get(get_trend))
         .route("/v1/evaluate", post(post_evaluate))
         .route("/v1/reload", post(post_reload));
     if app.test_clock {
@@ -105,6 +107,8 @@ pub const ROUTES: &[&str] = &[
     "GET /v1/segments/{name}/members",
     "GET /v1/segments/{name}/changes",
     "GET /v1/users/{id}",
+    "GET /v1/stats",
+    "GET /v1/segments/{name}/trend",
     "POST /v1/evaluate",
     "POST /v1/reload",
 ];
@@ -635,6 +639,105 @@ async fn get_user(
             }
         }
         axum::Json(body).into_response()
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct StatsQuery {
+    /// Segment names, comma-separated (default: every segment).
+    segments: Option<String>,
+    overlap: Option<bool>,
+}
+
+async fn get_stats(State(app): State<Arc<App>>, Query(query): Query<StatsQuery>) -> Response {
+    blocking(move || {
+        let defs = app.service.definitions();
+        let mut wanted = Vec::new();
+        match query.segments.as_deref() {
+            None => {
+                wanted.extend(0..defs.plan.segments.len());
+                wanted.sort_by(|&a, &b| {
+                    defs.plan.segments[a]
+                        .name
+                        .as_bytes()
+                        .cmp(defs.plan.segments[b].name.as_bytes())
+                });
+            }
+            Some(list) => {
+                for name in list.split(',').filter(|n| !n.is_empty()) {
+                    match segment_named(&app, name) {
+                        Ok(s) => wanted.push(s),
+                        Err(response) => return response,
+                    }
+                }
+            }
+        }
+        app.service.settle(SETTLE);
+        let (sizes, overlaps) = app.service.stats(&wanted, query.overlap.unwrap_or(false));
+        let mut body = json!({ "segments": sizes });
+        if let Some(overlaps) = overlaps {
+            body["overlap"] = json!(overlaps);
+        }
+        axum::Json(body).into_response()
+    })
+    .await
+}
+
+/// The most steps of a trend over the API (each is an evaluation of all the data).
+const MAX_TREND_STEPS: usize = 400;
+
+#[derive(Deserialize)]
+struct TrendQuery {
+    from: Option<String>,
+    to: Option<String>,
+    step: Option<String>,
+}
+
+async fn get_trend(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    Query(query): Query<TrendQuery>,
+) -> Response {
+    blocking(move || {
+        let s = match segment_named(&app, &name) {
+            Ok(s) => s,
+            Err(response) => return response,
+        };
+        let bad = |message: String| error(StatusCode::BAD_REQUEST, "bad_trend", message);
+        let (Some(from), Some(to), Some(step)) = (&query.from, &query.to, &query.step) else {
+            return bad("a trend needs `from`, `to` and `step` (`1d`, `12h`, `1w`)".into());
+        };
+        let instant = |key: &str, text: &str| {
+            crate::time::parse_timestamp(text).map_err(|e| format!("`{key}` `{text}`: {e}"))
+        };
+        let instants = match instant("from", from).and_then(|from| {
+            let to = instant("to", to)?;
+            let step = crate::analytics::parse_step(step)?;
+            crate::analytics::instants(from, to, step)
+        }) {
+            Ok(instants) => instants,
+            Err(message) => return bad(message),
+        };
+        if instants.len() > MAX_TREND_STEPS {
+            return bad(format!(
+                "{} steps: a trend over the API takes at most {MAX_TREND_STEPS}",
+                instants.len()
+            ));
+        }
+        let defs = app.service.definitions();
+        let (plan, ids) = defs.plan.prune(&[SegmentId(u32::try_from(s).expect("fewer than 2^32"))]);
+        app.service.settle(SETTLE);
+        match app.service.trend(&plan, &[ids[0].0 as usize], &instants) {
+            Ok(rows) => {
+                let points: Vec<_> = rows
+                    .iter()
+                    .map(|(now, _, members)| json!({"instant": crate::time::format_timestamp(*now), "members": members}))
+                    .collect();
+                axum::Json(json!({"segment": name, "points": points})).into_response()
+            }
+            Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, "trend", message),
+        }
     })
     .await
 }

@@ -1224,6 +1224,40 @@ impl Service {
         (members[segment.0 as usize].clone(), ids, now)
     }
 
+    /// `seg stats` of the segments `wanted` (plan indexes) over the served memberships, and
+    /// with `overlap` their overlap matrix.
+    #[must_use]
+    pub fn stats(
+        &self,
+        wanted: &[usize],
+        overlap: bool,
+    ) -> (
+        Vec<crate::analytics::Size>,
+        Option<Vec<crate::analytics::Overlap>>,
+    ) {
+        let defs = self.definitions();
+        let totals = self.entity_counts();
+        let verdicts = self.verdicts.read().expect("the verdicts");
+        let sizes = crate::analytics::sizes(&defs.plan, totals, &verdicts.members, wanted);
+        let overlaps =
+            overlap.then(|| crate::analytics::overlaps(&defs.plan, &verdicts.members, wanted));
+        (sizes, overlaps)
+    }
+
+    /// `seg trend` of the segments `wanted` of `plan` (the service's, or cut from it) over the
+    /// whole data (merged first).
+    pub fn trend(
+        &self,
+        plan: &crate::plan::Plan,
+        wanted: &[usize],
+        instants: &[i64],
+    ) -> Result<Vec<(i64, usize, usize)>, String> {
+        let defs = self.definitions();
+        self.merge(&defs);
+        let base = Arc::clone(&self.data.read().expect("the data").base);
+        crate::analytics::trend(plan, &base, wanted, instants)
+    }
+
     /// Every segment's member count, in plan order.
     #[must_use]
     pub fn counts(&self) -> Vec<usize> {
