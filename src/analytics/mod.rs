@@ -127,9 +127,11 @@ pub fn trend(
     store: &Store,
     wanted: &[usize],
     instants: &[i64],
+    step_done: &mut dyn FnMut(),
 ) -> Result<Vec<(i64, usize, usize)>, String> {
     let mut rows = Vec::with_capacity(instants.len() * wanted.len());
     for &now in instants {
+        step_done();
         let prepared = crate::engine::prepare(plan, store, now, crate::engine::Engine::Jit)
             .map_err(|e| format!("the JIT could not compile the plan: {e}"))?;
         let memberships = prepared.run();

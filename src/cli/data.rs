@@ -115,7 +115,17 @@ pub(crate) fn load_timed(
     loads: &mut Vec<FileLoad>,
 ) -> Result<Store, u8> {
     let inputs = inputs(args, &checked.project)?;
-    load_files_timed(&checked.plan.schema, &inputs, on_bad_row(args), None, loads)
+    // A progress line on a terminal, for loads that take more than a moment.
+    let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+    let total = inputs.iter().flat_map(|(_, files)| files).map(size).sum();
+    let progress = crate::repl::progress::Progress::start(total, true);
+    load_files_timed(
+        &checked.plan.schema,
+        &inputs,
+        on_bad_row(args),
+        Some(progress),
+        loads,
+    )
 }
 
 /// How one data file loaded: its rows (those read that were not bad) and the time.

@@ -77,7 +77,12 @@ pub fn run(mut args: TrendArgs) -> u8 {
     };
     let loaded = started.elapsed();
     let started = std::time::Instant::now();
-    let rows = match crate::analytics::trend(&checked.plan, &store, &wanted, &instants) {
+    let progress = crate::repl::progress::Progress::steps(instants.len() as u64, "step");
+    let rows = crate::analytics::trend(&checked.plan, &store, &wanted, &instants, &mut || {
+        progress.done(1);
+    });
+    progress.finish();
+    let rows = match rows {
         Ok(rows) => rows,
         Err(message) => return usage_error(message),
     };

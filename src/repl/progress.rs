@@ -1,104 +1,82 @@
-//! A progress line on standard error while data loads: a spinner, the file being read and the
-//! share of bytes read so far (counted per finished file). A thread redraws it every 100 ms,
-//! starting only after [`DELAY`], so a quick load prints nothing; [`Progress::finish`] clears
-//! it.
+//! Progress on standard error (indicatif) for work that takes more than a moment: data loads
+//! (the file being read and the share of bytes read, counted per finished file) and steps
+//! (`seg trend`). Nothing is drawn for the first [`DELAY`], so quick work prints nothing, and
+//! nothing at all when standard error is not a terminal (or when disabled); [`Progress::finish`]
+//! clears the line.
 
-use std::io::Write;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// How long a load runs before the line appears.
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How long work runs before its line appears.
 pub const DELAY: Duration = Duration::from_millis(300);
 const TICK: Duration = Duration::from_millis(100);
-const SPINNER: [char; 4] = ['|', '/', '-', '\\'];
 
-#[derive(Default)]
-struct State {
-    file: String,
-    done: u64,
-    total: u64,
-}
-
-/// A running progress line (or nothing, when disabled).
+/// A progress line (or nothing, when disabled).
 pub struct Progress {
-    state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    drawer: Option<JoinHandle<bool>>,
+    bar: ProgressBar,
+    finished: Arc<AtomicBool>,
 }
 
 impl Progress {
-    /// Starts the line for `total` bytes; `enabled` false makes every call a no-op.
+    /// A load of `total` bytes; `enabled` false (or standard error not a terminal) draws
+    /// nothing.
     #[must_use]
     pub fn start(total: u64, enabled: bool) -> Progress {
-        let state = Arc::new(Mutex::new(State {
-            total,
-            ..State::default()
-        }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let drawer = enabled.then(|| {
-            let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
-            std::thread::spawn(move || draw(&state, &stop))
-        });
-        Progress {
-            state,
-            stop,
-            drawer,
+        Progress::new(total, enabled, "{spinner} loading {msg} ({percent}%)")
+    }
+
+    /// `total` steps of `what` (`seg trend`'s instants).
+    #[must_use]
+    pub fn steps(total: u64, what: &str) -> Progress {
+        let template = format!("{{spinner}} {what} {{pos}} of {{len}} ({{percent}}%)");
+        Progress::new(total, true, &template)
+    }
+
+    fn new(total: u64, enabled: bool, template: &str) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.tick_chars("|/-\\ "));
         }
+        let finished = Arc::new(AtomicBool::new(false));
+        if enabled && std::io::stderr().is_terminal() {
+            // Shown only once the work has taken longer than the delay.
+            let (shown, done) = (bar.clone(), Arc::clone(&finished));
+            std::thread::spawn(move || {
+                std::thread::sleep(DELAY);
+                if !done.load(Ordering::Relaxed) {
+                    shown.set_draw_target(ProgressDrawTarget::stderr());
+                    shown.enable_steady_tick(TICK);
+                }
+            });
+        }
+        Progress { bar, finished }
     }
 
     /// A file starts loading.
     pub fn file(&self, name: &str) {
-        if let Ok(mut state) = self.state.lock() {
-            state.file = name.to_string();
-        }
+        self.bar.set_message(name.to_string());
     }
 
-    /// A file of `bytes` finished loading.
+    /// A file of `bytes` finished loading (or a step finished: `done(1)`).
     pub fn done(&self, bytes: u64) {
-        if let Ok(mut state) = self.state.lock() {
-            state.done += bytes;
-        }
+        self.bar.inc(bytes);
     }
 
     /// Stops and clears the line.
-    pub fn finish(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(drawer) = self.drawer.take() {
-            if drawer.join().unwrap_or(false) {
-                let _ = write!(std::io::stderr(), "\r\x1b[2K");
-            }
-        }
+    pub fn finish(self) {
+        self.finished.store(true, Ordering::Relaxed);
+        self.bar.finish_and_clear();
     }
-}
 
-/// Redraws until stopped; true if it drew anything.
-fn draw(state: &Mutex<State>, stop: &AtomicBool) -> bool {
-    let started = Instant::now();
-    let mut drawn = false;
-    let mut tick = 0usize;
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(TICK);
-        if started.elapsed() < DELAY || stop.load(Ordering::Relaxed) {
-            continue;
-        }
-        let line = match state.lock() {
-            Ok(state) => line(&state, SPINNER[tick % SPINNER.len()]),
-            Err(_) => break,
-        };
-        let _ = write!(std::io::stderr(), "\r\x1b[2K{line}");
-        let _ = std::io::stderr().flush();
-        drawn = true;
-        tick += 1;
+    /// Whether a line may be drawn (enabled, on a terminal).
+    #[must_use]
+    pub fn is_hidden(&self) -> bool {
+        self.bar.is_hidden()
     }
-    drawn
-}
-
-fn line(state: &State, spinner: char) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let share = state.done as f64 * 100.0 / state.total.max(1) as f64;
-    format!("{spinner} loading {} ({share:.0}%)", state.file)
 }
 
 #[cfg(test)]
@@ -106,13 +84,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_line_names_the_file_and_the_share() {
-        let state = State {
-            file: "events.ndjson".into(),
-            done: 25,
-            total: 100,
-        };
-        assert_eq!(line(&state, '|'), "| loading events.ndjson (25%)");
+    fn progress_counts_what_is_done_and_draws_nothing_off_a_terminal() {
+        let progress = Progress::start(100, true);
+        progress.file("events.ndjson");
+        progress.done(25);
+        assert_eq!(progress.bar.position(), 25);
+        assert_eq!(progress.bar.message(), "events.ndjson");
+        // Tests run with standard error captured, not on a terminal.
+        assert!(progress.is_hidden());
+        progress.finish();
     }
 
     #[test]
@@ -120,7 +100,8 @@ mod tests {
         let progress = Progress::start(10, false);
         progress.file("a");
         progress.done(10);
-        assert!(progress.drawer.is_none());
+        std::thread::sleep(DELAY + TICK);
+        assert!(progress.is_hidden());
         progress.finish();
     }
 }

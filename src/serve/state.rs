@@ -1255,7 +1255,7 @@ impl Service {
         let defs = self.definitions();
         self.merge(&defs);
         let base = Arc::clone(&self.data.read().expect("the data").base);
-        crate::analytics::trend(plan, &base, wanted, instants)
+        crate::analytics::trend(plan, &base, wanted, instants, &mut || {})
     }
 
     /// Every segment's member count, in plan order.
