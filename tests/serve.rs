@@ -1223,3 +1223,72 @@ fn stats_and_trend_over_the_api_are_the_commands_figures() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("at most 400"), "{body}");
 }
+
+#[test]
+fn compare_over_the_api_is_the_commands_figures() {
+    let project = Project::new("compare");
+    let server = Server::start(&project, &[]);
+    for (path, endpoint) in [
+        ("accounts.ndjson", "/v1/accounts"),
+        ("profiles.ndjson", "/v1/profiles"),
+        ("events.ndjson", "/v1/events"),
+    ] {
+        let rows = lines(&example(path));
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        server.ndjson(endpoint, &rows);
+    }
+    let served = server.get("/v1/compare?segments=ltv_gold,email_subscriber&all=true&goal=buyer&metric=sum(purchase.value)&metric=top(product_view.category)");
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args([
+            "compare",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--segment",
+            "ltv_gold",
+            "--segment",
+            "email_subscriber",
+            "--all",
+            "--goal",
+            "buyer",
+            "--metric",
+            "sum(purchase.value)",
+            "--metric",
+            "top(product_view.category)",
+            "--events",
+        ])
+        .arg(example("events.ndjson"))
+        .arg("--profiles")
+        .arg(example("profiles.ndjson"))
+        .arg("--accounts")
+        .arg(example("accounts.ndjson"))
+        .current_dir(&project.dir)
+        .output()
+        .expect("seg runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cli: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(served["groups"], cli);
+    let (status, body) = server.request(
+        "GET",
+        "/v1/compare?metric=sum(purchace.value)&all=true",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("purchace"), "{body}");
+    let (status, body) = server.request(
+        "GET",
+        "/v1/compare?segments=customer_account",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 400, "{body}");
+}

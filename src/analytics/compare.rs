@@ -206,3 +206,124 @@ fn metric(values: &[&crate::interp::Shown]) -> Metric {
         top,
     }
 }
+
+/// What a compare asks for, by name (the command's flags, the API's parameters).
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    pub segments: Vec<String>,
+    pub all: bool,
+    pub goal: Option<String>,
+    pub filter: Option<String>,
+    pub metrics: Vec<String>,
+}
+
+/// The file the metrics are checked in.
+const METRICS_FILE: &str = "<metric>.seg";
+
+/// The name of metric `i`'s segment.
+fn metric_name(i: usize) -> String {
+    format!("compare_metric_{i}")
+}
+
+/// Checks the segment files with the metrics, each as the operand of a segment of its own
+/// (`(EXPR) == (EXPR)`), so a mistake in one is a located diagnostic.
+pub fn check(
+    schema: &std::path::Path,
+    roots: &[std::path::PathBuf],
+    metrics: &[String],
+    sources: &mut crate::source::SourceMap,
+) -> Result<crate::check::Checked, String> {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for (i, m) in metrics.iter().enumerate() {
+        let _ = writeln!(text, "segment {} =\n    ({m}) == ({m})", metric_name(i));
+    }
+    let mut roots = roots.to_vec();
+    roots.push(std::path::PathBuf::from(METRICS_FILE));
+    crate::check::check_paths(
+        &crate::check::WithFile::new(METRICS_FILE, &text),
+        sources,
+        schema,
+        &roots,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Evaluates a checked plan (from [`check`]) over `store` and compares what `ask` names;
+/// the error says what was asked wrongly.
+pub fn run(plan: &Plan, store: &Store, now: i64, ask: &Ask) -> Result<Vec<Group>, String> {
+    if ask.segments.is_empty() && !ask.all {
+        return Err("nothing to compare: name segments, or ask for all users".into());
+    }
+    let user_segment = |name: &str, what: &str| -> Result<usize, String> {
+        let id = plan
+            .find(name)
+            .ok_or_else(|| format!("{what}: no segment is named `{name}`"))?;
+        if plan.segment(id).target != crate::plan::Target::User {
+            return Err(format!(
+                "{what} `{name}` is an account segment: compare looks at users"
+            ));
+        }
+        Ok(id.0 as usize)
+    };
+    let compared = ask
+        .segments
+        .iter()
+        .map(|name| user_segment(name, "segment"))
+        .collect::<Result<Vec<usize>, String>>()?;
+    let goal = ask
+        .goal
+        .as_deref()
+        .map(|g| user_segment(g, "goal"))
+        .transpose()?;
+    let filter = ask
+        .filter
+        .as_deref()
+        .map(|f| user_segment(f, "filter"))
+        .transpose()?;
+    let memberships = crate::engine::prepare(plan, store, now, crate::engine::Engine::Jit)
+        .map_err(|e| format!("the JIT could not compile the plan: {e}"))?
+        .run();
+    let kept = |members: &[bool]| -> Vec<bool> {
+        match filter {
+            Some(f) => members
+                .iter()
+                .zip(&memberships.members[f])
+                .map(|(m, f)| *m && *f)
+                .collect(),
+            None => members.to_vec(),
+        }
+    };
+    let mut groups: Vec<(String, Vec<bool>)> = compared
+        .iter()
+        .map(|&s| (plan.segments[s].name.clone(), kept(&memberships.members[s])))
+        .collect();
+    if ask.all {
+        groups.push(("all users".into(), kept(&vec![true; store.users.len()])));
+    }
+    // The metrics, from a plan cut to their segments (and what those refer to).
+    let roots: Vec<crate::plan::SegmentId> = (0..ask.metrics.len())
+        .filter_map(|i| plan.find(&metric_name(i)))
+        .collect();
+    let (metric_plan, ids) = plan.prune(&roots);
+    let metrics: Vec<(String, &Expr)> = ask
+        .metrics
+        .iter()
+        .zip(&ids)
+        .map(|(text, &id)| {
+            let crate::plan::ExprKind::Compare(_, operand, _) = &metric_plan.segment(id).body.kind
+            else {
+                unreachable!("a metric is checked as `(EXPR) == (EXPR)`")
+            };
+            (text.clone(), operand.as_ref())
+        })
+        .collect();
+    let request = Request {
+        groups,
+        goal: goal.map(|g| memberships.members[g].as_slice()),
+        metrics,
+        plan: &metric_plan,
+        now,
+    };
+    Ok(compare(store, &request))
+}

@@ -11,10 +11,9 @@ use clap::{Args, ValueEnum};
 use super::check::project;
 use super::data::{self, CheckedProject, DataArgs};
 use super::{usage_error, EXIT_FOUND};
-use crate::analytics::compare::{compare, Group, Metric, Request};
-use crate::check::{check_paths, WithFile};
+use crate::analytics::compare::{self as analytics, Group, Metric};
 use crate::diag::render;
-use crate::plan::{ExprKind, SegmentId, Target};
+use crate::plan::Target;
 use crate::source::SourceMap;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,9 +52,6 @@ pub struct CompareArgs {
     plot: Option<PathBuf>,
 }
 
-/// The file the metrics are checked in.
-const METRICS_FILE: &str = "<metric>.seg";
-
 pub fn run(mut args: CompareArgs) -> u8 {
     if let Err(code) = data::split_segment_files(&mut args.data) {
         return code;
@@ -71,26 +67,12 @@ pub fn run(mut args: CompareArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    // Each metric is checked as the operand of a segment of its own: `(EXPR) == (EXPR)`.
-    let names: Vec<String> = (0..args.metrics.len())
-        .map(|i| format!("compare_metric_{i}"))
-        .collect();
-    let mut text = String::new();
-    for (m, name) in args.metrics.iter().zip(&names) {
-        let _ = writeln!(text, "segment {name} =\n    ({m}) == ({m})");
-    }
     let mut sources = SourceMap::new();
-    let mut roots = project.roots.clone();
-    roots.push(PathBuf::from(METRICS_FILE));
-    let checked = match check_paths(
-        &WithFile::new(METRICS_FILE, &text),
-        &mut sources,
-        &project.schema,
-        &roots,
-    ) {
-        Ok(c) => c,
-        Err(e) => return usage_error(e),
-    };
+    let checked =
+        match analytics::check(&project.schema, &project.roots, &args.metrics, &mut sources) {
+            Ok(c) => c,
+            Err(e) => return usage_error(e),
+        };
     let _ = render::write_all(
         &mut io::stderr(),
         &sources,
@@ -98,54 +80,12 @@ pub fn run(mut args: CompareArgs) -> u8 {
         false,
         render::stderr_color(),
     );
-    let Some(plan) = checked.plan.filter(|_| {
-        !checked
-            .diagnostics
-            .iter()
-            .any(crate::diag::Diagnostic::is_error)
-    }) else {
+    let errors = checked
+        .diagnostics
+        .iter()
+        .any(crate::diag::Diagnostic::is_error);
+    let Some(plan) = checked.plan.filter(|_| !errors) else {
         return EXIT_FOUND;
-    };
-    let user_segment = |name: &str, flag: &str| -> Result<usize, u8> {
-        let Some(id) = plan.find(name) else {
-            return Err(usage_error(
-                match data::selected(&plan, &[name.to_string()]) {
-                    Err(message) => message,
-                    Ok(_) => format!("{flag}: no segment is named `{name}`"),
-                },
-            ));
-        };
-        if plan.segment(id).target != Target::User {
-            return Err(usage_error(format!(
-                "{flag} `{name}` is an account segment: compare looks at users"
-            )));
-        }
-        Ok(id.0 as usize)
-    };
-    let mut compared = Vec::new();
-    for name in &args.segments {
-        match user_segment(name, "--segment") {
-            Ok(s) => compared.push(s),
-            Err(code) => return code,
-        }
-    }
-    let goal = match args
-        .goal
-        .as_deref()
-        .map(|g| user_segment(g, "--goal"))
-        .transpose()
-    {
-        Ok(g) => g,
-        Err(code) => return code,
-    };
-    let filter = match args
-        .filter
-        .as_deref()
-        .map(|f| user_segment(f, "--filter"))
-        .transpose()
-    {
-        Ok(f) => f,
-        Err(code) => return code,
     };
     let checked = CheckedProject {
         project,
@@ -153,54 +93,25 @@ pub fn run(mut args: CompareArgs) -> u8 {
         plan,
         now,
     };
+    let ask = analytics::Ask {
+        segments: args.segments.clone(),
+        all: args.all,
+        goal: args.goal.clone(),
+        filter: args.filter.clone(),
+        metrics: args.metrics.clone(),
+    };
+    // What is asked wrongly is said before anything loads.
+    if let Some(message) = asked_wrongly(&checked.plan, &ask) {
+        return usage_error(message);
+    }
     let store = match data::load(&args.data, &checked) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let plan = &checked.plan;
-    let memberships = match crate::engine::prepare(plan, &store, now, crate::engine::Engine::Jit) {
-        Ok(p) => p.run(),
-        Err(e) => return usage_error(format!("the JIT could not compile the plan: {e}")),
+    let figures = match analytics::run(&checked.plan, &store, now, &ask) {
+        Ok(figures) => figures,
+        Err(message) => return usage_error(message),
     };
-    let kept = |members: &[bool]| -> Vec<bool> {
-        match filter {
-            Some(f) => members
-                .iter()
-                .zip(&memberships.members[f])
-                .map(|(m, f)| *m && *f)
-                .collect(),
-            None => members.to_vec(),
-        }
-    };
-    let mut groups: Vec<(String, Vec<bool>)> = compared
-        .iter()
-        .map(|&s| (plan.segments[s].name.clone(), kept(&memberships.members[s])))
-        .collect();
-    if args.all {
-        groups.push(("all users".into(), kept(&vec![true; store.users.len()])));
-    }
-    // The metrics, from a plan cut to their segments (and what those refer to).
-    let roots: Vec<SegmentId> = names.iter().filter_map(|n| plan.find(n)).collect();
-    let (metric_plan, ids) = plan.prune(&roots);
-    let metrics: Vec<(String, &crate::plan::Expr)> = args
-        .metrics
-        .iter()
-        .zip(&ids)
-        .map(|(text, &id)| {
-            let ExprKind::Compare(_, operand, _) = &metric_plan.segment(id).body.kind else {
-                unreachable!("a metric is checked as `(EXPR) == (EXPR)`")
-            };
-            (text.clone(), operand.as_ref())
-        })
-        .collect();
-    let request = Request {
-        groups,
-        goal: goal.map(|g| memberships.members[g].as_slice()),
-        metrics,
-        plan: &metric_plan,
-        now,
-    };
-    let figures = compare(&store, &request);
     if let Some(path) = &args.plot {
         if let Err(e) = plot(path, &figures) {
             return usage_error(format!("{}: {e}", path.display()));
@@ -220,6 +131,33 @@ pub fn run(mut args: CompareArgs) -> u8 {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => usage_error(e),
     }
+}
+
+/// A segment asked for that is not one, or not a user segment.
+fn asked_wrongly(plan: &crate::plan::Plan, ask: &analytics::Ask) -> Option<String> {
+    let named = ask
+        .segments
+        .iter()
+        .map(|s| ("--segment", s))
+        .chain(ask.goal.iter().map(|g| ("--goal", g)))
+        .chain(ask.filter.iter().map(|f| ("--filter", f)));
+    for (flag, name) in named {
+        match plan.find(name) {
+            None => {
+                return Some(match data::selected(plan, std::slice::from_ref(name)) {
+                    Err(message) => message,
+                    Ok(_) => format!("{flag}: no segment is named `{name}`"),
+                })
+            }
+            Some(id) if plan.segment(id).target != Target::User => {
+                return Some(format!(
+                    "{flag} `{name}` is an account segment: compare looks at users"
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 /// The events per member of each group, by event type (the types some group has).

@@ -83,6 +83,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/segments/{name}/changes", get(get_changes))
         .route("/v1/users/{id}", get(get_user))
         .route("/v1/stats", get(get_stats))
+        .route("/v1/compare", get(get_compare))
         .route("/v1/segments/{name}/trend", get(get_trend))
         .route("/v1/evaluate", post(post_evaluate))
         .route("/v1/reload", post(post_reload));
@@ -108,6 +109,7 @@ pub const ROUTES: &[&str] = &[
     "GET /v1/segments/{name}/changes",
     "GET /v1/users/{id}",
     "GET /v1/stats",
+    "GET /v1/compare",
     "GET /v1/segments/{name}/trend",
     "POST /v1/evaluate",
     "POST /v1/reload",
@@ -680,6 +682,57 @@ async fn get_stats(State(app): State<Arc<App>>, Query(query): Query<StatsQuery>)
             body["overlap"] = json!(overlaps);
         }
         axum::Json(body).into_response()
+    })
+    .await
+}
+
+async fn get_compare(
+    State(app): State<Arc<App>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    blocking(move || {
+        let mut ask = crate::analytics::compare::Ask::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "segments" => ask
+                    .segments
+                    .extend(value.split(',').filter(|n| !n.is_empty()).map(str::to_string)),
+                "all" => ask.all = value == "true",
+                "goal" => ask.goal = Some(value),
+                "filter" => ask.filter = Some(value),
+                "metric" => ask.metrics.push(value),
+                other => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "bad_compare",
+                        format!("unknown parameter `{other}`: segments, all, goal, filter, metric"),
+                    )
+                }
+            }
+        }
+        if ask.metrics.iter().any(|m| m.len() > super::evaluate::MAX_EXPRESSION_BYTES) {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "expression_too_long", "a metric is over 64 KiB");
+        }
+        let defs = app.service.definitions();
+        let mut sources = crate::source::SourceMap::new();
+        let checked = match crate::analytics::compare::check(&defs.schema_path, &defs.roots, &ask.metrics, &mut sources) {
+            Ok(checked) => checked,
+            Err(message) => return error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable", message),
+        };
+        let errors = super::defs::errors(&sources, &checked.diagnostics);
+        let Some(plan) = checked.plan.filter(|_| errors.is_empty()) else {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(json!({"error": {"code": "diagnostics", "message": "a metric has errors"}, "diagnostics": errors})),
+            )
+                .into_response();
+        };
+        app.service.settle(SETTLE);
+        let (store, now) = app.service.merged();
+        match crate::analytics::compare::run(&plan, &store, now, &ask) {
+            Ok(groups) => axum::Json(json!({"as_of": crate::time::format_timestamp(now), "groups": groups})).into_response(),
+            Err(message) => error(StatusCode::BAD_REQUEST, "bad_compare", message),
+        }
     })
     .await
 }

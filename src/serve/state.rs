@@ -1244,6 +1244,16 @@ impl Service {
         (sizes, overlaps)
     }
 
+    /// The whole data as one store (merged first) and the clock's instant, for figures
+    /// computed over everything (`GET /v1/compare`).
+    #[must_use]
+    pub fn merged(&self) -> (Arc<Store>, i64) {
+        let defs = self.definitions();
+        self.merge(&defs);
+        let base = Arc::clone(&self.data.read().expect("the data").base);
+        (base, self.clock.now())
+    }
+
     /// `seg trend` of the segments `wanted` of `plan` (the service's, or cut from it) over the
     /// whole data (merged first).
     pub fn trend(
