@@ -68,37 +68,49 @@ impl<'a> Interpreter<'a> {
         after: Option<i64>,
         memo: Memo<'_>,
     ) -> Matches {
+        let (window, rows) = self.matching(set, user, after, memo);
+        Matches {
+            event: set.event.0 as usize,
+            window,
+            rows: rows.collect(),
+        }
+    }
+
+    /// The window of `set` for `user` and its rows, one by one (see [`Self::matches`]): for
+    /// the aggregates that only count them.
+    fn matching<'m>(
+        &'m self,
+        set: &'a EventSet,
+        user: u32,
+        after: Option<i64>,
+        memo: Memo<'m>,
+    ) -> (Option<(i64, i64)>, impl Iterator<Item = usize> + 'm) {
         let event = set.event.0 as usize;
         let table = &self.store.events[event];
         let mut window = self.window_range(&set.window, Entity::User(user), memo);
         if let (Some((lo, _)), Some(after)) = (&mut window, after) {
             *lo = (*lo).max(after.saturating_add(1));
         }
-        let rows = match window {
-            Some((lo, hi)) if lo < hi => table
-                .rows_between(user, lo, hi)
-                .filter(|&row| Self::in_calendar(&set.window, table.ts[row]))
-                .filter(|&row| {
-                    set.filter.as_deref().is_none_or(|f| {
-                        self.eval(
-                            f,
-                            Ctx {
-                                entity: Entity::User(user),
-                                event: Some((event, row)),
-                            },
-                            memo,
-                        )
-                        .truthy()
-                    })
-                })
-                .collect(),
-            _ => Vec::new(),
+        let range = match window {
+            Some((lo, hi)) if lo < hi => table.rows_between(user, lo, hi),
+            _ => 0..0,
         };
-        Matches {
-            event,
-            window,
-            rows,
-        }
+        let rows = range
+            .filter(move |&row| Self::in_calendar(&set.window, table.ts[row]))
+            .filter(move |&row| {
+                set.filter.as_deref().is_none_or(|f| {
+                    self.eval(
+                        f,
+                        Ctx {
+                            entity: Entity::User(user),
+                            event: Some((event, row)),
+                        },
+                        memo,
+                    )
+                    .truthy()
+                })
+            });
+        (window, rows)
     }
 
     fn in_calendar(window: &Window, ts: i64) -> bool {
@@ -118,6 +130,22 @@ impl<'a> Interpreter<'a> {
     }
 
     pub(super) fn aggregate(&self, aggregate: &'a Aggregate, user: u32, memo: Memo<'_>) -> V<'a> {
+        // `did` and `count` need no list of the rows.
+        match aggregate.function {
+            AggregateFn::Did => {
+                return V::Bool(
+                    self.matching(&aggregate.set, user, None, memo)
+                        .1
+                        .next()
+                        .is_some(),
+                )
+            }
+            AggregateFn::Count => {
+                #[allow(clippy::cast_precision_loss)]
+                return V::Num(self.matching(&aggregate.set, user, None, memo).1.count() as f64);
+            }
+            _ => {}
+        }
         let found = self.matches(&aggregate.set, user, None, memo);
         let table = &self.store.events[found.event];
         let rows = &found.rows;
