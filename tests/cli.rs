@@ -12,6 +12,16 @@ pub(crate) fn seg(args: &[&str], dir: &Path) -> Output {
         .expect("the seg binary runs")
 }
 
+/// `seg ARGS` in examples/: the exit code, stdout and stderr.
+pub(crate) fn in_examples(args: &[&str]) -> (i32, String, String) {
+    let output = seg(args, &root().join("examples"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

@@ -2,25 +2,11 @@
 //! recomputed from the raw data files and `seg eval`'s rows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
+use crate::cli::in_examples as seg;
 use crate::cli::root;
 
 const AS_OF: &str = "2026-11-15T12:00:00Z";
-
-fn seg(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(args)
-        .current_dir(root().join("examples"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("seg runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 const REQUEST: &[&str] = &[
     "compare",

@@ -3,28 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
+use crate::cli::in_examples as seg;
 use crate::cli::root;
 
 const AS_OF: &str = "2026-11-15T12:00:00Z";
-
-fn seg(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(args)
-        .current_dir(root().join("examples"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("seg runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)

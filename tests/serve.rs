@@ -285,6 +285,19 @@ fn batch(project: &Project, files: &[(&str, &Path)], as_of: &str) -> BTreeMap<St
     out
 }
 
+/// Posts the example data, accounts and profiles first, in one request each.
+fn post_examples(server: &Server) {
+    for (path, endpoint) in [
+        ("accounts.ndjson", "/v1/accounts"),
+        ("profiles.ndjson", "/v1/profiles"),
+        ("events.ndjson", "/v1/events"),
+    ] {
+        let rows = lines(&example(path));
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        server.ndjson(endpoint, &rows);
+    }
+}
+
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .expect("a data file")
@@ -1120,15 +1133,7 @@ pub(crate) fn format(micros: i64) -> String {
 fn stats_and_trend_over_the_api_are_the_commands_figures() {
     let project = Project::new("analytics");
     let server = Server::start(&project, &[]);
-    for (path, endpoint) in [
-        ("accounts.ndjson", "/v1/accounts"),
-        ("profiles.ndjson", "/v1/profiles"),
-        ("events.ndjson", "/v1/events"),
-    ] {
-        let rows = lines(&example(path));
-        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        server.ndjson(endpoint, &rows);
-    }
+    post_examples(&server);
     let files = [
         "--events",
         &example("events.ndjson").display().to_string(),
@@ -1228,15 +1233,7 @@ fn stats_and_trend_over_the_api_are_the_commands_figures() {
 fn compare_over_the_api_is_the_commands_figures() {
     let project = Project::new("compare");
     let server = Server::start(&project, &[]);
-    for (path, endpoint) in [
-        ("accounts.ndjson", "/v1/accounts"),
-        ("profiles.ndjson", "/v1/profiles"),
-        ("events.ndjson", "/v1/events"),
-    ] {
-        let rows = lines(&example(path));
-        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        server.ndjson(endpoint, &rows);
-    }
+    post_examples(&server);
     let served = server.get("/v1/compare?segments=ltv_gold,email_subscriber&all=true&goal=buyer&metric=sum(purchase.value)&metric=top(product_view.category)");
     let output = Command::new(env!("CARGO_BIN_EXE_seg"))
         .args([

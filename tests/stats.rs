@@ -2,26 +2,13 @@
 //! an independent count over `seg eval`'s member rows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
-
-use crate::cli::root;
 
 const AS_OF: &str = "2026-11-15T12:00:00Z";
 
 fn seg(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(args)
-        .current_dir(root().join("examples"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("seg runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8")
+    let (code, out, err) = crate::cli::in_examples(args);
+    assert_eq!(code, 0, "{err}");
+    out
 }
 
 #[test]

@@ -4,21 +4,8 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use crate::cli::in_examples as seg;
 use crate::cli::root;
-
-fn seg(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(args)
-        .current_dir(root().join("examples"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("seg runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn a_trend_of_the_examples() {

@@ -3,7 +3,7 @@
 //! the same figures for each segment side by side (docs/analytics.md).
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -126,11 +126,7 @@ pub fn run(mut args: CompareArgs) -> u8 {
             text
         }
     };
-    match io::stdout().lock().write_all(text.as_bytes()) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
-        Err(e) => usage_error(e),
-    }
+    data::print(&text)
 }
 
 /// A segment asked for that is not one, or not a user segment.

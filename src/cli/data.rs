@@ -350,3 +350,47 @@ pub(crate) fn fail(e: &crate::store::load::DataError) -> u8 {
         EXIT_FOUND
     }
 }
+
+/// [`check`], then the segments `names` asks for (all when empty) as plan indexes, sorted by
+/// name; when some are named, the plan is cut to them and what they use.
+pub(crate) fn check_selected(
+    args: &mut DataArgs,
+    names: &[String],
+) -> Result<(CheckedProject, Vec<usize>), u8> {
+    let mut checked = check(args)?;
+    let mut wanted = selected(&checked.plan, names).map_err(usage_error)?;
+    if !names.is_empty() {
+        let roots: Vec<crate::plan::SegmentId> = wanted
+            .iter()
+            .map(|&s| crate::plan::SegmentId(u32::try_from(s).expect("fewer than 2^32 segments")))
+            .collect();
+        let (pruned, ids) = checked.plan.prune(&roots);
+        checked.plan = pruned;
+        wanted = ids.iter().map(|id| id.0 as usize).collect();
+    }
+    Ok((checked, wanted))
+}
+
+/// Every segment's members over `store` with the JIT, as of the checked instant.
+pub(crate) fn evaluate(
+    checked: &CheckedProject,
+    store: &Store,
+) -> Result<crate::interp::Memberships, u8> {
+    crate::engine::prepare(
+        &checked.plan,
+        store,
+        checked.now,
+        crate::engine::Engine::Jit,
+    )
+    .map(|prepared| prepared.run())
+    .map_err(|e| usage_error(format!("the JIT could not compile the plan: {e}")))
+}
+
+/// Writes a command's output to stdout (a closed pipe is not an error).
+pub(crate) fn print(text: &str) -> u8 {
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => usage_error(e),
+    }
+}

@@ -128,16 +128,10 @@ pub fn run(mut args: ExportArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let prepared = match crate::engine::prepare(
-        &checked.plan,
-        &store,
-        checked.now,
-        crate::engine::Engine::Jit,
-    ) {
-        Ok(p) => p,
-        Err(e) => return usage_error(format!("the JIT could not compile the plan: {e}")),
+    let memberships = match data::evaluate(&checked, &store) {
+        Ok(m) => m,
+        Err(code) => return code,
     };
-    let memberships = prepared.run();
     // The rows, by (segment, id), in that order.
     let mut rows: BTreeMap<(String, String), Cells> = BTreeMap::new();
     for &s in &wanted {
@@ -235,6 +229,15 @@ fn read_previous(path: &Path, attributes: &[String]) -> Result<Previous, String>
     Ok(rows)
 }
 
+/// Whether a row's cells read as the earlier export's text.
+fn unchanged(cells: &Cells, old: &[Option<String>]) -> bool {
+    cells
+        .iter()
+        .map(Option::as_ref)
+        .map(text)
+        .eq(old.iter().cloned())
+}
+
 /// The rows added and removed since `previous`: a row whose attributes changed is removed
 /// (as it was) and added (as it is), so that applying the diff to the earlier export gives
 /// this one.
@@ -245,13 +248,7 @@ fn diff<'k>(
 ) -> Vec<(Option<&'static str>, &'k (String, String), Cells)> {
     let mut out = Vec::new();
     for (key, old) in previous {
-        let same = rows.get(key).is_some_and(|cells| {
-            cells
-                .iter()
-                .map(Option::as_ref)
-                .map(text)
-                .eq(old.iter().cloned())
-        });
+        let same = rows.get(key).is_some_and(|cells| unchanged(cells, old));
         if !same {
             let cells = old
                 .iter()
@@ -262,13 +259,7 @@ fn diff<'k>(
         }
     }
     for (key, cells) in rows {
-        let same = previous.get(key).is_some_and(|old| {
-            cells
-                .iter()
-                .map(Option::as_ref)
-                .map(text)
-                .eq(old.iter().cloned())
-        });
+        let same = previous.get(key).is_some_and(|old| unchanged(cells, old));
         if !same {
             out.push((Some("added"), key, cells.clone()));
         }

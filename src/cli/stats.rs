@@ -3,12 +3,9 @@
 //! every two segments of the same kind overlap (counts and Jaccard). With `--format csv` and
 //! `--overlap` the output is the overlap matrix alone, one row a pair.
 
-use std::io::{self, Write};
-
 use clap::{Args, ValueEnum};
 
 use super::data::{self, DataArgs};
-use super::usage_error;
 use crate::analytics::{self, Overlap, Size};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,37 +32,18 @@ pub struct StatsArgs {
 }
 
 pub fn run(mut args: StatsArgs) -> u8 {
-    let mut checked = match data::check(&mut args.data) {
-        Ok(checked) => checked,
+    let (checked, wanted) = match data::check_selected(&mut args.data, &args.segments) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let mut wanted = match data::selected(&checked.plan, &args.segments) {
-        Ok(w) => w,
-        Err(message) => return usage_error(message),
-    };
-    if !args.segments.is_empty() {
-        let roots: Vec<crate::plan::SegmentId> = wanted
-            .iter()
-            .map(|&s| crate::plan::SegmentId(u32::try_from(s).expect("fewer than 2^32")))
-            .collect();
-        let (pruned, ids) = checked.plan.prune(&roots);
-        checked.plan = pruned;
-        wanted = ids.iter().map(|id| id.0 as usize).collect();
-    }
     let store = match data::load(&args.data, &checked) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let prepared = match crate::engine::prepare(
-        &checked.plan,
-        &store,
-        checked.now,
-        crate::engine::Engine::Jit,
-    ) {
-        Ok(p) => p,
-        Err(e) => return usage_error(format!("the JIT could not compile the plan: {e}")),
+    let memberships = match data::evaluate(&checked, &store) {
+        Ok(m) => m,
+        Err(code) => return code,
     };
-    let memberships = prepared.run();
     let totals = (store.users.len(), store.accounts.len());
     let sizes = analytics::sizes(&checked.plan, totals, &memberships.members, &wanted);
     let overlaps = if args.overlap {
@@ -86,11 +64,7 @@ pub fn run(mut args: StatsArgs) -> u8 {
             text
         }
     };
-    match io::stdout().lock().write_all(text.as_bytes()) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
-        Err(e) => usage_error(e),
-    }
+    data::print(&text)
 }
 
 /// A share as a percentage with one decimal.

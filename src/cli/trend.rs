@@ -11,7 +11,6 @@ use clap::Args;
 use super::data::{self, DataArgs};
 use super::usage_error;
 use crate::analytics::{instants, parse_step};
-use crate::plan::SegmentId;
 use crate::time::{format_timestamp, parse_timestamp};
 
 #[derive(Args)]
@@ -53,23 +52,10 @@ pub fn run(mut args: TrendArgs) -> u8 {
         Ok(instants) => instants,
         Err(message) => return usage_error(message),
     };
-    let mut checked = match data::check(&mut args.data) {
-        Ok(checked) => checked,
+    let (checked, wanted) = match data::check_selected(&mut args.data, &args.segments) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let mut wanted = match data::selected(&checked.plan, &args.segments) {
-        Ok(w) => w,
-        Err(message) => return usage_error(message),
-    };
-    if !args.segments.is_empty() {
-        let roots: Vec<SegmentId> = wanted
-            .iter()
-            .map(|&s| SegmentId(u32::try_from(s).expect("fewer than 2^32 segments")))
-            .collect();
-        let (pruned, ids) = checked.plan.prune(&roots);
-        checked.plan = pruned;
-        wanted = ids.iter().map(|id| id.0 as usize).collect();
-    }
     let started = std::time::Instant::now();
     let store = match data::load(&args.data, &checked) {
         Ok(s) => s,
@@ -130,9 +116,5 @@ pub fn run(mut args: TrendArgs) -> u8 {
             checked.plan.segments[s].name
         );
     }
-    match io::stdout().lock().write_all(out.as_bytes()) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
-        Err(e) => usage_error(e),
-    }
+    data::print(&out)
 }

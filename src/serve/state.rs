@@ -1209,10 +1209,7 @@ impl Service {
         plan: &crate::plan::Plan,
         segment: crate::plan::SegmentId,
     ) -> (Vec<bool>, Vec<Box<str>>, i64) {
-        let defs = self.definitions();
-        self.merge(&defs);
-        let now = self.clock.now();
-        let base = Arc::clone(&self.data.read().expect("the data").base);
+        let (base, now) = self.merged();
         let members = match crate::engine::prepare(plan, &base, now, crate::engine::Engine::Jit) {
             Ok(prepared) => prepared.run().members,
             Err(_) => crate::interp::evaluate(plan, &base, now).members,
@@ -1262,9 +1259,7 @@ impl Service {
         wanted: &[usize],
         instants: &[i64],
     ) -> Result<Vec<(i64, usize, usize)>, String> {
-        let defs = self.definitions();
-        self.merge(&defs);
-        let base = Arc::clone(&self.data.read().expect("the data").base);
+        let (base, _) = self.merged();
         crate::analytics::trend(plan, &base, wanted, instants, &mut || {})
     }
 
