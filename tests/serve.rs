@@ -1289,3 +1289,43 @@ fn compare_over_the_api_is_the_commands_figures() {
     );
     assert_eq!(status, 400, "{body}");
 }
+
+#[test]
+fn a_window_that_moves_with_the_clock_changes_membership_with_no_event() {
+    // The system clock and a sweep every second: a login seven days ago less three seconds
+    // puts its user in `no_login_7d` three seconds later, with nothing posted meanwhile.
+    let project = Project::new("sweep");
+    let server = Server::start_with(
+        &project,
+        &["serve", "--listen", "127.0.0.1:0", "--sweep-seconds", "1"],
+    );
+    let login = seg::time::current() - 7 * seg::time::MICROS_PER_DAY + 3_000_000;
+    let row = format!(
+        r#"{{"user_id":"sleeper","event":"login","ts":"{}"}}"#,
+        format(login)
+    );
+    server.ndjson("/v1/events", &[&row]);
+    assert!(!server
+        .members("no_login_7d", 100)
+        .contains(&"sleeper".to_string()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let changes = server.get("/v1/segments/no_login_7d/changes");
+        let entered = changes["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["id"] == "sleeper" && c["change"] == "enter");
+        if entered {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sweep saw the window move: {changes}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(server
+        .members("no_login_7d", 100)
+        .contains(&"sleeper".to_string()));
+}
