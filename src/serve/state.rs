@@ -178,13 +178,9 @@ fn load_record(
                     path.display()
                 ));
             }
-            let on_bad_row = if header.skip_bad_rows {
-                OnBadRow::Skip
-            } else {
-                // Rows that no longer fit a changed schema are skipped, as for HTTP rows.
-                OnBadRow::Skip
-            };
-            load_file(builder, kind, &path, on_bad_row, report).map_err(|e| e.to_string())?;
+            // The file was checked when it was imported: rows that no longer fit (the schema
+            // changed since) are skipped and counted, as for rows received over HTTP.
+            load_file(builder, kind, &path, OnBadRow::Skip, report).map_err(|e| e.to_string())?;
         }
     }
     Ok(())
@@ -1126,25 +1122,23 @@ impl Service {
             rows_skipped = report.skipped;
             let store = builder.finish();
             let mut data = self.data.write().expect("the data");
-            let mut fresh = Data::new(store);
             // Keep the service's numbering: entities of the old data keep their indexes.
             let mut users = data.users.clone();
             let mut accounts = data.accounts.clone();
-            for id in &fresh.users.ids {
+            for id in &store.users.ids {
                 users.intern(id);
             }
-            for id in &fresh.accounts.ids {
+            for id in &store.accounts.ids {
                 accounts.intern(id);
             }
             let base = merge(
                 &defs.plan.schema,
-                &fresh.base,
+                &store,
                 &Layer::default(),
                 &users,
                 &accounts,
             );
-            fresh = Data::new(base);
-            *data = fresh;
+            *data = Data::new(base);
             *self.defs.write().expect("the definitions") = Arc::new(defs);
             drop(data);
             drop(turnstile);
