@@ -754,6 +754,42 @@ fn members_csv_users_explain_evaluate_and_metrics() {
         "{}",
         user["explain"]
     );
+    // The profile as of now: each attribute's latest value before the instant, from the file.
+    let mut expected = serde_json::Map::new();
+    let as_of = crate::serve::instant(AS_OF);
+    for line in lines(&example("profiles.ndjson")) {
+        let row: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        if row["user_id"] != buyers[0].as_str() {
+            continue;
+        }
+        let ts = row["ts"].as_str().map(crate::serve::instant);
+        if ts.is_some_and(|t| t >= as_of) {
+            continue;
+        }
+        for (key, value) in row.as_object().expect("an object") {
+            if key != "user_id" && key != "ts" && !value.is_null() {
+                expected.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    assert!(!expected.is_empty());
+    for (key, value) in &expected {
+        let served = &user["profile"][key];
+        let same = served == value
+            || served
+                .as_f64()
+                .zip(value.as_f64())
+                .is_some_and(|(a, b)| a == b);
+        assert!(same, "{key}: served {served}, the file says {value}");
+    }
+    // Its latest events, latest first.
+    let times: Vec<&str> = user["latest_events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["ts"].as_str().expect("ts"))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
     // Ad-hoc: the expression of `buyer` selects its members; a bad one gets diagnostics.
     let (status, body) = server.post(
         "/v1/evaluate",

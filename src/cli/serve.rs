@@ -317,8 +317,11 @@ pub fn run(args: &ServeArgs) -> u8 {
         args.test_clock.is_some(),
         statuses,
     ));
+    // Evaluating and explaining recurse over the plan: room as the command line gives them.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(crate::serve::STACK_BYTES)
+        .max_blocking_threads(64)
         .build()
     {
         Ok(r) => r,

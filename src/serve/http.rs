@@ -189,13 +189,26 @@ async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response 
         Ok(response) => response,
         Err(e) => {
             eprintln!("seg serve: a handler failed: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the request failed inside the service; its x-request-id names it in the log",
-            )
+            internal()
         }
     }
+}
+
+/// Runs short work that never waits (a user's figures) on the request's own thread, which
+/// saves handing it to another; a panic there is still a 500.
+fn quick(work: impl FnOnce() -> Response) -> Response {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        eprintln!("seg serve: a handler failed");
+        internal()
+    })
+}
+
+fn internal() -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the request failed inside the service; its x-request-id names it in the log",
+    )
 }
 
 async fn healthz() -> Response {
@@ -571,9 +584,16 @@ async fn get_user(
     Path(id): Path<String>,
     Query(query): Query<UserQuery>,
 ) -> Response {
-    blocking(move || {
+    quick(move || {
         if id.is_empty() || id.len() > LIMITS.text.id_bytes || id.chars().any(char::is_control) {
-            return error(StatusCode::BAD_REQUEST, "bad_user_id", format!("a user id is 1 to {} bytes without control characters", LIMITS.text.id_bytes));
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_user_id",
+                format!(
+                    "a user id is 1 to {} bytes without control characters",
+                    LIMITS.text.id_bytes
+                ),
+            );
         }
         let explain = match query.explain.as_deref() {
             None => None,
@@ -582,47 +602,60 @@ async fn get_user(
                 Err(response) => return response,
             },
         };
-        let Some((store, rows, now)) = app.service.user_store(&id) else {
-            return error(StatusCode::NOT_FOUND, "unknown_user", format!("no user has the id `{id}`"));
+        let Some((store, now)) = app.service.user_store(&id) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "unknown_user",
+                format!("no user has the id `{id}`"),
+            );
         };
         let defs = app.service.definitions();
         let schema = &defs.plan.schema;
         // The user segments only: the store holds the user's accounts' rows, not their
         // other users.
         let cut = &defs.users_only.0;
-        let members = Interpreter::with_regexes(cut, &store, now, &defs.regexes).run().members;
+        let members = Interpreter::with_regexes(cut, &store, now, &defs.regexes)
+            .run()
+            .members;
         let segments: Vec<&str> = cut
             .segments
             .iter()
             .enumerate()
-            .filter(|(s, segment)| segment.target == Target::User && members[*s].first() == Some(&true))
+            .filter(|(s, segment)| {
+                segment.target == Target::User && members[*s].first() == Some(&true)
+            })
             .map(|(_, segment)| segment.name.as_str())
             .collect();
+        // The user is the small store's user 0.
         let mut profile = serde_json::Map::new();
         for (i, field) in schema.profile.iter().enumerate() {
-            if let Some(value) = super::rows::attribute_at(&rows, i, now) {
+            if let Some(row) = crate::store::Store::attribute_row(&store.profiles, 0, i, now) {
+                let value = super::rows::value(&store.profiles.columns[i], row, &store.strings);
                 profile.insert(field.name.clone(), value.json());
             }
         }
-        let mut events: Vec<(usize, &super::rows::Row)> = rows
+        // The latest events: by time, then by type and row, latest first.
+        let mut events: Vec<(i64, usize, usize)> = store
+            .events
             .iter()
             .enumerate()
-            .filter(|(_, r)| matches!(r.table, crate::store::Target::Event(_)))
+            .flat_map(|(t, table)| table.rows(0).map(move |r| (table.ts[r], t, r)))
             .collect();
-        events.sort_by_key(|(i, r)| (std::cmp::Reverse(r.ts), std::cmp::Reverse(*i)));
+        events.sort_unstable_by(|a, b| b.cmp(a));
         let latest: Vec<_> = events
             .into_iter()
             .take(LATEST_EVENTS)
-            .map(|(_, row)| {
-                let crate::store::Target::Event(event) = row.table else { unreachable!("events only") };
-                let event = schema.event(event);
+            .map(|(ts, t, row)| {
+                let event = &schema.events[t];
+                let table = &store.events[t];
                 let mut properties = serde_json::Map::new();
-                for (field, value) in event.properties.iter().zip(row.values.iter()) {
-                    if *value != super::rows::Value::Missing {
+                for (field, column) in event.properties.iter().zip(&table.columns) {
+                    let value = super::rows::value(column, row, &store.strings);
+                    if value != super::rows::Value::Missing {
                         properties.insert(field.name.clone(), value.json());
                     }
                 }
-                json!({"event": event.name, "ts": crate::time::format_timestamp(row.ts), "properties": properties})
+                json!({"event": event.name, "ts": crate::time::format_timestamp(ts), "properties": properties})
             })
             .collect();
         let mut body = json!({
@@ -634,15 +667,18 @@ async fn get_user(
         });
         if let Some(s) = explain {
             let explainer = crate::explain::Explainer::new(&defs.plan, &store, &defs.sources, now);
-            let wanted = [SegmentId(u32::try_from(s).expect("fewer than 2^32 segments"))];
+            let wanted = [SegmentId(
+                u32::try_from(s).expect("fewer than 2^32 segments"),
+            )];
             match explainer.report(&id, Some(&wanted)) {
-                Ok(report) => body["explain"] = serde_json::to_value(report).expect("explanations serialize"),
+                Ok(report) => {
+                    body["explain"] = serde_json::to_value(report).expect("explanations serialize");
+                }
                 Err(e) => return error(StatusCode::BAD_REQUEST, "cannot_explain", e.to_string()),
             }
         }
         axum::Json(body).into_response()
     })
-    .await
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,10 @@ pub mod rows;
 pub mod state;
 pub mod webhook;
 
+/// The stack of the service's threads: evaluating and explaining recurse over the plan, whose
+/// depth the parser and the checker bound (nesting 64, depth 256).
+pub const STACK_BYTES: usize = 64 * 1024 * 1024;
+
 /// Bytes as lowercase hexadecimal (cursors, signatures, file names).
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {

@@ -56,7 +56,9 @@ pub struct Row {
     pub values: Box<[Value]>,
 }
 
-fn value(column: &Column, row: usize, strings: &Dictionary) -> Value {
+/// A store's value, held apart from its dictionary.
+#[must_use]
+pub fn value(column: &Column, row: usize, strings: &Dictionary) -> Value {
     match column {
         Column::Number(v) if v[row].is_nan() => Value::Missing,
         Column::Number(v) => Value::Number(v[row]),
@@ -210,21 +212,6 @@ pub fn add_reading(builder: &mut StoreBuilder<'_>, id: &str, rows: &[Row], neede
     }
 }
 
-/// The value of a profile attribute in force at `now` among a user's rows (the latest row
-/// before `now` that states it), as the store reads it.
-#[must_use]
-pub fn attribute_at(rows: &[Row], attribute: usize, now: i64) -> Option<&Value> {
-    let mut found: Option<(i64, &Value)> = None;
-    for row in rows.iter().filter(|r| r.table == Target::Profile) {
-        let value = &row.values[attribute];
-        // Later rows win ties: rows are in (ts, load order) once sorted.
-        if row.ts < now && *value != Value::Missing && found.is_none_or(|(ts, _)| row.ts >= ts) {
-            found = Some((row.ts, value));
-        }
-    }
-    found.map(|(_, v)| v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,7 +249,5 @@ mod tests {
         assert_eq!(again.events[0].ts, store.events[0].ts);
         assert_eq!(again.events[0].columns[0], store.events[0].columns[0]);
         assert_eq!(again.profiles.ts, store.profiles.ts);
-        assert_eq!(attribute_at(&rows, 0, 16), Some(&Value::Str("free".into())));
-        assert_eq!(attribute_at(&rows, 0, 15), Some(&Value::Str("pro".into())));
     }
 }

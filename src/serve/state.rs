@@ -261,19 +261,6 @@ impl Data {
         intern(&mut self.accounts, &mut self.sorted_accounts, id)
     }
 
-    /// Every row of a user, in load order.
-    fn user_rows(&self, user: u32, out: &mut Vec<Row>) {
-        if (user as usize) < self.base.users.len() {
-            rows::user_rows(&self.base, user, out);
-        }
-        let id = &self.users.ids[user as usize];
-        for layer in self.frozen.iter().map(AsRef::as_ref).chain([&self.current]) {
-            if let Some(rows) = layer.users.get(id) {
-                out.extend_from_slice(rows);
-            }
-        }
-    }
-
     /// Adds the rows of a user that `needed` reads to a builder, in load order.
     fn add_user(&self, builder: &mut StoreBuilder<'_>, user: u32, needed: &Reads) {
         let id = &self.users.ids[user as usize];
@@ -680,6 +667,7 @@ impl Service {
         let worker = Arc::clone(&service);
         std::thread::Builder::new()
             .name("seg-evaluator".into())
+            .stack_size(super::STACK_BYTES)
             .spawn(move || worker.evaluator())
             .map_err(|e| e.to_string())?;
         Ok(Started {
@@ -1298,21 +1286,23 @@ impl Service {
         (page, false)
     }
 
-    /// The store of one user (its rows, and its accounts' rows) for reading and explaining,
-    /// and the clock's instant; None for an unknown user.
+    /// The store of one user (its rows, and its accounts' rows: the user is its user 0) for
+    /// reading and explaining, and the clock's instant; None for an unknown user.
     #[must_use]
-    pub fn user_store(&self, id: &str) -> Option<(Store, Vec<Row>, i64)> {
+    pub fn user_store(&self, id: &str) -> Option<(Store, i64)> {
         let defs = self.definitions();
         let data = self.data.read().expect("the data");
         let user = data.users.get(id)?;
-        let mut rows = Vec::new();
-        data.user_rows(user, &mut rows);
         let mut builder = StoreBuilder::new(&defs.plan.schema);
-        rows::add_user(&mut builder, id, &rows);
+        data.add_user(
+            &mut builder,
+            user,
+            &Reads::all(defs.plan.schema.events.len()),
+        );
         for &account in data.user_accounts.get(&user).into_iter().flatten() {
             data.add_account(&mut builder, account);
         }
-        Some((builder.finish(), rows, self.clock.now()))
+        Some((builder.finish(), self.clock.now()))
     }
 
     /// How many users and accounts the service knows.
