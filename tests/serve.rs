@@ -779,7 +779,7 @@ fn members_csv_users_explain_evaluate_and_metrics() {
             || served
                 .as_f64()
                 .zip(value.as_f64())
-                .is_some_and(|(a, b)| a == b);
+                .is_some_and(|(a, b)| (a - b).abs() < 1e-9);
         assert!(same, "{key}: served {served}, the file says {value}");
     }
     // Its latest events, latest first.
