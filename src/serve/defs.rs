@@ -33,6 +33,8 @@ pub struct Definitions {
     pub reads: Vec<Reads>,
     /// The user segments to evaluate again when given inputs change, by those inputs.
     cuts: Mutex<HashMap<Reads, Arc<Cut>>>,
+    /// Small stores evaluated before, whose memory the next ones reuse.
+    spare: Mutex<Vec<crate::store::Store>>,
     by_name: HashMap<String, usize>,
 }
 
@@ -89,6 +91,10 @@ impl std::fmt::Display for Refused {
     }
 }
 
+/// How many small stores are kept for reuse, and the most events one may hold.
+const SPARE_STORES: usize = 8;
+const SPARE_STORE_EVENTS: usize = 100_000;
+
 /// The errors among diagnostics, each as `seg check --format json` prints it.
 #[must_use]
 pub fn errors(
@@ -144,6 +150,7 @@ impl Definitions {
                 read
             },
             cuts: Mutex::new(HashMap::new()),
+            spare: Mutex::new(Vec::new()),
             accounts_only: cut(&plan, Target::Account),
             plan,
             sources,
@@ -171,6 +178,24 @@ impl Definitions {
         }
         cuts.insert(dirty.clone(), Arc::clone(&cut));
         cut
+    }
+
+    /// A builder for a small store of this schema, reusing the memory of one evaluated before.
+    #[must_use]
+    pub fn builder(&self) -> crate::store::StoreBuilder<'_> {
+        match self.spare.lock().expect("the spare stores").pop() {
+            Some(store) => crate::store::StoreBuilder::recycle(&self.plan.schema, store),
+            None => crate::store::StoreBuilder::new(&self.plan.schema),
+        }
+    }
+
+    /// Gives back a small store once evaluated, for [`Definitions::builder`] to reuse (a few
+    /// of them, and not big ones).
+    pub fn give_back(&self, store: crate::store::Store) {
+        let mut spare = self.spare.lock().expect("the spare stores");
+        if spare.len() < SPARE_STORES && store.event_count() <= SPARE_STORE_EVENTS {
+            spare.push(store);
+        }
     }
 
     /// The index of a segment by name.

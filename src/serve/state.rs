@@ -963,7 +963,7 @@ impl Service {
                     continue;
                 }
                 members.sort_unstable();
-                let mut builder = StoreBuilder::new(&defs.plan.schema);
+                let mut builder = defs.builder();
                 for &user in &members {
                     data.add_user(&mut builder, user, &cut.needed);
                 }
@@ -980,7 +980,7 @@ impl Service {
                 None
             } else {
                 let members = linked(&data.account_users, &accounts);
-                let mut builder = StoreBuilder::new(&defs.plan.schema);
+                let mut builder = defs.builder();
                 for &user in &members {
                     data.add_user(&mut builder, user, &defs.accounts_read);
                 }
@@ -999,8 +999,9 @@ impl Service {
             .iter()
             .map(|(cut, _, store)| evaluate(&cut.plan, store, now, &defs.regexes))
             .collect();
-        let account_members =
-            account_store.map(|store| evaluate(&defs.accounts_only.0, &store, now, &defs.regexes));
+        let account_members = account_store
+            .as_ref()
+            .map(|store| evaluate(&defs.accounts_only.0, store, now, &defs.regexes));
         let mut logged = Vec::new();
         let mut verdicts = self.verdicts.write().expect("the verdicts");
         let data = self.data.read().expect("the data");
@@ -1042,6 +1043,14 @@ impl Service {
         if let Some(members) = &account_members {
             let (plan, index) = &defs.accounts_only;
             apply(plan, index, members, SegmentTarget::Account, &accounts);
+        }
+        drop(data);
+        drop(verdicts);
+        for (_, _, store) in groups {
+            defs.give_back(store);
+        }
+        if let Some(store) = account_store {
+            defs.give_back(store);
         }
         logged
     }

@@ -30,6 +30,8 @@ struct Pending {
     entity: Vec<u32>,
     ts: Vec<i64>,
     columns: Vec<Column>,
+    /// Room for the offsets `finish` lays out (from a recycled table).
+    offsets: Vec<u32>,
 }
 
 impl Pending {
@@ -39,6 +41,19 @@ impl Pending {
             entity: Vec::new(),
             ts: Vec::new(),
             columns,
+            offsets: Vec::new(),
+        }
+    }
+
+    /// An empty table that reuses the memory of `table` (of the same fields).
+    fn recycle(mut table: Table) -> Self {
+        table.ts.clear();
+        table.columns.iter_mut().for_each(Column::clear);
+        Pending {
+            entity: Vec::new(),
+            ts: table.ts,
+            columns: table.columns,
+            offsets: table.offsets,
         }
     }
 
@@ -99,7 +114,9 @@ impl Pending {
     /// by entity in index order, the columns stay where they are and only the runs out of
     /// time order are sorted, in place.
     fn finish(mut self, entities: usize) -> Table {
-        let mut offsets = vec![0u32; entities + 1];
+        let mut offsets = std::mem::take(&mut self.offsets);
+        offsets.clear();
+        offsets.resize(entities + 1, 0);
         for &e in &self.entity {
             offsets[e as usize + 1] += 1;
         }
@@ -306,6 +323,25 @@ impl<'s> StoreBuilder<'s> {
             unmeasured: 0,
             measure_every: 4096,
         }
+    }
+
+    /// A builder that reuses the memory of `store`, a store built before for the same schema
+    /// (for callers that build many small stores one after another, such as the service).
+    #[must_use]
+    pub fn recycle(schema: &'s Schema, store: Store) -> Self {
+        let mut builder = StoreBuilder::new(schema);
+        if store.events.len() != schema.events.len() {
+            return builder;
+        }
+        builder.events = store.events.into_iter().map(Pending::recycle).collect();
+        builder.profiles = Pending::recycle(store.profiles);
+        builder.account_rows = Pending::recycle(store.account_rows);
+        let (mut users, mut accounts, mut strings) = (store.users, store.accounts, store.strings);
+        users.clear();
+        accounts.clear();
+        strings.clear();
+        (builder.users, builder.accounts, builder.strings) = (users, accounts, strings);
+        builder
     }
 
     /// A builder that never holds more than about `buffer` bytes of rows: at each
@@ -564,7 +600,47 @@ mod tests {
             columns: vec![Column::Number(
                 (0u32..).take(ts.len()).map(f64::from).collect(),
             )],
+            offsets: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_recycled_store_builds_the_same_store_as_a_new_one() {
+        let text =
+            "[events.buy]\nvalue = \"number\"\nsku = \"string\"\n[profile]\nplan = \"string\"\n";
+        let schema = Schema::from_toml(crate::source::FileId(0), text).expect("a schema");
+        let fill = |builder: &mut StoreBuilder<'_>, users: &[&str]| {
+            for (i, user) in (0u32..).zip(users) {
+                // The properties in schema order: `sku`, then `value`.
+                let value = FieldValue::Number(f64::from(i));
+                builder.add_event(
+                    user,
+                    EventId(0),
+                    30 - i64::from(i),
+                    &[FieldValue::Str(user), value],
+                );
+                builder.add_profile(user, None, &[FieldValue::Str("pro")]);
+            }
+        };
+        let mut first = StoreBuilder::new(&schema);
+        fill(&mut first, &["a", "b", "c"]);
+        let used = first.finish();
+        let mut recycled = StoreBuilder::recycle(&schema, used);
+        fill(&mut recycled, &["z", "y"]);
+        let recycled = recycled.finish();
+        let mut fresh = StoreBuilder::new(&schema);
+        fill(&mut fresh, &["z", "y"]);
+        let fresh = fresh.finish();
+        assert_eq!(recycled.users.ids, fresh.users.ids);
+        assert_eq!(recycled.strings.len(), fresh.strings.len());
+        for (a, b) in recycled.events.iter().zip(&fresh.events) {
+            assert_eq!(
+                (&a.offsets, &a.ts, &a.columns),
+                (&b.offsets, &b.ts, &b.columns)
+            );
+        }
+        assert_eq!(recycled.profiles.offsets, fresh.profiles.offsets);
+        assert_eq!(recycled.profiles.columns, fresh.profiles.columns);
     }
 
     fn order(table: &Table) -> Vec<f64> {

@@ -40,6 +40,11 @@ pub struct Dictionary {
 }
 
 impl Dictionary {
+    /// Forgets every string, keeping the room.
+    pub fn clear(&mut self) {
+        self.strings.clear();
+    }
+
     pub fn intern(&mut self, s: &str) -> u32 {
         self.strings.intern(s)
     }
@@ -137,6 +142,12 @@ fn spread(short: u32) -> u64 {
 }
 
 impl IdIndex {
+    /// Forgets every id, keeping the room.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.index.clear();
+    }
+
     pub fn intern(&mut self, id: &str) -> u32 {
         let (short, hash) = hash_id(id);
         let ids = &self.ids;
