@@ -117,7 +117,24 @@ impl<'a> Interpreter<'a> {
     /// indexed by entity); segments evaluated here read the given ones they refer to.
     #[must_use]
     pub fn run_given(&self, given: &[Option<Vec<bool>>]) -> Memberships {
-        let n = self.plan.segments.len();
+        let (user_rows, account_rows) = self.rows_given(given);
+        let members = (0..self.plan.segments.len())
+            .map(|s| match self.plan.segments[s].target {
+                Target::User => user_rows.iter().map(|row| row[s]).collect(),
+                Target::Account => account_rows.iter().map(|row| row[s]).collect(),
+            })
+            .collect();
+        Memberships { members }
+    }
+
+    /// Every segment's verdict by entity (`users[u][s]`, `accounts[a][s]`): what [`Self::run`]
+    /// gives by segment, without turning it around (for callers of a few entities).
+    #[must_use]
+    pub fn run_rows(&self) -> (Vec<Vec<bool>>, Vec<Vec<bool>>) {
+        self.rows_given(&vec![None; self.plan.segments.len()])
+    }
+
+    fn rows_given(&self, given: &[Option<Vec<bool>>]) -> (Vec<Vec<bool>>, Vec<Vec<bool>>) {
         let users = u32::try_from(self.store.users.len()).expect("fewer than 2^32 users");
         let accounts = u32::try_from(self.store.accounts.len()).expect("fewer than 2^32 accounts");
         // A store of a few entities (the service's) is not worth waking the thread pool for.
@@ -134,13 +151,7 @@ impl<'a> Interpreter<'a> {
         } else {
             (0..accounts).into_par_iter().map(account_row).collect()
         };
-        let members = (0..n)
-            .map(|s| match self.plan.segments[s].target {
-                Target::User => user_rows.iter().map(|row| row[s]).collect(),
-                Target::Account => account_rows.iter().map(|row| row[s]).collect(),
-            })
-            .collect();
-        Memberships { members }
+        (user_rows, account_rows)
     }
 
     /// One entity's memberships in the segments of its kind, in plan order.

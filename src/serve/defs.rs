@@ -32,7 +32,7 @@ pub struct Definitions {
     /// What each segment reads ([`super::reach`]).
     pub reads: Vec<Reads>,
     /// The user segments to evaluate again when given inputs change, by those inputs.
-    cuts: Mutex<HashMap<Reads, Arc<Cut>>>,
+    cuts: Mutex<rustc_hash::FxHashMap<Reads, Arc<Cut>>>,
     /// Small stores evaluated before, whose memory the next ones reuse.
     spare: Mutex<Vec<crate::store::Store>>,
     by_name: HashMap<String, usize>,
@@ -149,7 +149,7 @@ impl Definitions {
                 }
                 read
             },
-            cuts: Mutex::new(HashMap::new()),
+            cuts: Mutex::new(rustc_hash::FxHashMap::default()),
             spare: Mutex::new(Vec::new()),
             accounts_only: cut(&plan, Target::Account),
             plan,

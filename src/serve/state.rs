@@ -21,7 +21,11 @@
 //!   the clock, so that windows moving with the clock change memberships without any event.
 //!   Reloads run on the same thread, so verdicts are never applied out of order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// Fx hashing: the keys are the service's own (indexes, ids), and these maps are on the
+// path of every re-evaluation.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, RwLock};
@@ -221,8 +225,8 @@ impl Data {
                 .zip(&store.accounts.ids)
                 .map(|(i, id)| (id.clone(), i))
                 .collect(),
-            user_accounts: HashMap::new(),
-            account_users: HashMap::new(),
+            user_accounts: HashMap::default(),
+            account_users: HashMap::default(),
             frozen: None,
             current: Layer::default(),
             base: Arc::new(Store::default()),
@@ -949,7 +953,7 @@ impl Service {
                     accounts.extend(data.user_accounts.get(user).into_iter().flatten());
                 }
             }
-            let mut by_arrival: HashMap<Reads, Vec<u32>> = HashMap::new();
+            let mut by_arrival: HashMap<Reads, Vec<u32>> = HashMap::default();
             if users.len() > FEW_USERS {
                 by_arrival.insert(Reads::all(events), users.keys().copied().collect());
             } else {
@@ -995,7 +999,7 @@ impl Service {
         self.metrics
             .evaluations
             .fetch_add(evaluated as u64, Ordering::Relaxed);
-        let user_members: Vec<Vec<Vec<bool>>> = groups
+        let user_members: Vec<Evaluated> = groups
             .iter()
             .map(|(cut, _, store)| evaluate(&cut.plan, store, now, &defs.regexes))
             .collect();
@@ -1007,7 +1011,7 @@ impl Service {
         let data = self.data.read().expect("the data");
         let mut apply = |plan: &crate::plan::Plan,
                          index: &[usize],
-                         members: &[Vec<bool>],
+                         members: &Evaluated,
                          target: SegmentTarget,
                          entities: &[u32]| {
             let (ids, len) = match target {
@@ -1023,7 +1027,7 @@ impl Service {
                     row.resize(len, false);
                 }
                 for (i, &entity) in entities.iter().enumerate() {
-                    let member = members[c][i];
+                    let member = members.get(target, c, i);
                     if row[entity as usize] != member {
                         row[entity as usize] = member;
                         logged.push(change(&segment.name, &ids[entity as usize], member, now));
@@ -1348,16 +1352,39 @@ fn evaluate(
     plan: &crate::plan::Plan,
     store: &Store,
     now: i64,
-    regexes: &HashMap<String, regex::Regex>,
-) -> Vec<Vec<bool>> {
+    regexes: &std::collections::HashMap<String, regex::Regex>,
+) -> Evaluated {
     if store.users.len() + store.accounts.len() >= COMPILE_FROM {
         if let Ok(prepared) = crate::engine::prepare(plan, store, now, crate::engine::Engine::Jit) {
-            return prepared.run().members;
+            return Evaluated::BySegment(prepared.run().members);
         }
     }
-    Interpreter::with_regexes(plan, store, now, regexes)
-        .run()
-        .members
+    let (users, accounts) = Interpreter::with_regexes(plan, store, now, regexes).run_rows();
+    Evaluated::ByEntity { users, accounts }
+}
+
+/// Verdicts over a small store, as the engine gave them.
+enum Evaluated {
+    /// `[segment][entity]` (the JIT's).
+    BySegment(Vec<Vec<bool>>),
+    /// `[entity][segment]` (the interpreter's, not turned around).
+    ByEntity {
+        users: Vec<Vec<bool>>,
+        accounts: Vec<Vec<bool>>,
+    },
+}
+
+impl Evaluated {
+    /// Whether the `entity`-th entity of the segment's kind is in segment `segment`.
+    fn get(&self, target: SegmentTarget, segment: usize, entity: usize) -> bool {
+        match self {
+            Evaluated::BySegment(members) => members[segment][entity],
+            Evaluated::ByEntity { users, accounts } => match target {
+                SegmentTarget::User => users[entity][segment],
+                SegmentTarget::Account => accounts[entity][segment],
+            },
+        }
+    }
 }
 
 /// A request's turn to apply its record: on drop, the next record's turn.
