@@ -55,6 +55,19 @@ fn is_svg(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
 }
 
+/// Calls `draw(area, args...)` on a PNG, or on an SVG for a path ending in `.svg`, once the
+/// font is registered.
+macro_rules! on_file {
+    ($path:expr, $draw:ident($($arg:expr),*)) => {{
+        font()?;
+        if is_svg($path) {
+            $draw(&SVGBackend::new($path, SIZE).into_drawing_area(), $($arg),*)
+        } else {
+            $draw(&BitMapBackend::new($path, SIZE).into_drawing_area(), $($arg),*)
+        }
+    }};
+}
+
 /// One line per series: `(name, counts at each instant)`.
 pub fn trend(
     path: &Path,
@@ -62,22 +75,7 @@ pub fn trend(
     instants: &[i64],
     series: &[(String, Vec<usize>)],
 ) -> Result<(), String> {
-    font()?;
-    if is_svg(path) {
-        draw_lines(
-            &SVGBackend::new(path, SIZE).into_drawing_area(),
-            title,
-            instants,
-            series,
-        )
-    } else {
-        draw_lines(
-            &BitMapBackend::new(path, SIZE).into_drawing_area(),
-            title,
-            instants,
-            series,
-        )
-    }
+    on_file!(path, draw_lines(title, instants, series))
 }
 
 fn draw_lines<DB: DrawingBackend>(
@@ -144,22 +142,7 @@ pub fn bars(
     labels: &[String],
     groups: &[(String, Vec<f64>)],
 ) -> Result<(), String> {
-    font()?;
-    if is_svg(path) {
-        draw_bars(
-            &SVGBackend::new(path, SIZE).into_drawing_area(),
-            title,
-            labels,
-            groups,
-        )
-    } else {
-        draw_bars(
-            &BitMapBackend::new(path, SIZE).into_drawing_area(),
-            title,
-            labels,
-            groups,
-        )
-    }
+    on_file!(path, draw_bars(title, labels, groups))
 }
 
 fn draw_bars<DB: DrawingBackend>(

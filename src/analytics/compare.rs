@@ -57,15 +57,6 @@ pub struct Request<'a> {
     pub now: i64,
 }
 
-#[allow(clippy::cast_precision_loss)]
-fn per(total: usize, members: usize) -> f64 {
-    if members == 0 {
-        0.0
-    } else {
-        total as f64 / members as f64
-    }
-}
-
 /// Each group's figures.
 #[must_use]
 pub fn compare(store: &Store, request: &Request<'_>) -> Vec<Group> {
@@ -115,7 +106,7 @@ pub fn compare(store: &Store, request: &Request<'_>) -> Vec<Group> {
                         .iter()
                         .map(|&u| table.rows_between(u, i64::MIN, request.now).len())
                         .sum();
-                    (event.name.clone(), per(total, count))
+                    (event.name.clone(), super::ratio(total, count))
                 })
                 .collect();
             let active: usize = users
@@ -132,9 +123,9 @@ pub fn compare(store: &Store, request: &Request<'_>) -> Vec<Group> {
                     days.len()
                 })
                 .sum();
-            let goal = request
-                .goal
-                .map(|goal| per(users.iter().filter(|&&u| goal[u as usize]).count(), count));
+            let goal = request.goal.map(|goal| {
+                super::ratio(users.iter().filter(|&&u| goal[u as usize]).count(), count)
+            });
             let metrics = request
                 .metrics
                 .iter()
@@ -149,7 +140,7 @@ pub fn compare(store: &Store, request: &Request<'_>) -> Vec<Group> {
                 name: name.clone(),
                 members: count,
                 events_per_member,
-                active_days: per(active, count),
+                active_days: super::ratio(active, count),
                 goal,
                 metrics,
             }

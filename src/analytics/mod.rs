@@ -39,6 +39,7 @@ pub fn kind(target: Target) -> &'static str {
     }
 }
 
+/// `part / whole`, 0 when `whole` is.
 #[allow(clippy::cast_precision_loss)]
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 {

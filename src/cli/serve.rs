@@ -120,13 +120,8 @@ fn import_files(
             .and_then(|f| f.sync_all())
             .map_err(|e| format!("{}: {e}", target.display()))?;
         let crc = file_crc(&target).map_err(|e| format!("{}: {e}", target.display()))?;
-        log.append(import_record(
-            *kind,
-            &stored,
-            crc,
-            on_bad_row == OnBadRow::Skip,
-        ))
-        .map_err(|e| e.to_string())?;
+        log.append(import_record(*kind, &stored, crc))
+            .map_err(|e| e.to_string())?;
         if let Some(warning) = report.unknown_warning() {
             eprintln!("seg import: warning: {}: {warning}", path.display());
         }

@@ -125,8 +125,13 @@ impl Definitions {
         }) else {
             return Err(Refused::Diagnostics(errors(&sources, &checked.diagnostics)));
         };
-        let schema_text = std::fs::read_to_string(schema_path)
-            .map_err(|e| Refused::Unreadable(format!("{}: {e}", schema_path.display())))?;
+        // The check read the schema into the sources, under the name it was given.
+        let name = schema_path.display().to_string();
+        let schema_text = sources
+            .iter()
+            .find(|(_, file)| file.name == name)
+            .map(|(_, file)| file.text.clone())
+            .unwrap_or_default();
         let by_name = plan
             .segments
             .iter()

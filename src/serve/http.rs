@@ -123,6 +123,18 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
+/// A 422 with the diagnostics of what was checked, each as `seg check --format json` prints it.
+fn diagnostics(message: &str, list: &[serde_json::Value]) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(json!({
+            "error": {"code": "diagnostics", "message": message},
+            "diagnostics": list,
+        })),
+    )
+        .into_response()
+}
+
 /// Authentication, request ids and latencies, around every route.
 async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -730,9 +742,12 @@ async fn get_compare(
         let mut ask = crate::analytics::compare::Ask::default();
         for (key, value) in pairs {
             match key.as_str() {
-                "segments" => ask
-                    .segments
-                    .extend(value.split(',').filter(|n| !n.is_empty()).map(str::to_string)),
+                "segments" => ask.segments.extend(
+                    value
+                        .split(',')
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string),
+                ),
                 "all" => ask.all = value == "true",
                 "goal" => ask.goal = Some(value),
                 "filter" => ask.filter = Some(value),
@@ -746,27 +761,39 @@ async fn get_compare(
                 }
             }
         }
-        if ask.metrics.iter().any(|m| m.len() > super::evaluate::MAX_EXPRESSION_BYTES) {
-            return error(StatusCode::PAYLOAD_TOO_LARGE, "expression_too_long", "a metric is over 64 KiB");
+        if ask
+            .metrics
+            .iter()
+            .any(|m| m.len() > super::evaluate::MAX_EXPRESSION_BYTES)
+        {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "expression_too_long",
+                "a metric is over 64 KiB",
+            );
         }
         let defs = app.service.definitions();
         let mut sources = crate::source::SourceMap::new();
-        let checked = match crate::analytics::compare::check(&defs.schema_path, &defs.roots, &ask.metrics, &mut sources) {
+        let checked = match crate::analytics::compare::check(
+            &defs.schema_path,
+            &defs.roots,
+            &ask.metrics,
+            &mut sources,
+        ) {
             Ok(checked) => checked,
             Err(message) => return error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable", message),
         };
         let errors = super::defs::errors(&sources, &checked.diagnostics);
         let Some(plan) = checked.plan.filter(|_| errors.is_empty()) else {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(json!({"error": {"code": "diagnostics", "message": "a metric has errors"}, "diagnostics": errors})),
-            )
-                .into_response();
+            return diagnostics("a metric has errors", &errors);
         };
         app.service.settle(SETTLE);
         let (store, now) = app.service.merged();
         match crate::analytics::compare::run(&plan, &store, now, &ask) {
-            Ok(groups) => axum::Json(json!({"as_of": crate::time::format_timestamp(now), "groups": groups})).into_response(),
+            Ok(groups) => {
+                axum::Json(json!({"as_of": crate::time::format_timestamp(now), "groups": groups}))
+                    .into_response()
+            }
             Err(message) => error(StatusCode::BAD_REQUEST, "bad_compare", message),
         }
     })
@@ -842,25 +869,34 @@ async fn post_evaluate(State(app): State<Arc<App>>, body: Bytes) -> Response {
     blocking(move || {
         let request: EvaluateBody = match serde_json::from_slice(&body) {
             Ok(r) => r,
-            Err(e) => return error(StatusCode::BAD_REQUEST, "bad_json", format!("expected {{\"expression\": \"...\"}}: {e}")),
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_json",
+                    format!("expected {{\"expression\": \"...\"}}: {e}"),
+                )
+            }
         };
         let limit = super::evaluate::MAX_EXPRESSION_BYTES;
         if request.expression.len() > limit {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "expression_too_long",
-                format!("the expression is {} bytes long, over the limit of {limit}", request.expression.len()),
+                format!(
+                    "the expression is {} bytes long, over the limit of {limit}",
+                    request.expression.len()
+                ),
             );
         }
         let sample = request.sample.unwrap_or(20).min(1000);
         match super::evaluate::evaluate(&app.service, &request.expression, sample) {
             Ok(result) => axum::Json(result).into_response(),
-            Err(super::defs::Refused::Diagnostics(list)) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(json!({"error": {"code": "diagnostics", "message": "the expression has errors"}, "diagnostics": list})),
-            )
-                .into_response(),
-            Err(super::defs::Refused::Unreadable(message)) => error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable", message),
+            Err(super::defs::Refused::Diagnostics(list)) => {
+                diagnostics("the expression has errors", &list)
+            }
+            Err(super::defs::Refused::Unreadable(message)) => {
+                error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable", message)
+            }
         }
     })
     .await
@@ -869,15 +905,13 @@ async fn post_evaluate(State(app): State<Arc<App>>, body: Bytes) -> Response {
 async fn post_reload(State(app): State<Arc<App>>) -> Response {
     blocking(move || match app.service.reload() {
         Ok(reloaded) => axum::Json(reloaded).into_response(),
-        Err(super::defs::Refused::Diagnostics(list)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::Json(json!({
-                "error": {"code": "diagnostics", "message": "the segment files have errors; the running definitions keep serving"},
-                "diagnostics": list,
-            })),
-        )
-            .into_response(),
-        Err(super::defs::Refused::Unreadable(message)) => error(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", message),
+        Err(super::defs::Refused::Diagnostics(list)) => diagnostics(
+            "the segment files have errors; the running definitions keep serving",
+            &list,
+        ),
+        Err(super::defs::Refused::Unreadable(message)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", message)
+        }
     })
     .await
 }

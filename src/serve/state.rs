@@ -89,8 +89,6 @@ struct Header {
     import: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     crc32: Option<u32>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    skip_bad_rows: bool,
 }
 
 fn kind_name(kind: Kind) -> &'static str {
@@ -116,7 +114,6 @@ fn rows_record(kind: Kind, rows: &[&str]) -> Vec<u8> {
         kind: kind_name(kind).into(),
         import: None,
         crc32: None,
-        skip_bad_rows: false,
     };
     let mut payload = serde_json::to_vec(&header).expect("a header serializes");
     for row in rows {
@@ -128,12 +125,11 @@ fn rows_record(kind: Kind, rows: &[&str]) -> Vec<u8> {
 
 /// A data log record of an imported file.
 #[must_use]
-pub fn import_record(kind: Kind, file: &str, crc32: u32, skip_bad_rows: bool) -> Vec<u8> {
+pub fn import_record(kind: Kind, file: &str, crc32: u32) -> Vec<u8> {
     let header = Header {
         kind: kind_name(kind).into(),
         import: Some(file.into()),
         crc32: Some(crc32),
-        skip_bad_rows,
     };
     serde_json::to_vec(&header).expect("a header serializes")
 }
@@ -557,7 +553,6 @@ pub struct Service {
     pub clock: Clock,
     sweep_every: Duration,
     pub metrics: Metrics,
-    pub started: Instant,
 }
 
 /// What starting found.
@@ -628,12 +623,10 @@ impl Service {
             clock,
             sweep_every,
             metrics: Metrics::default(),
-            started: Instant::now(),
         });
         let defs = service.definitions();
-        let members = service.evaluate_all(&defs);
+        let (members, now) = service.evaluate_all(&defs);
         let mut logged = Logger::new(&service.changes);
-        let now = service.clock.now();
         {
             let data = service.data.read().expect("the data");
             for (s, segment) in defs.plan.segments.iter().enumerate() {
@@ -645,11 +638,7 @@ impl Service {
                 let held = |e: usize| {
                     before.is_some_and(|b| b.contains(u32::try_from(e).expect("fewer than 2^32")))
                 };
-                for (e, &member) in members[s].iter().enumerate() {
-                    if member != held(e) {
-                        logged.push(change(&segment.name, &ids[e], member, now));
-                    }
-                }
+                logged.differences(&segment.name, ids, &members[s], held, now);
                 if let Some(before) = before {
                     // Held by the log, beyond the entities evaluated: they left.
                     for e in before
@@ -690,26 +679,12 @@ impl Service {
         Arc::clone(&self.defs.read().expect("the definitions"))
     }
 
-    /// Every segment's members over the whole data as of the clock, by the service's indexes
-    /// (merging what came since the last merge first).
-    fn evaluate_all(&self, defs: &Definitions) -> Vec<Vec<bool>> {
-        self.merge(defs);
-        let now = self.clock.now();
-        let base = Arc::clone(&self.data.read().expect("the data").base);
-        let prepared = crate::engine::prepare(&defs.plan, &base, now, crate::engine::Engine::Jit)
-            .or_else(|_| {
-                crate::engine::prepare(&defs.plan, &base, now, crate::engine::Engine::Interp)
-            });
-        let members = match prepared {
-            Ok(prepared) => prepared.run().members,
-            Err(_) => {
-                Interpreter::with_regexes(&defs.plan, &base, now, &defs.regexes)
-                    .run()
-                    .members
-            }
-        };
+    /// Every segment's members over the whole data, by the service's indexes, and the
+    /// instant they are as of (merging what came since the last merge first).
+    fn evaluate_all(&self, defs: &Definitions) -> (Vec<Vec<bool>>, i64) {
+        let (base, now) = self.merged();
         self.metrics.sweeps.fetch_add(1, Ordering::Relaxed);
-        members
+        (whole(&defs.plan, &base, now), now)
     }
 
     /// Merges the rows received since the last merge into a new store.
@@ -779,12 +754,10 @@ impl Service {
             let (work, wake) = &self.work;
             let mut work = work.lock().expect("the work");
             for (user, arrived) in users {
-                match work.users.entry(user) {
-                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().add(&arrived),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(arrived);
-                    }
-                }
+                work.users
+                    .entry(user)
+                    .and_modify(|marked| marked.add(&arrived))
+                    .or_insert(arrived);
             }
             work.accounts.extend(accounts);
             work.upto = seq + 1;
@@ -939,12 +912,10 @@ impl Service {
             // An account's rows are read by its users' segments.
             for account in &accounts {
                 for &user in data.account_users.get(account).into_iter().flatten() {
-                    let mut arrived = Reads::none(events);
-                    arrived.account = true;
                     users
                         .entry(user)
                         .or_insert_with(|| Reads::none(events))
-                        .add(&arrived);
+                        .account = true;
                 }
             }
             // A user's accounts, when what arrived can change an account segment.
@@ -1063,8 +1034,7 @@ impl Service {
     fn sweep_now(&self) -> usize {
         let defs = self.definitions();
         let before = self.changes.end();
-        let members = self.evaluate_all(&defs);
-        let now = self.clock.now();
+        let (members, now) = self.evaluate_all(&defs);
         let mut logged = Logger::new(&self.changes);
         let mut verdicts = self.verdicts.write().expect("the verdicts");
         let data = self.data.read().expect("the data");
@@ -1147,8 +1117,7 @@ impl Service {
             *self.defs.write().expect("the definitions") = Arc::new(defs);
         }
         let defs = self.definitions();
-        let members = self.evaluate_all(&defs);
-        let now = self.clock.now();
+        let (members, now) = self.evaluate_all(&defs);
         let mut logged = Logger::new(&self.changes);
         {
             let mut verdicts = self.verdicts.write().expect("the verdicts");
@@ -1162,12 +1131,8 @@ impl Service {
                     .segment(&segment.name)
                     .filter(|&o| old.plan.segments[o].target == segment.target)
                     .and_then(|o| verdicts.members.get(o));
-                for (e, &member) in members[s].iter().enumerate() {
-                    let was = old_row.and_then(|r| r.get(e)).copied().unwrap_or(false);
-                    if was != member {
-                        logged.push(change(&segment.name, &ids[e], member, now));
-                    }
-                }
+                let was = |e: usize| old_row.and_then(|r| r.get(e)).copied().unwrap_or(false);
+                logged.differences(&segment.name, ids, &members[s], was, now);
             }
             verdicts.members = members;
         }
@@ -1205,10 +1170,7 @@ impl Service {
         segment: crate::plan::SegmentId,
     ) -> (Vec<bool>, Vec<Box<str>>, i64) {
         let (base, now) = self.merged();
-        let members = match crate::engine::prepare(plan, &base, now, crate::engine::Engine::Jit) {
-            Ok(prepared) => prepared.run().members,
-            Err(_) => crate::interp::evaluate(plan, &base, now).members,
-        };
+        let members = whole(plan, &base, now);
         let ids = match plan.segment(segment).target {
             SegmentTarget::User => base.users.ids.clone(),
             SegmentTarget::Account => base.accounts.ids.clone(),
@@ -1339,11 +1301,17 @@ impl Service {
         *clock.lock().expect("the clock") = now;
         Some(self.sweep())
     }
+}
 
-    /// Appends an imported file's record (`seg import`) before the service runs.
-    pub fn append_import(log: &Log, record: Vec<u8>) -> Result<u64, LogError> {
-        log.append(record)
-    }
+/// Every segment's members over the whole data: with the JIT, or the fused interpreter
+/// should it fail to compile.
+fn whole(plan: &crate::plan::Plan, store: &Store, now: i64) -> Vec<Vec<bool>> {
+    crate::engine::prepare(plan, store, now, crate::engine::Engine::Jit)
+        .or_else(|_| crate::engine::prepare(plan, store, now, crate::engine::Engine::Interp))
+        .map_or_else(
+            |_| crate::interp::evaluate(plan, store, now).members,
+            |prepared| prepared.run().members,
+        )
 }
 
 /// Every segment's members over a small store: interpreted when the store holds a few
@@ -1425,6 +1393,22 @@ impl<'a> Logger<'a> {
         self.count += 1;
         if self.buffer.len() >= super::changes::BATCH {
             self.flush();
+        }
+    }
+
+    /// Logs every entity whose verdict in `members` differs from what it `was`.
+    fn differences(
+        &mut self,
+        segment: &str,
+        ids: &[Box<str>],
+        members: &[bool],
+        was: impl Fn(usize) -> bool,
+        now: i64,
+    ) {
+        for (e, &member) in members.iter().enumerate() {
+            if member != was(e) {
+                self.push(change(segment, &ids[e], member, now));
+            }
         }
     }
 
