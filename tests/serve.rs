@@ -237,6 +237,35 @@ impl Drop for Server {
     }
 }
 
+/// `seg ARGS` in the project's folder: its standard output, once it has succeeded.
+fn seg_ok<S: AsRef<std::ffi::OsStr>>(project: &Project, args: &[S]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(&project.dir)
+        .output()
+        .expect("seg runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The data flags naming the example data files.
+fn example_files() -> Vec<String> {
+    ["events", "profiles", "accounts"]
+        .iter()
+        .flat_map(|kind| {
+            [
+                format!("--{kind}"),
+                example(&format!("{kind}.ndjson")).display().to_string(),
+            ]
+        })
+        .collect()
+}
+
 /// `seg eval --as-of` over data files, as segment name -> sorted members.
 fn batch(project: &Project, files: &[(&str, &Path)], as_of: &str) -> BTreeMap<String, Vec<String>> {
     let mut args = vec![
@@ -250,33 +279,14 @@ fn batch(project: &Project, files: &[(&str, &Path)], as_of: &str) -> BTreeMap<St
         args.push(format!("--{flag}"));
         args.push(path.display().to_string());
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(&args)
-        .current_dir(&project.dir)
-        .output()
-        .expect("seg eval runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let rows = seg_ok(project, &args);
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let check = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(["eval", "--as-of", as_of, "--format", "count"])
-        .args(
-            files
-                .iter()
-                .flat_map(|(flag, path)| [format!("--{flag}"), path.display().to_string()]),
-        )
-        .current_dir(&project.dir)
-        .output()
-        .expect("seg eval runs");
-    for line in String::from_utf8_lossy(&check.stdout).lines().skip(1) {
+    args[4] = "count".into();
+    for line in seg_ok(project, &args).lines().skip(1) {
         let name = line.split(',').next().expect("a name");
         out.insert(name.to_string(), Vec::new());
     }
-    for line in String::from_utf8_lossy(&output.stdout).lines().skip(1) {
+    for line in rows.lines().skip(1) {
         let (segment, id) = line.split_once(',').expect("segment,user_id");
         out.get_mut(segment)
             .expect("a segment")
@@ -1170,29 +1180,10 @@ fn stats_and_trend_over_the_api_are_the_commands_figures() {
     let project = Project::new("analytics");
     let server = Server::start(&project, &[]);
     post_examples(&server);
-    let files = [
-        "--events",
-        &example("events.ndjson").display().to_string(),
-        "--profiles",
-        &example("profiles.ndjson").display().to_string(),
-        "--accounts",
-        &example("accounts.ndjson").display().to_string(),
-    ]
-    .map(str::to_string);
     let command = |args: &[&str]| -> String {
-        let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-            .args(args)
-            .args(&files)
-            .current_dir(&project.dir)
-            .output()
-            .expect("seg runs");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        let mut all: Vec<String> = args.iter().map(ToString::to_string).collect();
+        all.extend(example_files());
+        seg_ok(&project, &all)
     };
     let served = server.get("/v1/stats?segments=buyer,ltv_gold,email_subscriber&overlap=true");
     let cli: serde_json::Value = serde_json::from_str(&command(&[
@@ -1271,41 +1262,29 @@ fn compare_over_the_api_is_the_commands_figures() {
     let server = Server::start(&project, &[]);
     post_examples(&server);
     let served = server.get("/v1/compare?segments=ltv_gold,email_subscriber&all=true&goal=buyer&metric=sum(purchase.value)&metric=top(product_view.category)");
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args([
-            "compare",
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-            "--segment",
-            "ltv_gold",
-            "--segment",
-            "email_subscriber",
-            "--all",
-            "--goal",
-            "buyer",
-            "--metric",
-            "sum(purchase.value)",
-            "--metric",
-            "top(product_view.category)",
-            "--events",
-        ])
-        .arg(example("events.ndjson"))
-        .arg("--profiles")
-        .arg(example("profiles.ndjson"))
-        .arg("--accounts")
-        .arg(example("accounts.ndjson"))
-        .current_dir(&project.dir)
-        .output()
-        .expect("seg runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let cli: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut args: Vec<String> = [
+        "compare",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--segment",
+        "ltv_gold",
+        "--segment",
+        "email_subscriber",
+        "--all",
+        "--goal",
+        "buyer",
+        "--metric",
+        "sum(purchase.value)",
+        "--metric",
+        "top(product_view.category)",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    args.extend(example_files());
+    let cli: serde_json::Value = serde_json::from_str(&seg_ok(&project, &args)).expect("JSON");
     assert_eq!(served["groups"], cli);
     let (status, body) = server.request(
         "GET",
