@@ -19,6 +19,16 @@ pub(crate) struct Matches {
     pub rows: Vec<usize>,
 }
 
+/// What a chain's step looks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The step takes a row: its earliest match, or its latest (the last positive step before
+    /// a final `then not`, which leaves the fewest events after it).
+    Take { latest: bool },
+    /// A final `then not` step, which must find nothing.
+    Absent,
+}
+
 /// One step of a `then` chain or a `steps` funnel, as it was matched: for explaining.
 pub(crate) struct StepSeen<'m> {
     pub index: usize,
@@ -84,7 +94,10 @@ impl<'a> Interpreter<'a> {
         user: u32,
         after: Option<i64>,
         memo: Memo<'m>,
-    ) -> (Option<(i64, i64)>, impl Iterator<Item = usize> + 'm) {
+    ) -> (
+        Option<(i64, i64)>,
+        impl DoubleEndedIterator<Item = usize> + 'm,
+    ) {
         let event = set.event.0 as usize;
         let table = &self.store.events[event];
         let mut window = self.window_range(&set.window, Entity::User(user), memo);
@@ -130,70 +143,66 @@ impl<'a> Interpreter<'a> {
     }
 
     pub(super) fn aggregate(&self, aggregate: &'a Aggregate, user: u32, memo: Memo<'_>) -> V<'a> {
-        // `did` and `count` need no list of the rows.
-        match aggregate.function {
-            AggregateFn::Did => {
-                return V::Bool(
-                    self.matching(&aggregate.set, user, None, memo)
-                        .1
-                        .next()
-                        .is_some(),
-                )
-            }
-            AggregateFn::Count => {
-                #[allow(clippy::cast_precision_loss)]
-                return V::Num(self.matching(&aggregate.set, user, None, memo).1.count() as f64);
-            }
-            _ => {}
-        }
-        let found = self.matches(&aggregate.set, user, None, memo);
-        let table = &self.store.events[found.event];
-        let rows = &found.rows;
-        let values = || {
+        // The rows one by one: no list of them is kept.
+        let (_, mut rows) = self.matching(&aggregate.set, user, None, memo);
+        let table = &self.store.events[aggregate.set.event.0 as usize];
+        let values = |rows| {
             let column =
                 &table.columns[aggregate.property.expect("the checker requires a property")];
-            rows.iter()
-                .map(move |&r| self.column_value(column, r))
-                .filter(V::is_set)
+            Iterator::map(rows, move |r| self.column_value(column, r)).filter(V::is_set)
         };
         #[allow(clippy::cast_precision_loss)]
         let count = |n: usize| V::Num(n as f64);
         match (aggregate.function, aggregate.property) {
-            (AggregateFn::Did, _) => V::Bool(!rows.is_empty()),
-            (AggregateFn::Count, _) => count(rows.len()),
+            (AggregateFn::Did, _) => V::Bool(rows.next().is_some()),
+            (AggregateFn::Count, _) => count(rows.count()),
             (AggregateFn::Days, _) => {
-                let mut days: Vec<i64> = rows
-                    .iter()
-                    .map(|&r| table.ts[r].div_euclid(MICROS_PER_DAY))
-                    .collect();
-                days.dedup();
-                count(days.len())
+                // Rows come in ts order, so one day's rows are together.
+                let mut days = rows.map(|r| table.ts[r].div_euclid(MICROS_PER_DAY));
+                let first = days.next();
+                count(first.map_or(0, |first| {
+                    1 + days
+                        .scan(first, |last, day| {
+                            let new = day != *last;
+                            *last = day;
+                            Some(new)
+                        })
+                        .filter(|&new| new)
+                        .count()
+                }))
             }
-            (AggregateFn::First, None) => rows.first().map_or(V::Missing, |&r| V::Ts(table.ts[r])),
-            (AggregateFn::Last, None) => rows.last().map_or(V::Missing, |&r| V::Ts(table.ts[r])),
-            (AggregateFn::First, Some(_)) => values().next().unwrap_or(V::Missing),
-            (AggregateFn::Last, Some(_)) => values().next_back().unwrap_or(V::Missing),
-            (AggregateFn::Sum, _) => V::Num(values().map(|v| number(&v)).sum()),
+            (AggregateFn::First, None) => rows.next().map_or(V::Missing, |r| V::Ts(table.ts[r])),
+            (AggregateFn::Last, None) => {
+                rows.next_back().map_or(V::Missing, |r| V::Ts(table.ts[r]))
+            }
+            (AggregateFn::First, Some(_)) => values(rows).next().unwrap_or(V::Missing),
+            (AggregateFn::Last, Some(_)) => values(rows).next_back().unwrap_or(V::Missing),
+            (AggregateFn::Sum, _) => V::Num(values(rows).map(|v| number(&v)).sum()),
             (AggregateFn::Avg, _) => {
-                let numbers: Vec<f64> = values().map(|v| number(&v)).collect();
+                let mut n = 0usize;
+                let sum: f64 = values(rows)
+                    .map(|v| {
+                        n += 1;
+                        number(&v)
+                    })
+                    .sum();
                 #[allow(clippy::cast_precision_loss)]
-                let mean = numbers.iter().sum::<f64>() / numbers.len() as f64;
-                if numbers.is_empty() {
+                if n == 0 {
                     V::Missing
                 } else {
-                    V::Num(mean)
+                    V::Num(sum / n as f64)
                 }
             }
-            (AggregateFn::Min, _) => values()
+            (AggregateFn::Min, _) => values(rows)
                 .map(|v| number(&v))
                 .reduce(f64::min)
                 .map_or(V::Missing, V::Num),
-            (AggregateFn::Max, _) => values()
+            (AggregateFn::Max, _) => values(rows)
                 .map(|v| number(&v))
                 .reduce(f64::max)
                 .map_or(V::Missing, V::Num),
-            (AggregateFn::Distinct, _) => count(runs(values()).len()),
-            (AggregateFn::Top, _) => runs(values())
+            (AggregateFn::Distinct, _) => count(runs(values(rows)).len()),
+            (AggregateFn::Top, _) => runs(values(rows))
                 .into_iter()
                 .rev()
                 .max_by_key(|(_, n)| *n)
@@ -208,7 +217,7 @@ impl<'a> Interpreter<'a> {
         user: u32,
         memo: Memo<'_>,
     ) -> bool {
-        self.then_seen(steps, last_negated, user, memo, &mut |_| {})
+        self.then_told(steps, last_negated, user, memo, None)
     }
 
     /// `then`, telling `seen` about each step it matches (it stops at the first that fails).
@@ -220,6 +229,17 @@ impl<'a> Interpreter<'a> {
         memo: Memo<'_>,
         seen: &mut dyn FnMut(StepSeen<'_>),
     ) -> bool {
+        self.then_told(steps, last_negated, user, memo, Some(seen))
+    }
+
+    fn then_told(
+        &self,
+        steps: &'a [EventSet],
+        last_negated: bool,
+        user: u32,
+        memo: Memo<'_>,
+        mut seen: Option<&mut dyn FnMut(StepSeen<'_>)>,
+    ) -> bool {
         let positive = if last_negated {
             &steps[..steps.len() - 1]
         } else {
@@ -227,20 +247,10 @@ impl<'a> Interpreter<'a> {
         };
         let mut previous: Option<i64> = None;
         for (i, set) in positive.iter().enumerate() {
-            let found = self.matches(set, user, previous, memo);
-            let table = &self.store.events[found.event];
-            let pick = if last_negated && i + 1 == positive.len() {
-                found.rows.last().copied()
-            } else {
-                found.rows.first().copied()
-            };
-            seen(StepSeen {
-                index: i,
-                found: &found,
-                picked: pick,
-            });
-            match pick {
-                Some(row) => previous = Some(table.ts[row]),
+            let latest = last_negated && i + 1 == positive.len();
+            let step = Step::Take { latest };
+            match self.step(set, user, previous, memo, (i, step), seen.as_deref_mut()) {
+                Some(row) => previous = Some(self.store.events[set.event.0 as usize].ts[row]),
                 None => return false,
             }
         }
@@ -248,17 +258,12 @@ impl<'a> Interpreter<'a> {
             return true;
         }
         let last = steps.last().expect("then has steps");
-        let found = self.matches(last, user, previous, memo);
-        seen(StepSeen {
-            index: steps.len() - 1,
-            found: &found,
-            picked: None,
-        });
-        found.rows.is_empty()
+        let at = (steps.len() - 1, Step::Absent);
+        self.step(last, user, previous, memo, at, seen).is_none()
     }
 
     pub(super) fn steps(&self, steps: &'a [EventSet], user: u32, memo: Memo<'_>) -> u32 {
-        self.steps_seen(steps, user, memo, &mut |_| {})
+        self.steps_told(steps, user, memo, None)
     }
 
     /// `steps`, telling `seen` about each step it matches (it stops at the first not done).
@@ -269,23 +274,63 @@ impl<'a> Interpreter<'a> {
         memo: Memo<'_>,
         seen: &mut dyn FnMut(StepSeen<'_>),
     ) -> u32 {
+        self.steps_told(steps, user, memo, Some(seen))
+    }
+
+    fn steps_told(
+        &self,
+        steps: &'a [EventSet],
+        user: u32,
+        memo: Memo<'_>,
+        mut seen: Option<&mut dyn FnMut(StepSeen<'_>)>,
+    ) -> u32 {
         let mut previous: Option<i64> = None;
         let mut done = 0;
         for (index, set) in steps.iter().enumerate() {
-            let found = self.matches(set, user, previous, memo);
-            let picked = found.rows.first().copied();
-            seen(StepSeen {
-                index,
-                found: &found,
-                picked,
-            });
-            let Some(row) = picked else {
+            let at = (index, Step::Take { latest: false });
+            let Some(row) = self.step(set, user, previous, memo, at, seen.as_deref_mut()) else {
                 break;
             };
-            previous = Some(self.store.events[found.event].ts[row]);
+            previous = Some(self.store.events[set.event.0 as usize].ts[row]);
             done += 1;
         }
         done
+    }
+
+    /// One step of a chain: the row it takes among the events of `set` after `after` (the
+    /// earliest, or the latest), or for [`Step::Absent`] any row found (the step fails when
+    /// there is one). With `seen`, the search is listed whole and shown to it; without, it
+    /// stops at the row wanted.
+    fn step(
+        &self,
+        set: &'a EventSet,
+        user: u32,
+        after: Option<i64>,
+        memo: Memo<'_>,
+        (index, step): (usize, Step),
+        seen: Option<&mut (dyn FnMut(StepSeen<'_>) + '_)>,
+    ) -> Option<usize> {
+        let latest = matches!(step, Step::Take { latest: true });
+        let Some(seen) = seen else {
+            let mut rows = self.matching(set, user, after, memo).1;
+            return if latest {
+                rows.next_back()
+            } else {
+                rows.next()
+            };
+        };
+        let found = self.matches(set, user, after, memo);
+        let row = if latest {
+            found.rows.last().copied()
+        } else {
+            found.rows.first().copied()
+        };
+        seen(StepSeen {
+            index,
+            found: &found,
+            picked: row.filter(|_| step != Step::Absent),
+        });
+        row
     }
 
     pub(super) fn changed(&self, changed: &'a Changed, ctx: Ctx, memo: Memo<'_>) -> bool {

@@ -354,7 +354,11 @@ impl<'a> Interpreter<'a> {
 #[must_use]
 pub fn bucket(salt: &str, id: &str) -> u32 {
     use md5::{Digest, Md5};
-    let digest = Md5::digest(format!("{salt}:{id}").as_bytes());
+    let digest = Md5::new()
+        .chain_update(salt)
+        .chain_update(":")
+        .chain_update(id)
+        .finalize();
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100
 }
 

@@ -42,11 +42,15 @@ impl<'a> V<'a> {
         !matches!(self, V::Missing)
     }
 
-    fn items(&self) -> Option<Vec<V<'a>>> {
+    /// Whether a list holds an item equal to `a` (false for a value that is not a list).
+    fn holds(&self, a: &V<'_>) -> bool {
+        use std::cmp::Ordering::Equal;
         match self {
-            V::List(items) => Some(items.iter().map(V::from_const).collect()),
-            V::Items(items) => Some(items.clone()),
-            _ => None,
+            V::List(items) => items
+                .iter()
+                .any(|item| order(a, &V::from_const(item)) == Some(Equal)),
+            V::Items(items) => items.iter().any(|item| order(a, item) == Some(Equal)),
+            _ => false,
         }
     }
 }
@@ -74,11 +78,8 @@ pub(crate) fn compare(op: CompareOp, a: &V<'_>, b: &V<'_>) -> bool {
         CompareOp::Le => matches!(order(a, b), Some(Less | Equal)),
         CompareOp::Gt => order(a, b) == Some(Greater),
         CompareOp::Ge => matches!(order(a, b), Some(Greater | Equal)),
-        CompareOp::In | CompareOp::NotIn => {
-            let Some(items) = b.items() else { return false };
-            let found = items.iter().any(|item| order(a, item) == Some(Equal));
-            found == (op == CompareOp::In)
-        }
+        CompareOp::In => b.holds(a),
+        CompareOp::NotIn => matches!(b, V::List(_) | V::Items(_)) && !b.holds(a),
         CompareOp::Contains | CompareOp::StartsWith | CompareOp::EndsWith => {
             let (V::Str(x), V::Str(y)) = (a, b) else {
                 return false;

@@ -305,18 +305,36 @@ impl<'s> StoreBuilder<'s> {
 
     #[must_use]
     pub fn new(schema: &'s Schema) -> Self {
+        let events = schema
+            .events
+            .iter()
+            .map(|e| Pending::new(&e.properties))
+            .collect();
+        let profiles = Pending::new(&schema.profile);
+        let account_rows = Pending::new(&schema.account);
+        let entities = (
+            IdIndex::default(),
+            IdIndex::default(),
+            Dictionary::default(),
+        );
+        Self::of_parts(schema, entities, events, profiles, account_rows)
+    }
+
+    fn of_parts(
+        schema: &'s Schema,
+        (users, accounts, strings): (IdIndex, IdIndex, Dictionary),
+        events: Vec<Pending>,
+        profiles: Pending,
+        account_rows: Pending,
+    ) -> Self {
         StoreBuilder {
             schema,
-            users: IdIndex::default(),
-            accounts: IdIndex::default(),
-            strings: Dictionary::default(),
-            events: schema
-                .events
-                .iter()
-                .map(|e| Pending::new(&e.properties))
-                .collect(),
-            profiles: Pending::new(&schema.profile),
-            account_rows: Pending::new(&schema.account),
+            users,
+            accounts,
+            strings,
+            events,
+            profiles,
+            account_rows,
             last_user: None,
             next_user: 0,
             spill: None,
@@ -329,19 +347,20 @@ impl<'s> StoreBuilder<'s> {
     /// (for callers that build many small stores one after another, such as the service).
     #[must_use]
     pub fn recycle(schema: &'s Schema, store: Store) -> Self {
-        let mut builder = StoreBuilder::new(schema);
         if store.events.len() != schema.events.len() {
-            return builder;
+            return StoreBuilder::new(schema);
         }
-        builder.events = store.events.into_iter().map(Pending::recycle).collect();
-        builder.profiles = Pending::recycle(store.profiles);
-        builder.account_rows = Pending::recycle(store.account_rows);
         let (mut users, mut accounts, mut strings) = (store.users, store.accounts, store.strings);
         users.clear();
         accounts.clear();
         strings.clear();
-        (builder.users, builder.accounts, builder.strings) = (users, accounts, strings);
-        builder
+        Self::of_parts(
+            schema,
+            (users, accounts, strings),
+            store.events.into_iter().map(Pending::recycle).collect(),
+            Pending::recycle(store.profiles),
+            Pending::recycle(store.account_rows),
+        )
     }
 
     /// A builder that never holds more than about `buffer` bytes of rows: at each
