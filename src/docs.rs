@@ -67,7 +67,12 @@ fn example_block(example: &str) -> String {
         if !single {
             let _ = write!(out, "`{}`:\n\n", path.display());
         }
-        let _ = write!(out, "```seg\n{text}```\n");
+        let language = match path.extension().and_then(|e| e.to_str()) {
+            Some("seg") => "seg",
+            Some("csv") => "csv",
+            _ => "text",
+        };
+        let _ = write!(out, "```{language}\n{text}```\n");
     }
     if schema != DOC_SCHEMA {
         let _ = write!(out, "`schema.toml`:\n\n```toml\n{schema}```\n");

@@ -92,6 +92,11 @@ impl SourceMap {
         id
     }
 
+    /// Every file's id, in the order they were added.
+    pub fn ids(&self) -> impl Iterator<Item = FileId> {
+        (0..u32::try_from(self.files.len()).expect("fewer than 2^32 files")).map(FileId)
+    }
+
     #[must_use]
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

@@ -44,7 +44,7 @@ fn examples_check_from_their_folder_with_seg_toml_defaults() {
     let output = seg(&["check"], &root().join("examples"));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("checked 4 files"),
+        stderr(&output).contains("checked 5 files"),
         "{}",
         stderr(&output)
     );

@@ -289,11 +289,14 @@ enum Verdict {
 /// Checks and evaluates a case on every engine. `strict`: a warning counts as a failure to
 /// check (generated programs must check clean; reduced ones may leave a `let` unused).
 fn judge(case: &TextCase, dir: &Path, strict: bool, engines: &[Engine]) -> Verdict {
-    let example = format!(
+    let mut example = format!(
         "--- main.seg\n{}--- schema.toml\n{}",
         case.program(),
         model::SCHEMA
     );
+    for (name, text) in model::LIST_FILES {
+        let _ = write!(example, "--- {name}\n{text}");
+    }
     let (sources, checked) = check_example(&example);
     let plan = match checked.plan {
         Some(plan) if !strict || checked.diagnostics.is_empty() => plan,

@@ -37,10 +37,13 @@ fn every_builtin_example_checks() {
     for builtin in seg::names::builtins::BUILTINS {
         let account = matches!(builtin.name, "any" | "all");
         let on = if account { " on account" } else { "" };
-        let example = format!(
+        let mut example = format!(
             "--- main.seg\nsegment s{on} = {}\n--- schema.toml\n{common}",
             wrap(builtin.example)
         );
+        if builtin.form == seg::names::builtins::Form::Listed {
+            example.push_str("--- lists/crm_leads.csv\nuser_id\nu1\n");
+        }
         let (sources, checked) = seg::check::example::check_example(&example);
         assert!(
             checked.plan.is_some() && checked.diagnostics.is_empty(),
@@ -53,9 +56,11 @@ fn every_builtin_example_checks() {
 
 /// Examples that are not conditions are compared so that the segment body is one.
 fn wrap(example: &str) -> String {
-    let condition = ["==", ">", "<", "did(", "changed(", "any(", "all("]
-        .iter()
-        .any(|op| example.contains(op));
+    let condition = [
+        "==", ">", "<", "did(", "changed(", "any(", "all(", "listed(",
+    ]
+    .iter()
+    .any(|op| example.contains(op));
     if condition {
         example.to_string()
     } else {

@@ -2,6 +2,7 @@
 //! is most of what `cargo test` spends on a fresh machine. Each file is a module named after
 //! it; run one with `cargo test --test all check::` (or a single test by its path).
 
+mod campaigns;
 mod check;
 mod cli;
 mod cli_files;
@@ -14,6 +15,7 @@ mod explain;
 mod export;
 mod fmt;
 mod fuzz;
+mod listed;
 mod load_parts;
 mod loaders;
 mod parquet_load;

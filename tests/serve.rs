@@ -1344,3 +1344,103 @@ fn a_window_that_moves_with_the_clock_changes_membership_with_no_event() {
         .members("no_login_7d", 100)
         .contains(&"sleeper".to_string()));
 }
+
+/// The stable A/B bucket as SPEC defines it, computed here: md5 of `salt:id`, its first 8 hex
+/// digits as a number, modulo 100.
+pub(crate) fn spec_bucket(salt: &str, id: &str) -> u32 {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(format!("{salt}:{id}").as_bytes());
+    let hex = format!(
+        "{:02x}{:02x}{:02x}{:02x}",
+        digest[0], digest[1], digest[2], digest[3]
+    );
+    u32::from_str_radix(&hex, 16).expect("hex") % 100
+}
+
+#[test]
+fn campaigns_over_the_api_are_the_commands_figures_and_decide_for_each_visitor() {
+    let project = Project::new("campaigns");
+    let server = Server::start(&project, &[]);
+    post_examples(&server);
+    let mut args: Vec<String> = [
+        "campaigns",
+        "--from",
+        "2026-11-01",
+        "--as-of",
+        AS_OF,
+        "--filter",
+        "buyer",
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    args.extend(example_files());
+    let cli: serde_json::Value = serde_json::from_str(&seg_ok(&project, &args)).expect("JSON");
+    let served = server.get("/v1/campaigns?from=2026-11-01&filter=buyer");
+    assert_eq!(served["campaigns"], cli["campaigns"]);
+    assert_eq!(served["campaigns"].as_array().map(Vec::len), Some(6));
+
+    // Who qualifies now, from the batch memberships of the campaigns' segments.
+    let files = [
+        ("events", example("events.ndjson")),
+        ("profiles", example("profiles.ndjson")),
+        ("accounts", example("accounts.ndjson")),
+    ];
+    let files: Vec<(&str, &Path)> = files.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    let members = batch(&project, &files, AS_OF);
+    let set = |name: &str| -> BTreeSet<String> { members[name].iter().cloned().collect() };
+    let eligible = [
+        ("tour_to_demo", &set("tour_no_demo") - &set("competitor")),
+        ("win_back", &set("churn_risk") - &set("held_from_messaging")),
+        (
+            "newsletter_invite",
+            &(&set("content_engaged") - &set("newsletter_subscriber")) - &set("competitor"),
+        ),
+    ];
+    let holdout = [10, 10, 0];
+    let mut visitors: BTreeSet<String> = eligible.iter().flat_map(|(_, e)| e.clone()).collect();
+    visitors.insert("u000001".into());
+    visitors.insert("never-seen-before".into());
+    let (mut shown, mut held) = (0, 0);
+    for id in &visitors {
+        let mut want_show = Vec::new();
+        let mut want_held = Vec::new();
+        for ((name, users), percent) in eligible.iter().zip(holdout) {
+            if users.contains(id) {
+                if spec_bucket(name, id) < percent {
+                    want_held.push(*name);
+                } else {
+                    want_show.push(*name);
+                }
+            }
+        }
+        let answer = server.get(&format!("/v1/users/{id}/campaigns"));
+        let names = |key: &str, field: Option<&str>| -> Vec<String> {
+            answer[key]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|c| {
+                    field
+                        .map_or(c, |f| &c[f])
+                        .as_str()
+                        .expect("a name")
+                        .to_string()
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("campaigns", Some("name")),
+            want_show,
+            "{id}: {answer}"
+        );
+        assert_eq!(names("held_out", None), want_held, "{id}: {answer}");
+        shown += want_show.len();
+        held += want_held.len();
+    }
+    assert!(shown > 10 && held > 0, "{shown} shown, {held} held out");
+    let (status, _) = server.request("GET", "/v1/users/%01/campaigns", Some(TOKEN), "", b"");
+    assert_eq!(status, 400);
+}

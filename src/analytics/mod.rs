@@ -1,6 +1,7 @@
 //! Figures about segments once evaluated, for `seg stats` (docs/analytics.md): each
 //! segment's size and share of its kind's entities, and how segments overlap.
 
+pub mod campaigns;
 pub mod chart;
 pub mod compare;
 

@@ -33,6 +33,7 @@ impl Checker<'_> {
                 Form::Lower => self.string_function(StringFn::Lower, call, span, scope),
                 Form::Len => self.string_function(StringFn::Len, call, span, scope),
                 Form::Bucket => self.string_function(StringFn::Bucket, call, span, scope),
+                Form::Listed => self.listed(call, span),
             };
         }
         if self.schema.verb(name).is_some() {

@@ -61,7 +61,7 @@ fn too_large(limit: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::FileTooLarge,
         format!(
-            "it is larger than {} MiB, the limit for a segment, schema, seg.toml or .segtest file",
+            "it is larger than {} MiB, the limit for this kind of file",
             limit >> 20
         ),
     )
@@ -108,6 +108,10 @@ pub trait FileSystem {
     fn canonical(&self, path: &Path) -> PathBuf {
         normalize(path)
     }
+    /// Reads a data file the program names (a `listed()` list) of at most `limit` bytes.
+    fn read_data(&self, path: &Path, _limit: u64) -> io::Result<Vec<u8>> {
+        self.read(path)
+    }
 }
 
 /// The real file system.
@@ -142,6 +146,10 @@ impl FileSystem for WithFile<'_> {
         path != self.path && DiskFs.is_dir(path)
     }
 
+    fn read_data(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        DiskFs.read_data(path, limit)
+    }
+
     fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
         DiskFs.seg_files(dir)
     }
@@ -158,6 +166,10 @@ impl FileSystem for WithFile<'_> {
 impl FileSystem for DiskFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         read_bounded(path, MAX_TEXT_FILE_BYTES)
+    }
+
+    fn read_data(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        read_bounded(path, limit)
     }
 
     /// The path with symlinks, `.` and `..` resolved; a file that does not exist keeps its

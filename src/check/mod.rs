@@ -6,11 +6,13 @@
 //! and orders segments so each follows those it uses. It keeps going after errors: a broken
 //! sub-expression gets the error type, which silences follow-on messages.
 
+mod campaigns;
 pub mod example;
 mod expr;
 mod fold;
 mod forms;
 pub mod lets;
+pub mod lists;
 pub mod load;
 mod windows;
 
@@ -27,6 +29,7 @@ use crate::schema::Schema;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, ItemKind};
 
+pub use campaigns::by_priority;
 pub use load::{DiskFs, FileSystem, LoadError, MemoryFs, WithFile};
 
 /// What a name in the program's namespace stands for.
@@ -60,6 +63,7 @@ pub struct Checker<'a> {
     names: HashMap<&'a str, (Definition, Span)>,
     lets: Vec<LetDef<'a>>,
     segments: Vec<SegmentDef<'a>>,
+    campaigns: Vec<&'a ast::CampaignDef>,
     let_cache: HashMap<LetKey, lets::CachedLet>,
     /// Plan nodes copied from lets so far (bounded).
     expansion: lets::Expansion,
@@ -76,6 +80,8 @@ pub struct Checker<'a> {
     /// Files whose `let`s are exports (see [`load::Loaded::exporting`]): unused ones are not
     /// reported.
     exporting: HashSet<FileId>,
+    /// Where `listed()` files are read from.
+    lists: lists::ListFiles<'a>,
     diagnostics: Diagnostics,
 }
 
@@ -141,6 +147,7 @@ pub fn check_paths(
     let mut checker = Checker::new(&schema);
     checker.imports_failed = diagnostics_have(&diagnostics, Code::UnresolvedImport);
     checker.exporting.clone_from(&loaded.exporting);
+    checker.read_lists(lists::ListFiles::new(fs, sources));
     checker.declare_broken(&loaded.broken_names);
     for module in &loaded.modules {
         checker.declare(module);
@@ -167,6 +174,7 @@ impl<'a> Checker<'a> {
             names: HashMap::new(),
             lets: Vec::new(),
             segments: Vec::new(),
+            campaigns: Vec::new(),
             let_cache: HashMap::new(),
             expansion: lets::Expansion::default(),
             let_used: Vec::new(),
@@ -175,8 +183,14 @@ impl<'a> Checker<'a> {
             refs: Vec::new(),
             imports_failed: false,
             exporting: HashSet::new(),
+            lists: lists::ListFiles::default(),
             diagnostics: Diagnostics::default(),
         }
+    }
+
+    /// Lets `listed()` read its files from `lists` (without, every `listed()` is an error).
+    pub fn read_lists(&mut self, lists: lists::ListFiles<'a>) {
+        self.lists = lists;
     }
 
     /// Names of items that did not parse: known, but not checked.
@@ -193,6 +207,10 @@ impl<'a> Checker<'a> {
         for item in &module.items {
             let (name, definition) = match &item.kind {
                 ItemKind::Import(_) => continue,
+                ItemKind::Campaign(def) => {
+                    self.declare_campaign(def);
+                    continue;
+                }
                 ItemKind::Let { name, value } => {
                     self.lets.push(LetDef { name, value });
                     self.let_used.push(false);
@@ -263,6 +281,7 @@ impl<'a> Checker<'a> {
             bodies.push(body);
             edges.push(std::mem::take(&mut self.refs));
         }
+        let campaigns = self.check_campaigns();
         self.report_unused_lets();
         let cyclic = self.report_cycles(&edges);
         let diagnostics = std::mem::take(&mut self.diagnostics);
@@ -272,7 +291,13 @@ impl<'a> Checker<'a> {
                 diagnostics: diagnostics.into_sorted(),
             };
         }
-        let plan = self.order(bodies, &edges);
+        let (mut plan, new_id) = self.order(bodies, &edges);
+        plan.campaigns = campaigns;
+        for campaign in &mut plan.campaigns {
+            for e in campaign.exprs_mut() {
+                renumber(e, &new_id);
+            }
+        }
         Checked {
             plan: Some(plan),
             diagnostics: diagnostics.into_sorted(),
@@ -373,8 +398,13 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(d);
     }
 
-    /// Orders segments so that each follows the segments it refers to, and renumbers them.
-    fn order(&self, bodies: Vec<plan::Expr>, edges: &[Vec<(SegmentId, Span)>]) -> Plan {
+    /// Orders segments so that each follows the segments it refers to, and renumbers them
+    /// (also giving each old number's new one).
+    fn order(
+        &self,
+        bodies: Vec<plan::Expr>,
+        edges: &[Vec<(SegmentId, Span)>],
+    ) -> (Plan, Vec<SegmentId>) {
         let n = bodies.len();
         let mut order = Vec::with_capacity(n);
         let mut placed = vec![false; n];
@@ -425,10 +455,12 @@ impl<'a> Checker<'a> {
                 }
             })
             .collect();
-        Plan {
+        let plan = Plan {
             segments,
+            campaigns: Vec::new(),
             schema: self.schema.clone(),
-        }
+        };
+        (plan, new_id)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `seg` command line (clap). Each subcommand parses its flags, calls the library and
 //! maps the outcome to SPEC's exit codes: 0 success, 1 errors found, 2 usage or I/O error.
 
+mod campaigns;
 mod check;
 mod compare;
 mod completions;
@@ -71,6 +72,9 @@ enum Command {
     /// Each segment's members as of each step from --from to --to, on data loaded once (CSV
     /// `instant,segment,members`).
     Trend(trend::TrendArgs),
+    /// Per campaign: reach, goal conversions of the targeted and of the holdout, lift; and
+    /// the same within filter segments.
+    Campaigns(campaigns::CampaignsArgs),
     /// Write member lists with chosen attributes (CSV, NDJSON, Parquet); with --diff, only
     /// who was added and who was removed since an earlier export.
     Export(export::ExportArgs),
@@ -110,6 +114,7 @@ pub fn run() -> ExitCode {
                 Command::Stats(args) => stats::run(args),
                 Command::Export(args) => export::run(args),
                 Command::Trend(args) => trend::run(args),
+                Command::Campaigns(args) => campaigns::run(args),
                 Command::Compare(args) => compare::run(args),
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),

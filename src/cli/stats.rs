@@ -73,7 +73,7 @@ fn percent(share: f64) -> String {
 }
 
 /// Rows of cells as aligned columns (numbers to the right), under a header.
-fn aligned(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
+pub(super) fn aligned(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

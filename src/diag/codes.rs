@@ -154,6 +154,13 @@ codes! {
             "segment s = a17 > 3\n"
         ),
         right: "let a0 = count(purchase)\nsegment s = a0 * 131072 > 3\n";
+    ListUnreadable = "E0112", Error, "a `listed()` file cannot be read",
+        wrong: "--- main.seg\nsegment leads = listed(\"lists/lead.csv\")\n--- lists/leads.csv\nuser_id\nu1\n",
+        right: "--- main.seg\nsegment leads = listed(\"lists/leads.csv\")\n--- lists/leads.csv\nuser_id\nu1\n";
+    ListMalformed = "E0113", Error, "a `listed()` file has a row without a usable id",
+        wrong: "--- main.seg\nsegment leads = listed(\"leads.csv\")\n--- leads.csv\nemail,name\na@example.com,Ann\n",
+        right: "--- main.seg\nsegment leads = listed(\"leads.csv\")\n--- leads.csv\nemail,user_id\na@example.com,u1\n";
+
     SchemaMalformed = "E0150", Error, "the schema file is not valid TOML of the schema's shape",
         wrong: "--- main.seg\nsegment s = did(login)\n--- schema.toml\n[events.login]\nmethod = 3\n",
         right: "--- main.seg\nsegment s = did(login)\n--- schema.toml\n[events.login]\nmethod = \"string\"\n";

@@ -336,6 +336,7 @@ impl<'a> Explainer<'a> {
             ExprKind::EventTs => "ts",
             ExprKind::Attribute(..) => "attribute",
             ExprKind::SegmentRef(_) => "segment",
+            ExprKind::Listed(_) => "listed",
             ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => {
                 children = items.iter().map(|i| self.expr(focus, i)).collect();
                 match &e.kind {

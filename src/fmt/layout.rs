@@ -14,8 +14,8 @@ use super::doc::Doc;
 use super::tokens::{Comment, Tokens};
 use super::FormatError;
 use crate::syntax::ast::{
-    Arg, ArithOp, CompareOp, Expr, ExprKind, Item, ItemKind, LogicOp, Module, SegmentDef, Target,
-    Window, WindowKind,
+    Arg, ArithOp, CampaignDef, CompareOp, Expr, ExprKind, Item, ItemKind, LogicOp, Module,
+    SegmentDef, Target, Window, WindowKind,
 };
 use crate::syntax::lexer::Token;
 
@@ -203,7 +203,42 @@ impl<'a> Layout<'a> {
                 self.definition(keyword, header, value)
             }
             ItemKind::Segment(def) => self.segment(def),
+            ItemKind::Campaign(def) => self.campaign(def),
         }
+    }
+
+    /// `campaign NAME ["DESCRIPTION"] =` and its clauses: on one line if it fits, else one
+    /// clause a line, indented.
+    fn campaign(&mut self, def: &CampaignDef) -> Built {
+        let keyword = self.token(Token::Campaign)?;
+        let mut rest = vec![Doc::text(" "), self.token(Token::Ident)?];
+        if def.description.is_some() {
+            rest.extend([Doc::text(" "), self.token(Token::String)?]);
+        }
+        rest.push(Doc::text(" "));
+        rest.push(self.token(Token::Assign)?);
+        let clauses = [("target", Some(&def.target)), ("goal", def.goal.as_ref())]
+            .into_iter()
+            .chain([("exclude", def.exclude.as_ref())]);
+        for (word, value) in clauses {
+            let Some(value) = value else { continue };
+            rest.push(Doc::Line);
+            rest.push(self.word(word)?);
+            rest.push(Doc::text(" "));
+            rest.push(self.expr(value, Place::Block)?);
+        }
+        for (word, value) in [("holdout", def.holdout), ("priority", def.priority)] {
+            if value.is_some() {
+                rest.push(Doc::Line);
+                rest.push(self.word(word)?);
+                rest.push(Doc::text(" "));
+                rest.push(self.token(Token::Number)?);
+            }
+        }
+        Ok(Doc::group(Doc::Concat(vec![
+            keyword,
+            Doc::nest(Doc::Concat(rest)),
+        ])))
     }
 
     fn segment(&mut self, def: &SegmentDef) -> Built {

@@ -121,6 +121,8 @@ pub(super) struct Builder<'s> {
     pub(super) after: Vec<Vec<Op>>,
     pub(super) columns: Vec<ColumnRef>,
     pub(super) snapshot_keys: Vec<SnapshotKey>,
+    /// The lists `SnapshotKey::Listed` names (a rolled-back segment may leave one unused).
+    pub(super) lists: Vec<std::sync::Arc<crate::plan::List>>,
     pub(super) tables: Vec<Vec<u8>>,
     pub(super) maps: Vec<Vec<u64>>,
     pub(super) buffers: Vec<u32>,
@@ -255,6 +257,7 @@ impl<'s> Builder<'s> {
             after: Vec::new(),
             columns: Vec::new(),
             snapshot_keys: Vec::new(),
+            lists: Vec::new(),
             tables: Vec::new(),
             maps: Vec::new(),
             buffers: Vec::new(),
@@ -372,6 +375,7 @@ impl<'s> Builder<'s> {
             vars: self.vars,
             columns: self.columns,
             snapshot_keys: self.snapshot_keys,
+            lists: self.lists,
             tables: self.tables,
             maps: self.maps,
             buffers: self.buffers,
@@ -622,6 +626,19 @@ impl<'s> Builder<'s> {
             }
             ExprKind::Lower(inner) | ExprKind::Len(inner) => {
                 self.string_function(e, inner, scope)?
+            }
+            ExprKind::Listed(list) => {
+                let at = self.hoist(scope, e);
+                let known = self
+                    .lists
+                    .iter()
+                    .position(|l| std::sync::Arc::ptr_eq(l, list));
+                let i = known.unwrap_or_else(|| {
+                    self.lists.push(list.clone());
+                    self.lists.len() - 1
+                });
+                let key = SnapshotKey::Listed(u32::try_from(i).expect("fewer than 2^32 lists"));
+                bool_of(self.snapshot(key, Ty::I64, at))
             }
             ExprKind::Bucket(salt) => {
                 let at = self.hoist(scope, e);

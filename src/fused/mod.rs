@@ -93,6 +93,10 @@ fn write_ops(
                     SnapshotKey::Users(None) => {
                         writeln!(out, "{pad}v{dst} = how many users the account has")
                     }
+                    SnapshotKey::Listed(list) => {
+                        let name = &program.lists[list as usize].name;
+                        writeln!(out, "{pad}v{dst} = listed(\"{name}\")")
+                    }
                 };
             }
             Op::Call(dst, helper, args) => {

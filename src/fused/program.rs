@@ -27,6 +27,8 @@ pub enum SnapshotKey {
     /// this output column of the user program, or how many users it has at all (`None`),
     /// as an f64.
     Users(Option<u32>),
+    /// Whether the entity's id is in this `listed()` list of `Program::lists`: 1 or 0.
+    Listed(u32),
 }
 
 /// The fused program and the data it reads besides the store.
@@ -43,6 +45,8 @@ pub struct Program {
     pub columns: Vec<ColumnRef>,
     /// The per-entity values the program reads (`Data::snapshots`).
     pub snapshot_keys: Vec<SnapshotKey>,
+    /// The `listed()` lists the snapshots name.
+    pub lists: Vec<std::sync::Arc<crate::plan::List>>,
     /// Predicates over dictionary codes.
     pub tables: Vec<Vec<u8>>,
     /// Functions of dictionary codes (`lower`, `len`), as raw values.
@@ -107,6 +111,7 @@ impl Program {
             .map(|&key| match key {
                 SnapshotKey::Attr(scope, index) => snapshot(store, self.target, scope, index, now),
                 SnapshotKey::Users(column) => user_counts(store, &owners, users, column),
+                SnapshotKey::Listed(list) => listed(store, self.target, &self.lists[list as usize]),
             })
             .collect();
         let ranks = if self.needs_ranks {
@@ -168,6 +173,21 @@ fn latest<T: Copy>(
         .find(|(&ts, &v)| ts < now && stated(v))
         .map(|(_, &v)| v)
 }
+/// For every entity of a program (users or accounts): 1 when its id is in the list, else 0.
+fn listed(store: &Store, target: Target, list: &crate::plan::List) -> Vec<u64> {
+    let ids = match target {
+        Target::User => &store.users,
+        Target::Account => &store.accounts,
+    };
+    let mut listed = vec![0; ids.len()];
+    for id in &list.ids {
+        if let Some(entity) = ids.get(id) {
+            listed[entity as usize] = 1;
+        }
+    }
+    listed
+}
+
 /// An attribute's value as of `now` for every entity of a program (users or accounts), in
 /// the store's encoding.
 fn snapshot(store: &Store, target: Target, scope: AttrScope, index: usize, now: i64) -> Vec<u64> {

@@ -249,6 +249,7 @@ impl<'a> Interpreter<'a> {
                 V::Str(s) => V::Num(s.chars().count() as f64),
                 _ => V::Missing,
             },
+            ExprKind::Listed(list) => V::Bool(list.ids.contains(self.entity_id(ctx.entity))),
             ExprKind::Bucket(salt) => match self.eval(salt, ctx, memo) {
                 V::Str(salt) => V::Num(f64::from(bucket(&salt, self.entity_id(ctx.entity)))),
                 _ => V::Missing,

@@ -71,6 +71,7 @@ pub enum Form {
     Lower,
     Len,
     Bucket,
+    Listed,
 }
 
 #[derive(Debug)]
@@ -227,6 +228,14 @@ pub const BUILTINS: &[Builtin] = &[
         returns: "number",
         summary: "the stable A/B bucket 0-99: first 8 hex digits of md5(salt + \":\" + id) mod 100",
         example: "bucket(\"spring-test\") < 10",
+    },
+    Builtin {
+        name: "listed",
+        form: Form::Listed,
+        signature: "listed(\"FILE\")",
+        returns: "bool",
+        summary: "the entity's id is in a list someone provided: a file of one id per line, or a CSV with a `user_id` (or `account_id`) column; the path is relative to the .seg file, read at check time",
+        example: "listed(\"lists/crm_leads.csv\")",
     },
 ];
 

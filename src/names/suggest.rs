@@ -17,8 +17,15 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter(|c| *c != name)
         .map(|c| (score(&lower, &words, c), c))
         .filter(|(s, _)| *s <= limit)
-        .min()
+        // On a tie, a name that starts like the one written (typos seldom hit the first
+        // letter: `visted` is `visited`, not `listed`), then the first in order.
+        .min_by_key(|&(s, c)| (s, !starts_alike(&lower, c), c))
         .map(|(_, c)| c)
+}
+
+fn starts_alike(lower: &str, candidate: &str) -> bool {
+    let first = |s: &str| s.chars().next().map(|c| c.to_lowercase().next());
+    first(lower) == first(candidate)
 }
 
 /// The distance from the name (lower case, and its words sorted) to a candidate, in half edits.

@@ -89,6 +89,9 @@ pub struct SegmentId(pub u32);
 pub struct Plan {
     /// In dependency order.
     pub segments: Vec<Segment>,
+    /// The campaigns of the loaded files, in file order (their expressions refer to
+    /// `segments`).
+    pub campaigns: Vec<Campaign>,
     /// The schema the plan was checked against (its indexes point into it).
     pub schema: crate::schema::Schema,
 }
@@ -139,8 +142,10 @@ impl Plan {
                 segment
             })
             .collect();
+        // Campaigns read segments the roots may not need: a pruned plan has none.
         let pruned = Plan {
             segments,
+            campaigns: Vec::new(),
             schema: self.schema.clone(),
         };
         (pruned, roots.iter().map(|&id| renumber(id)).collect())
@@ -171,6 +176,32 @@ impl Plan {
             .iter()
             .position(|s| s.name == name)
             .map(|i| SegmentId(u32::try_from(i).expect("fewer than 2^32 segments")))
+    }
+}
+
+/// A campaign: whom it targets (users only), the goal it counts, whom it leaves out, the
+/// percent of its target held out (by `bucket(name)`), its rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    pub name: String,
+    pub description: Option<String>,
+    pub target: Expr,
+    pub goal: Option<Expr>,
+    pub exclude: Option<Expr>,
+    /// 0 to 99: users with `bucket(name) < holdout` are held out of the campaign.
+    pub holdout: u32,
+    /// Lower first; campaigns without one come after those with one.
+    pub priority: Option<u32>,
+    /// The campaign's name in its file.
+    pub span: Span,
+}
+
+impl Campaign {
+    /// Its expressions: target, then goal and exclude where given.
+    pub fn exprs_mut(&mut self) -> impl Iterator<Item = &mut Expr> {
+        std::iter::once(&mut self.target)
+            .chain(self.goal.as_mut())
+            .chain(self.exclude.as_mut())
     }
 }
 
@@ -246,6 +277,17 @@ pub enum ExprKind {
     Lower(Box<Expr>),
     Len(Box<Expr>),
     Bucket(Box<Expr>),
+    /// `listed("FILE")`: whether the entity's id is in a list someone provided, read when the
+    /// program was checked.
+    Listed(std::sync::Arc<List>),
+}
+
+/// The ids of a `listed()` file, read and checked by the checker.
+#[derive(Debug, PartialEq, Eq)]
+pub struct List {
+    /// The file's name as the segment wrote it.
+    pub name: String,
+    pub ids: std::collections::HashSet<Box<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -326,7 +368,8 @@ macro_rules! each_child {
             | ExprKind::Property(_)
             | ExprKind::EventTs
             | ExprKind::Attribute(..)
-            | ExprKind::SegmentRef(_) => {}
+            | ExprKind::SegmentRef(_)
+            | ExprKind::Listed(_) => {}
             ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => {
                 for item in items {
                     f(item);

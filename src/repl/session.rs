@@ -127,6 +127,10 @@ impl Program {
             items: items.to_vec(),
         };
         let mut checker = Checker::new(&self.schema);
+        checker.read_lists(crate::check::lists::ListFiles::new(
+            &crate::check::DiskFs,
+            &self.sources,
+        ));
         checker.declare(&module);
         checker.finish()
     }
@@ -135,7 +139,7 @@ impl Program {
 /// The name an item defines.
 pub(super) fn item_name(item: &Item) -> Option<&str> {
     match &item.kind {
-        ItemKind::Import(_) => None,
+        ItemKind::Import(_) | ItemKind::Campaign(_) => None,
         ItemKind::Let { name, .. } => Some(&name.name),
         ItemKind::Segment(def) => Some(&def.name.name),
     }
@@ -241,7 +245,7 @@ impl Session {
             match &item.kind {
                 ItemKind::Segment(def) => vocab.segments.push(def.name.name.clone()),
                 ItemKind::Let { name, .. } => vocab.lets.push(name.name.clone()),
-                ItemKind::Import(_) => {}
+                ItemKind::Import(_) | ItemKind::Campaign(_) => {}
             }
         }
         vocab.segments.sort();
@@ -352,6 +356,9 @@ impl Session {
                 },
                 ItemKind::Let { name, .. } => {
                     let _ = writeln!(reply.output, "let {}", name.name);
+                }
+                ItemKind::Campaign(def) => {
+                    let _ = writeln!(reply.output, "campaign {}", def.name.name);
                 }
                 ItemKind::Import(_) => {}
             }

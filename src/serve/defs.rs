@@ -26,6 +26,9 @@ pub struct Definitions {
     /// index in `plan` of each of its segments.
     pub users_only: (Plan, Vec<usize>),
     pub accounts_only: (Plan, Vec<usize>),
+    /// The campaigns' clauses and the user segments they read, for deciding for one user
+    /// ([`crate::analytics::campaigns::clauses_only`]).
+    pub campaigns: (Plan, Vec<crate::analytics::campaigns::Clauses>),
     /// What `accounts_only` reads: arrivals that can change an account segment, and the
     /// tables its small stores need.
     pub accounts_read: Reads,
@@ -157,6 +160,7 @@ impl Definitions {
             cuts: Mutex::new(rustc_hash::FxHashMap::default()),
             spare: Mutex::new(Vec::new()),
             accounts_only: cut(&plan, Target::Account),
+            campaigns: crate::analytics::campaigns::clauses_only(&plan),
             plan,
             sources,
             schema_text,

@@ -82,6 +82,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/segments/{name}/members", get(get_members))
         .route("/v1/segments/{name}/changes", get(get_changes))
         .route("/v1/users/{id}", get(get_user))
+        .route("/v1/users/{id}/campaigns", get(get_user_campaigns))
+        .route("/v1/campaigns", get(get_campaigns))
         .route("/v1/stats", get(get_stats))
         .route("/v1/compare", get(get_compare))
         .route("/v1/segments/{name}/trend", get(get_trend))
@@ -108,6 +110,8 @@ pub const ROUTES: &[&str] = &[
     "GET /v1/segments/{name}/members",
     "GET /v1/segments/{name}/changes",
     "GET /v1/users/{id}",
+    "GET /v1/users/{id}/campaigns",
+    "GET /v1/campaigns",
     "GET /v1/stats",
     "GET /v1/compare",
     "GET /v1/segments/{name}/trend",
@@ -588,6 +592,59 @@ struct UserQuery {
     explain: Option<String>,
 }
 
+/// A 400 for an id no user can have.
+fn bad_user_id(id: &str) -> Option<Response> {
+    (id.is_empty() || id.len() > LIMITS.text.id_bytes || id.chars().any(char::is_control)).then(
+        || {
+            error(
+                StatusCode::BAD_REQUEST,
+                "bad_user_id",
+                format!(
+                    "a user id is 1 to {} bytes without control characters",
+                    LIMITS.text.id_bytes
+                ),
+            )
+        },
+    )
+}
+
+/// The campaigns a visitor qualifies for now, in priority order (a visitor the service has
+/// never seen is a user without events): those to show, and those it is held out of.
+async fn get_user_campaigns(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    quick(move || {
+        if let Some(refused) = bad_user_id(&id) {
+            return refused;
+        }
+        let (store, now) = app.service.visitor_store(&id);
+        let defs = app.service.definitions();
+        let (plan, clauses) = &defs.campaigns;
+        let members = Interpreter::with_regexes(plan, &store, now, &defs.regexes)
+            .run()
+            .members;
+        let (show, held) = crate::analytics::campaigns::decide(&defs.plan, clauses, &id, |s| {
+            members[s].first() == Some(&true)
+        });
+        let show: Vec<_> = show
+            .iter()
+            .map(|c| {
+                json!({
+                    "name": c.name,
+                    "description": c.description,
+                    "priority": c.priority,
+                })
+            })
+            .collect();
+        let held: Vec<&str> = held.iter().map(|c| c.name.as_str()).collect();
+        axum::Json(json!({
+            "user_id": id,
+            "as_of": crate::time::format_timestamp(now),
+            "campaigns": show,
+            "held_out": held,
+        }))
+        .into_response()
+    })
+}
+
 /// How many of a user's latest events `GET /v1/users/{id}` shows.
 const LATEST_EVENTS: usize = 20;
 
@@ -597,15 +654,8 @@ async fn get_user(
     Query(query): Query<UserQuery>,
 ) -> Response {
     quick(move || {
-        if id.is_empty() || id.len() > LIMITS.text.id_bytes || id.chars().any(char::is_control) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad_user_id",
-                format!(
-                    "a user id is 1 to {} bytes without control characters",
-                    LIMITS.text.id_bytes
-                ),
-            );
+        if let Some(refused) = bad_user_id(&id) {
+            return refused;
         }
         let explain = match query.explain.as_deref() {
             None => None,
@@ -853,6 +903,77 @@ async fn get_trend(
                 axum::Json(json!({"segment": name, "points": points})).into_response()
             }
             Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, "trend", message),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CampaignsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    step: Option<String>,
+    /// Filter segments, separated by commas.
+    filter: Option<String>,
+}
+
+/// `seg campaigns` over the service's data: the same figures, by the same code. `to` is
+/// the service's now by default, `from` 30 days before it, `step` 1d.
+async fn get_campaigns(
+    State(app): State<Arc<App>>,
+    Query(query): Query<CampaignsQuery>,
+) -> Response {
+    blocking(move || {
+        let bad = |message: String| error(StatusCode::BAD_REQUEST, "bad_campaigns", message);
+        let mut filters = Vec::new();
+        for name in query.filter.iter().flat_map(|f| f.split(',')) {
+            match segment_named(&app, name) {
+                Ok(s) => filters.push(s),
+                Err(response) => return response,
+            }
+        }
+        let instant = |key: &str, text: &str| {
+            crate::time::parse_timestamp(text).map_err(|e| format!("`{key}` `{text}`: {e}"))
+        };
+        let now = app.service.clock.now();
+        let instants = (|| {
+            let to = query.to.as_deref().map_or(Ok(now), |t| instant("to", t))?;
+            let from = query
+                .from
+                .as_deref()
+                .map_or(Ok(to - 30 * crate::time::MICROS_PER_DAY), |t| {
+                    instant("from", t)
+                })?;
+            let step = crate::analytics::parse_step(query.step.as_deref().unwrap_or("1d"))?;
+            crate::analytics::instants(from, to, step)
+        })();
+        let instants = match instants {
+            Ok(instants) if instants.len() <= MAX_TREND_STEPS => instants,
+            Ok(instants) => {
+                return bad(format!(
+                    "{} steps: campaigns over the API take at most {MAX_TREND_STEPS}",
+                    instants.len()
+                ))
+            }
+            Err(message) => return bad(message),
+        };
+        let defs = app.service.definitions();
+        app.service.settle(SETTLE);
+        let (store, _) = app.service.merged();
+        match crate::analytics::campaigns::figures(
+            &defs.plan,
+            &store,
+            &instants,
+            &filters,
+            &mut || {},
+        ) {
+            Ok(rows) => axum::Json(json!({
+                "from": crate::time::format_timestamp(instants[0]),
+                "to": crate::time::format_timestamp(instants[instants.len() - 1]),
+                "campaigns": rows,
+            }))
+            .into_response(),
+            Err(message) => bad(message),
         }
     })
     .await

@@ -1280,6 +1280,18 @@ impl Service {
         Some((builder.finish(), self.clock.now()))
     }
 
+    /// [`Service::user_store`], or for an id the service has never seen (a first-time
+    /// visitor), a store of that user alone, without rows.
+    #[must_use]
+    pub fn visitor_store(&self, id: &str) -> (Store, i64) {
+        self.user_store(id).unwrap_or_else(|| {
+            let defs = self.definitions();
+            let mut builder = StoreBuilder::new(&defs.plan.schema);
+            builder.user(id);
+            (builder.finish(), self.clock.now())
+        })
+    }
+
     /// How many users and accounts the service knows.
     #[must_use]
     pub fn entity_counts(&self) -> (usize, usize) {

@@ -22,6 +22,20 @@ pub enum ItemKind {
     Import(StringLit),
     Let { name: Ident, value: Expr },
     Segment(SegmentDef),
+    Campaign(Box<CampaignDef>),
+}
+
+/// `campaign NAME ["DESCRIPTION"] = target E [goal E] [exclude E] [holdout N] [priority N]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignDef {
+    pub name: Ident,
+    pub description: Option<StringLit>,
+    pub target: Expr,
+    pub goal: Option<Expr>,
+    pub exclude: Option<Expr>,
+    /// The percent held out, and its span (None for a number past `u32`).
+    pub holdout: Option<(Option<u32>, Span)>,
+    pub priority: Option<(Option<u32>, Span)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -36,6 +36,19 @@ fn erase_item(item: &mut Item) {
             }
             erase_expr(&mut def.body);
         }
+        ItemKind::Campaign(def) => {
+            erase_ident(&mut def.name);
+            if let Some(description) = &mut def.description {
+                erase_string(description);
+            }
+            erase_expr(&mut def.target);
+            for e in [&mut def.goal, &mut def.exclude].into_iter().flatten() {
+                erase_expr(e);
+            }
+            for (_, span) in [&mut def.holdout, &mut def.priority].into_iter().flatten() {
+                *span = Span::default();
+            }
+        }
     }
 }
 

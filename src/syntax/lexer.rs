@@ -61,6 +61,8 @@ pub enum Token {
     Let,
     #[token("import")]
     Import,
+    #[token("campaign")]
+    Campaign,
 
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
     Ident,
@@ -149,12 +151,14 @@ pub const KEYWORDS: &[(&str, Token)] = &[
     ("segment", Token::Segment),
     ("let", Token::Let),
     ("import", Token::Import),
+    ("campaign", Token::Campaign),
 ];
 
 /// Words that are keywords only where the grammar expects them (`on account`, `is set`,
 /// `from`, `to`, calendar units); elsewhere they are names.
 pub const CONTEXTUAL_WORDS: &[&str] = &[
     "on", "account", "set", "from", "to", "months", "weekdays", "hours", "users", "profile",
+    "target", "goal", "exclude", "holdout", "priority",
 ];
 
 /// A token and its byte range; `None` for a character no token starts with.
@@ -193,6 +197,9 @@ impl Token {
     /// Starts an item: the parser cuts files at these.
     #[must_use]
     pub fn starts_item(self) -> bool {
-        matches!(self, Token::Segment | Token::Let | Token::Import)
+        matches!(
+            self,
+            Token::Segment | Token::Let | Token::Import | Token::Campaign
+        )
     }
 }

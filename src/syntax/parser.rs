@@ -15,8 +15,8 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use super::ast::{
-    Arg, ArithOp, CalendarUnit, Call, CompareOp, Expr, ExprKind, Ident, Item, ItemKind, LogicOp,
-    Module, SegmentDef, StringLit, Target, ThenStep, Window, WindowKind,
+    Arg, ArithOp, CalendarUnit, Call, CampaignDef, CompareOp, Expr, ExprKind, Ident, Item,
+    ItemKind, LogicOp, Module, SegmentDef, StringLit, Target, ThenStep, Window, WindowKind,
 };
 use super::errors::{keyword_as_name, syntax_error};
 use super::lexer::{self, Token};
@@ -112,7 +112,7 @@ fn item_starts(text: &str, tokens: &[lexer::Spanned]) -> Vec<usize> {
             continue;
         }
         let names_an_item = previous.is_some_and(|(t, before)| {
-            matches!(t, Some(Token::Segment | Token::Let))
+            matches!(t, Some(Token::Segment | Token::Let | Token::Campaign))
                 && !text[before.end..range.start].contains('\n')
         });
         if token.is_some_and(Token::starts_item) && !names_an_item {
@@ -244,6 +244,12 @@ fn is_keyword_rule(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::kw_and
+            | Rule::kw_campaign
+            | Rule::kw_target
+            | Rule::kw_goal
+            | Rule::kw_exclude
+            | Rule::kw_holdout
+            | Rule::kw_priority
             | Rule::kw_or
             | Rule::kw_not
             | Rule::kw_in
@@ -361,9 +367,46 @@ impl Builder {
                     body: body.expect("segment body"),
                 })
             }
+            Rule::campaign_item => ItemKind::Campaign(Box::new(self.campaign(parts))),
             other => unreachable!("item rule {other:?}"),
         };
         Item { kind, span }
+    }
+
+    fn campaign<'p>(&self, mut parts: impl Iterator<Item = Pair<'p, Rule>>) -> CampaignDef {
+        let name = self.ident(&parts.next().expect("campaign name"));
+        let (mut description, mut target, mut goal, mut exclude) = (None, None, None, None);
+        let (mut holdout, mut priority) = (None, None);
+        for part in parts {
+            let rule = part.as_rule();
+            if rule == Rule::string {
+                description = Some(self.string(part));
+                continue;
+            }
+            let inner = Self::children(part).next().expect("a clause's value");
+            match rule {
+                Rule::c_target => target = Some(self.expr(inner)),
+                Rule::c_goal => goal = Some(self.expr(inner)),
+                Rule::c_exclude => exclude = Some(self.expr(inner)),
+                Rule::c_holdout => holdout = Some(self.integer(&inner)),
+                Rule::c_priority => priority = Some(self.integer(&inner)),
+                other => unreachable!("campaign clause {other:?}"),
+            }
+        }
+        CampaignDef {
+            name,
+            description,
+            target: target.expect("the grammar requires a target"),
+            goal,
+            exclude,
+            holdout,
+            priority,
+        }
+    }
+
+    /// An integer literal and its span (None for one past `u32`).
+    fn integer(&self, pair: &Pair<'_, Rule>) -> (Option<u32>, Span) {
+        (pair.as_str().parse().ok(), self.span(pair))
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {

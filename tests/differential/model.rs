@@ -132,6 +132,19 @@ pub const VERBS: &[VerbDef] = &[
 /// Account ids: `a9` has no account rows (it exists because a profile names it).
 pub const ACCOUNT_IDS: &[&str] = &["a0", "a1", "a2", "a3", "a9"];
 
+/// The `listed()` files every generated program may name (path, text): one id per line, and a
+/// CSV with quoting, each holding some users and accounts of the data and ids it lacks.
+pub const LIST_FILES: [(&str, &str); 2] = [
+    (
+        "lists/odd.txt",
+        "u1\nu3\nu5\nu7\nu9\nu11\nu13\nu21\nu29\na1\na3\nnobody\n",
+    ),
+    (
+        "lists/some.csv",
+        "note,user_id\nfirst,u0\n\"a, b\",u4\n,u8\n,u16\n,u30\n,a0\n,a9\n,u999\n",
+    ),
+];
+
 /// The string values a property or attribute takes (cases, prefixes, non-ASCII, empty).
 pub fn strings(field: &str) -> &'static [&'static str] {
     match field {

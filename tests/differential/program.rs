@@ -130,6 +130,7 @@ pub const FORMS: &[&str] = &[
     "lower",
     "len",
     "bucket",
+    "listed",
     // inside `where`
     "where:cmp_num",
     "where:str_order",

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::super::model::{numbers, quote, strings, Ty, ACCOUNT, EVENTS, PROFILE, VERBS};
+use super::super::model::{
+    numbers, quote, strings, Ty, ACCOUNT, EVENTS, LIST_FILES, PROFILE, VERBS,
+};
 use super::*;
 
 impl Gen<'_> {
@@ -126,6 +128,7 @@ impl Gen<'_> {
             Did,
             SegRef,
             Users,
+            Listed,
         }
         let has_bool_prop = s
             .event
@@ -138,6 +141,7 @@ impl Gen<'_> {
             (4, s.user(), L::Did),
             (2, true, L::SegRef),
             (2, s.account, L::Users),
+            (1, true, L::Listed),
         ]);
         match choice {
             L::Literal => (*self.tape.pick(&["true", "false"])).to_string(),
@@ -167,6 +171,11 @@ impl Gen<'_> {
                 let all = self.tape.flip(50);
                 self.cover(s, if all { "all_users" } else { "any_users" });
                 format!("{}(users)", if all { "all" } else { "any" })
+            }
+            L::Listed => {
+                self.cover(s, "listed");
+                let file = self.tape.pick(&LIST_FILES);
+                format!("listed(\"{}\")", file.0)
             }
         }
     }
