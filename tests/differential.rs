@@ -331,6 +331,32 @@ fn judge(case: &TextCase, dir: &Path, strict: bool, engines: &[Engine]) -> Verdi
             Ok(_) => {}
         }
     }
+    // The counts `seg trend` reads straight from the fused output are the members' counts.
+    for &engine in engines {
+        let counted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            seg::engine::prepare(&plan, &store, case.now, engine).map(|p| p.counts())
+        }));
+        let want: Vec<usize> = reference
+            .members
+            .iter()
+            .map(|m| m.iter().filter(|&&b| b).count())
+            .collect();
+        match counted {
+            Ok(Ok(counts)) if counts == want => {}
+            Ok(Ok(counts)) => {
+                return Verdict::Disagree(format!(
+                    "{engine:?} counts {counts:?}, the reference's members {want:?}"
+                ))
+            }
+            Ok(Err(e)) => return Verdict::Disagree(format!("{engine:?} did not prepare: {e}")),
+            Err(p) => {
+                return Verdict::Disagree(format!(
+                    "{engine:?} counts panicked: {}",
+                    panic_text(p.as_ref())
+                ))
+            }
+        }
+    }
     let programs = seg::fused::lower(&plan, &store, case.now);
     let fallback = programs
         .users

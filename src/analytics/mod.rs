@@ -136,13 +136,9 @@ pub fn trend(
         step_done();
         let prepared = crate::engine::prepare(plan, store, now, crate::engine::Engine::Jit)
             .map_err(|e| format!("the JIT could not compile the plan: {e}"))?;
-        let memberships = prepared.run();
+        let counts = prepared.counts();
         for &s in wanted {
-            rows.push((
-                now,
-                s,
-                memberships.members[s].iter().filter(|&&m| m).count(),
-            ));
+            rows.push((now, s, counts[s]));
         }
     }
     Ok(rows)

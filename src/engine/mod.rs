@@ -202,6 +202,78 @@ impl Prepared<'_> {
         Interpreter::new(self.plan, self.store, self.now).run_given(&given)
     }
 
+    /// How many members each segment has: what [`Self::run`] gives, counted straight from the
+    /// fused programs' output when they compute every segment (no member lists are built:
+    /// `seg trend` counts at every step).
+    #[must_use]
+    pub fn counts(&self) -> Vec<usize> {
+        let Some(programs) = self
+            .programs
+            .as_ref()
+            .filter(|p| p.users.fallback.is_empty() && p.accounts.fallback.is_empty())
+        else {
+            return self
+                .run()
+                .members
+                .iter()
+                .map(|m| m.iter().filter(|&&b| b).count())
+                .collect();
+        };
+        let mut counts = vec![0; self.plan.segments.len()];
+        let users = self.pass(
+            &programs.users,
+            UserRows {
+                rows: &[],
+                width: 0,
+            },
+            self.jit.as_ref().and_then(|j| j.0.as_ref()),
+        );
+        let width = programs.users.width();
+        Self::count(&programs.users, &users, width, &mut counts);
+        if !programs.accounts.slots.is_empty() {
+            let user_rows = UserRows {
+                rows: &users,
+                width,
+            };
+            let compiled = self.jit.as_ref().and_then(|j| j.1.as_ref());
+            let accounts = self.pass(&programs.accounts, user_rows, compiled);
+            Self::count(
+                &programs.accounts,
+                &accounts,
+                programs.accounts.width(),
+                &mut counts,
+            );
+        }
+        counts
+    }
+
+    /// Adds each slot's members in a program's output (`width` columns) to `counts`.
+    fn count(program: &Program, output: &[u8], width: usize, counts: &mut [usize]) {
+        const BLOCK: usize = 1 << 14;
+        let slots = program.slots.len();
+        let per_slot = output
+            .par_chunks((BLOCK * width).max(1))
+            .map(|rows| {
+                let mut n = vec![0usize; slots];
+                for row in rows.chunks(width) {
+                    for (n, &byte) in n.iter_mut().zip(row) {
+                        *n += usize::from(byte == 1);
+                    }
+                }
+                n
+            })
+            .reduce(
+                || vec![0; slots],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+                    a
+                },
+            );
+        for (id, n) in program.slots.iter().zip(per_slot) {
+            counts[id.0 as usize] = n;
+        }
+    }
+
     /// One fused pass: the program's output columns, entity-major.
     fn pass(
         &self,
