@@ -24,6 +24,7 @@ pub mod schema;
 pub mod segtest;
 pub mod serve;
 pub mod source;
+pub mod sql;
 pub mod store;
 pub mod syntax;
 pub mod time;

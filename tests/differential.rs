@@ -101,7 +101,7 @@ fn temp_dir() -> PathBuf {
 /// A case as text: the program's items and the data's lines, which the reducer removes one
 /// by one.
 #[derive(Clone)]
-struct TextCase {
+pub(crate) struct TextCase {
     now: i64,
     items: Vec<String>,
     /// Events, profiles and accounts, one line each (with its line break).
@@ -109,7 +109,7 @@ struct TextCase {
 }
 
 impl TextCase {
-    fn new(program: &program::Program, data: &data::Data) -> Self {
+    pub(crate) fn new(program: &program::Program, data: &data::Data) -> Self {
         let lines = |text: &str| text.split_inclusive('\n').map(str::to_string).collect();
         TextCase {
             now: data.now,
@@ -164,6 +164,19 @@ impl TextCase {
         case
     }
 
+    /// The case's program as a checkable example: main.seg, the schema and the lists.
+    pub(crate) fn example(&self) -> String {
+        let mut example = format!(
+            "--- main.seg\n{}--- schema.toml\n{}",
+            self.program(),
+            model::SCHEMA
+        );
+        for (name, text) in model::LIST_FILES {
+            let _ = write!(example, "--- {name}\n{text}");
+        }
+        example
+    }
+
     fn program(&self) -> String {
         self.items.concat()
     }
@@ -195,7 +208,7 @@ impl TextCase {
 }
 
 /// The store of a case's data, through the NDJSON loader.
-fn load(plan: &Plan, case: &TextCase, dir: &Path) -> Store {
+pub(crate) fn load(plan: &Plan, case: &TextCase, dir: &Path) -> Store {
     let mut builder = StoreBuilder::new(&plan.schema);
     let mut report = LoadReport::default();
     for (kind, name, lines) in [
@@ -289,15 +302,7 @@ enum Verdict {
 /// Checks and evaluates a case on every engine. `strict`: a warning counts as a failure to
 /// check (generated programs must check clean; reduced ones may leave a `let` unused).
 fn judge(case: &TextCase, dir: &Path, strict: bool, engines: &[Engine]) -> Verdict {
-    let mut example = format!(
-        "--- main.seg\n{}--- schema.toml\n{}",
-        case.program(),
-        model::SCHEMA
-    );
-    for (name, text) in model::LIST_FILES {
-        let _ = write!(example, "--- {name}\n{text}");
-    }
-    let (sources, checked) = check_example(&example);
+    let (sources, checked) = check_example(&case.example());
     let plan = match checked.plan {
         Some(plan) if !strict || checked.diagnostics.is_empty() => plan,
         None if checked

@@ -24,5 +24,6 @@ mod repl;
 mod segtest;
 mod semantics;
 mod serve;
+mod sql;
 mod stats;
 mod trend;

@@ -17,6 +17,7 @@ mod infer;
 mod partitioned;
 mod repl;
 mod serve;
+mod sql;
 mod stats;
 mod test;
 mod trend;
@@ -75,6 +76,10 @@ enum Command {
     /// Per campaign: reach, goal conversions of the targeted and of the holdout, lift; and
     /// the same within filter segments.
     Campaigns(campaigns::CampaignsArgs),
+    /// The segments as SQL for DuckDB or PostgreSQL (the same members as `seg eval`).
+    Sql(sql::SqlArgs),
+    /// Write data files as the tables `seg sql` reads (Parquet).
+    ExportLayout(sql::LayoutArgs),
     /// Write member lists with chosen attributes (CSV, NDJSON, Parquet); with --diff, only
     /// who was added and who was removed since an earlier export.
     Export(export::ExportArgs),
@@ -115,6 +120,8 @@ pub fn run() -> ExitCode {
                 Command::Export(args) => export::run(args),
                 Command::Trend(args) => trend::run(args),
                 Command::Campaigns(args) => campaigns::run(args),
+                Command::Sql(args) => sql::run(&args),
+                Command::ExportLayout(args) => sql::export_layout(args),
                 Command::Compare(args) => compare::run(args),
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
