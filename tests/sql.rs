@@ -4,7 +4,7 @@
 //! ties, window edges, missing values), the members DuckDB returns equal the reference
 //! interpreter's. A missing DuckDB fails the test, saying how to install it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,8 +33,8 @@ fn python() -> PathBuf {
     path
 }
 
-/// Runs each `(folder, now)`'s `query.sql` on DuckDB over the folder's layout files (and
-/// binds `now` when given), writing `result.csv` (`segment,user_id` rows) beside it.
+/// Runs each `(folder, now)`'s `duckdb.sql` on DuckDB over the folder's layout files (and
+/// binds `now` when given), writing `duckdb.csv` (`segment,user_id` rows) beside it.
 fn run_duckdb(folders: &[(PathBuf, Option<String>)]) {
     let script = r#"
 import duckdb, sys
@@ -43,9 +43,9 @@ for line in sys.stdin.read().splitlines():
     c = duckdb.connect()
     for t in ['events', 'profiles', 'accounts']:
         c.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{folder}/{t}.parquet')")
-    sql = open(f'{folder}/query.sql').read()
+    sql = open(f'{folder}/duckdb.sql').read()
     rows = c.execute(sql, {'now': now} if now else None).fetchall()
-    with open(f'{folder}/result.csv', 'w') as out:
+    with open(f'{folder}/duckdb.csv', 'w') as out:
         for segment, user in rows:
             out.write(f'{segment},{user}\n')
 "#;
@@ -79,8 +79,10 @@ fn rows(path: &Path) -> BTreeSet<String> {
 
 const AS_OF: &str = "2026-11-15T12:00:00Z";
 
+const DIALECTS: [&str; 2] = ["duckdb", "postgres"];
+
 #[test]
-fn every_example_segment_has_the_same_members_on_duckdb() {
+fn every_example_segment_has_the_same_members_on_duckdb_and_postgres() {
     let dir = tempdir();
     let examples = root().join("examples");
     let run = |args: &[&str]| {
@@ -101,21 +103,22 @@ fn every_example_segment_has_the_same_members_on_duckdb() {
             )
             .unwrap();
         }
+        for dialect in DIALECTS {
+            let mut args = vec!["sql", "--dialect", dialect];
+            if folder == &written {
+                args.extend(["--as-of", AS_OF]);
+            }
+            std::fs::write(folder.join(format!("{dialect}.sql")), run(&args)).unwrap();
+        }
     }
-    std::fs::write(
-        written.join("query.sql"),
-        run(&["sql", "--dialect", "duckdb", "--as-of", AS_OF]),
-    )
-    .unwrap();
-    std::fs::write(
-        bound.join("query.sql"),
-        run(&["sql", "--dialect", "duckdb"]),
-    )
-    .unwrap();
-    run_duckdb(&[
+    let folders = [
         (written.clone(), None),
         (bound.clone(), Some("2026-11-15 12:00:00".into())),
-    ]);
+    ];
+    run_duckdb(&folders);
+    let pg = Postgres::start();
+    let errors = run_postgres(&pg, &folders);
+    assert!(!errors.contains("ERROR"), "{errors}");
     let want: BTreeSet<String> = run(&["eval", "--as-of", AS_OF])
         .lines()
         .skip(1)
@@ -127,17 +130,21 @@ fn every_example_segment_has_the_same_members_on_duckdb() {
         "{} rows",
         want.len()
     );
-    assert_eq!(rows(&written.join("result.csv")), want);
-    assert_eq!(rows(&bound.join("result.csv")), want);
+    for dialect in DIALECTS {
+        for (folder, _) in &folders {
+            let got = rows(&folder.join(format!("{dialect}.csv")));
+            assert_eq!(got, want, "{dialect} in {}", folder.display());
+        }
+    }
 }
 
-/// How many generated cases the DuckDB run checks (`SEG_SQL_CASES`).
+/// How many generated cases the equivalence run checks (`SEG_SQL_CASES`).
 fn cases() -> usize {
     std::env::var("SEG_SQL_CASES").map_or(300, |n| n.parse().expect("a whole number"))
 }
 
 #[test]
-fn generated_programs_have_the_same_members_on_duckdb() {
+fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),
@@ -147,6 +154,7 @@ fn generated_programs_have_the_same_members_on_duckdb() {
     let mut folders = Vec::new();
     let mut wants = Vec::new();
     let mut segments = 0;
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..cases() {
         let (program_tape, data_tape) = strategy.new_tree(&mut runner).expect("tapes").current();
         let data = data::data(&data_tape);
@@ -161,14 +169,29 @@ fn generated_programs_have_the_same_members_on_duckdb() {
         let reference = seg::interp::evaluate(&plan, &store, data.now);
         seg::sql::layout::write(&store, &plan.schema, &folder).expect("the layout");
         let all: Vec<usize> = (0..plan.segments.len()).collect();
-        let options = seg::sql::Options {
-            dialect: seg::sql::Dialect::Duckdb,
-            as_of: Some(data.now),
-            tables: seg::sql::Tables::default(),
-        };
-        let sql = seg::sql::compile(&plan, &all, &options)
-            .unwrap_or_else(|r| panic!("DuckDB refused case {i}: {r:?}\n{}", case.example()));
-        std::fs::write(folder.join("query.sql"), sql).unwrap();
+        let mut written = Vec::new();
+        for (name, dialect) in [
+            ("duckdb", seg::sql::Dialect::Duckdb),
+            ("postgres", seg::sql::Dialect::Postgres),
+        ] {
+            let options = seg::sql::Options {
+                dialect,
+                as_of: Some(data.now),
+                tables: seg::sql::Tables::default(),
+            };
+            match seg::sql::compile(&plan, &all, &options) {
+                Ok(sql) => {
+                    std::fs::write(folder.join(format!("{name}.sql")), sql).unwrap();
+                    written.push(name);
+                }
+                Err(refusals) => {
+                    for r in refusals {
+                        *refused.entry(r.message).or_default() += 1;
+                    }
+                }
+            }
+        }
+        assert!(written.contains(&"duckdb"), "DuckDB refused case {i}");
         let mut want = BTreeSet::new();
         for (s, segment) in plan.segments.iter().enumerate() {
             let ids = match segment.target {
@@ -183,28 +206,366 @@ fn generated_programs_have_the_same_members_on_duckdb() {
         }
         segments += plan.segments.len();
         std::fs::write(folder.join("case.txt"), case.example()).unwrap();
-        folders.push((folder, None));
+        folders.push((folder, None, written));
         wants.push(want);
     }
-    run_duckdb(&folders);
+    let runs: Vec<(PathBuf, Option<String>)> = folders
+        .iter()
+        .map(|(f, n, _)| (f.clone(), n.clone()))
+        .collect();
+    run_duckdb(&runs);
+    let on_postgres: Vec<(PathBuf, Option<String>)> = folders
+        .iter()
+        .filter(|(_, _, w)| w.contains(&"postgres"))
+        .map(|(f, n, _)| (f.clone(), n.clone()))
+        .collect();
+    let pg = Postgres::start();
+    let errors = run_postgres(&pg, &on_postgres);
+    // PostgreSQL raises an error where a sum or a mean passes the largest double (seg's
+    // engines give infinity): an error, never a wrong answer; counted apart. Any other error
+    // fails the test.
+    let overflowed: BTreeSet<String> = errors
+        .lines()
+        .filter(|l| l.ends_with("ERROR:  value out of range: overflow"))
+        .filter_map(|l| l.strip_prefix("psql:")?.split("/postgres.sql").next())
+        .map(str::to_string)
+        .collect();
+    let other_errors: Vec<&str> = errors
+        .lines()
+        .filter(|l| l.contains("ERROR") && !l.ends_with("value out of range: overflow"))
+        .collect();
+    let mut summary = String::new();
     let mut mismatches = Vec::new();
-    for ((folder, _), want) in folders.iter().zip(&wants) {
-        let got = rows(&folder.join("result.csv"));
-        if &got != want {
-            let missing: Vec<_> = want.difference(&got).take(5).collect();
-            let extra: Vec<_> = got.difference(want).take(5).collect();
-            mismatches.push(format!(
-                "{}: DuckDB lacks {missing:?}, has extra {extra:?}",
-                folder.join("case.txt").display()
-            ));
+    for dialect in DIALECTS {
+        let (mut checked, mut checked_segments) = (0, 0);
+        for ((folder, _, written), want) in folders.iter().zip(&wants) {
+            let overflow = overflowed.contains(&folder.display().to_string());
+            if !written.contains(&dialect) || (dialect == "postgres" && overflow) {
+                continue;
+            }
+            checked += 1;
+            checked_segments += want
+                .iter()
+                .map(|r| r.split(',').next())
+                .collect::<BTreeSet<_>>()
+                .len();
+            let got = rows(&folder.join(format!("{dialect}.csv")));
+            if &got != want {
+                let missing: Vec<_> = want.difference(&got).take(5).collect();
+                let extra: Vec<_> = got.difference(want).take(5).collect();
+                mismatches.push(format!(
+                    "{dialect}: {}: lacks {missing:?}, has extra {extra:?}",
+                    folder.join("case.txt").display()
+                ));
+            }
         }
+        let _ = writeln!(
+            summary,
+            "seg sql on {dialect}: {checked} cases, {} mismatches ({checked_segments} segments with members)",
+            mismatches.iter().filter(|m| m.starts_with(dialect)).count()
+        );
     }
     eprintln!(
-        "seg sql on DuckDB: {} cases, {segments} segments, {} mismatches",
+        "{summary}{segments} segments in {} cases; PostgreSQL overflow errors in {} cases; \
+         refused: {refused:?}",
         folders.len(),
-        mismatches.len()
+        overflowed.len()
     );
     assert!(folders.len() * 10 > cases() * 8, "too few cases checked");
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(
+        on_postgres.len() * 10 > folders.len() * 8,
+        "PostgreSQL refused too many: {refused:?}"
+    );
+    assert!(mismatches.is_empty(), "{}\n{errors}", mismatches.join("\n"));
+    assert!(other_errors.is_empty(), "{}", other_errors.join("\n"));
+    assert!(
+        overflowed.len() * 50 < on_postgres.len(),
+        "too many overflows: {overflowed:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A throwaway PostgreSQL cluster on a loopback port, from Debian's package (`.ci/setup`
+/// installs it); stopped when dropped. As root, the server runs as the `postgres` user.
+struct Postgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Postgres {
+    fn start() -> Postgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                versions
+                    .filter_map(Result::ok)
+                    .map(|v| v.path().join("bin"))
+                    .filter(|b| b.join("initdb").exists())
+                    .max()
+            })
+            .expect("no PostgreSQL under /usr/lib/postgresql: run `bash .ci/setup`");
+        let dir = tempdir().join("pg");
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let pg = Postgres { bin, dir, port };
+        if Self::as_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&pg.dir)
+                .status()
+                .expect("chown");
+            assert!(status.success());
+        }
+        let data = pg.dir.join("data").display().to_string();
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--auth=trust",
+            ],
+        );
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            pg.port,
+            pg.dir.display()
+        );
+        let log = pg.dir.join("log").display().to_string();
+        pg.run(
+            "pg_ctl",
+            &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+        );
+        pg
+    }
+
+    fn as_root() -> bool {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+    }
+
+    /// Runs a PostgreSQL program (as `postgres` when root); panics on failure.
+    fn run(&self, program: &str, args: &[&str]) -> String {
+        let path = self.bin.join(program);
+        let output = if Self::as_root() {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&path)
+                .args(args)
+                .output()
+        } else {
+            Command::new(&path).args(args).output()
+        }
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+        let err = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{program} failed: {err}");
+        err
+    }
+
+    /// Runs a psql script; returns its error output.
+    fn psql(&self, script: &Path) -> String {
+        let port = self.port.to_string();
+        let script = script.display().to_string();
+        self.run(
+            "psql",
+            &[
+                "-X",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-f",
+                &script,
+            ],
+        )
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data").display().to_string();
+        let path = self.bin.join("pg_ctl");
+        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
+        let _ = if Self::as_root() {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&path)
+                .args(args)
+                .output()
+        } else {
+            Command::new(&path).args(args).output()
+        };
+    }
+}
+
+/// Runs each folder's `postgres.sql` on PostgreSQL over its layout files (each case in a
+/// schema of its own), writing `postgres.csv` beside it: the layout is turned into CSV by DuckDB, and
+/// loaded with `\copy`. Returns psql's error output.
+fn run_postgres(pg: &Postgres, folders: &[(PathBuf, Option<String>)]) -> String {
+    let script = r#"
+import duckdb, sys
+types = {'VARCHAR': 'text', 'DOUBLE': 'double precision', 'BOOLEAN': 'boolean',
+         'TIMESTAMP WITH TIME ZONE': 'timestamptz'}
+out = []
+for i, line in enumerate(sys.stdin.read().splitlines()):
+    folder, _, now = line.partition('\t')
+    c = duckdb.connect()
+    out.append(f'CREATE SCHEMA c{i};\nSET search_path TO c{i};\n')
+    for t in ['events', 'profiles', 'accounts']:
+        source = f"read_parquet('{folder}/{t}.parquet')"
+        columns = c.execute(f'DESCRIBE SELECT * FROM {source}').fetchall()
+        ddl = ', '.join(f'"{n}" {types[ty]}' for n, ty, *_ in columns)
+        c.execute(f"COPY (SELECT * FROM {source}) TO '{folder}/{t}.csv' (HEADER, FORMAT csv)")
+        out.append(f"CREATE TABLE {t} ({ddl});\n\\copy {t} FROM '{folder}/{t}.csv' CSV HEADER\n")
+        out.append(f'CREATE INDEX ON {t} ("{columns[0][0]}");\nANALYZE {t};\n')
+    if now:
+        out.append(f"\\set now '{now}'\n")
+    out.append(f"\\o {folder}/postgres.csv\n\\i {folder}/postgres.sql\n\\o\n")
+open(sys.argv[1], 'w').write(''.join(out))
+"#;
+    let load = folders[0]
+        .0
+        .parent()
+        .expect("a parent")
+        .join("load-postgres.sql");
+    let mut input =
+        String::from("\\pset format unaligned\n\\pset tuples_only on\n\\pset fieldsep ,\nSET statement_timeout = '60s';\n");
+    let mut list = String::new();
+    for (folder, now) in folders {
+        let _ = writeln!(
+            list,
+            "{}\t{}",
+            folder.display(),
+            now.as_deref().unwrap_or("")
+        );
+    }
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .arg(&load)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), list.as_bytes())
+        .expect("the folders");
+    assert!(
+        child.wait().expect("python ends").success(),
+        "the layout to CSV"
+    );
+    input.push_str(&std::fs::read_to_string(&load).expect("the script"));
+    std::fs::write(&load, input).expect("the script");
+    if Postgres::as_root() {
+        let status = Command::new("chmod")
+            .args(["-R", "a+rwX"])
+            .arg(folders[0].0.parent().expect("a parent"))
+            .status()
+            .expect("chmod");
+        assert!(status.success());
+    }
+    pg.psql(&load)
+}
+
+/// `seg sql` over one segment file and a schema: exit code and stderr.
+fn sql_of(dialect: &str, segments: &str, schema: &str) -> (Option<i32>, String) {
+    let dir = tempdir();
+    std::fs::write(dir.join("main.seg"), segments).unwrap();
+    std::fs::write(dir.join("schema.toml"), schema).unwrap();
+    let args = [
+        "sql",
+        "--dialect",
+        dialect,
+        "--schema",
+        "schema.toml",
+        "main.seg",
+    ];
+    let output = seg(&args, &dir);
+    (output.status.code(), stderr(&output))
+}
+
+const SCHEMA: &str =
+    "[events.page_view]\nurl = \"string\"\n\n[events.purchase]\nvalue = \"number\"\n";
+
+#[test]
+fn postgres_refuses_a_pattern_its_regular_expressions_read_otherwise() {
+    let segments = "segment digits = did(page_view where url matches \"^/p/\\\\d+$\")\n";
+    let (code, err) = sql_of("postgres", segments, SCHEMA);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("main.seg:1:38: PostgreSQL cannot express this `matches` pattern"),
+        "{err}"
+    );
+    let (code, err) = sql_of("duckdb", segments, SCHEMA);
+    assert_eq!(code, Some(0), "{err}");
+    // Written where both read it alike.
+    let plain = "segment shop = did(page_view where url matches \"^/(shop|store)(/|$)\")\n";
+    let (code, err) = sql_of("postgres", plain, SCHEMA);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn every_dialect_refuses_a_list_too_long_for_the_sql_text() {
+    let dir = tempdir();
+    let mut ids = String::new();
+    for i in 0..=seg::sql::MAX_SQL_LIST_IDS {
+        let _ = writeln!(ids, "u{i}");
+    }
+    std::fs::write(dir.join("many.txt"), ids).unwrap();
+    std::fs::write(dir.join("few.txt"), "u1\nu2\n").unwrap();
+    std::fs::write(dir.join("schema.toml"), SCHEMA).unwrap();
+    for dialect in DIALECTS {
+        for (list, code) in [("many.txt", 1), ("few.txt", 0)] {
+            std::fs::write(
+                dir.join("main.seg"),
+                format!("segment listed_ones = listed(\"{list}\")\n"),
+            )
+            .unwrap();
+            let args = [
+                "sql",
+                "--dialect",
+                dialect,
+                "--schema",
+                "schema.toml",
+                "main.seg",
+            ];
+            let output = seg(&args, &dir);
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(code), "{dialect} {list}: {err}");
+            if code == 1 {
+                assert!(err.contains("main.seg:1:23:"), "{err}");
+                assert!(err.contains("a list of 100001 ids"), "{err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_dialect_refuses_a_string_holding_nul_and_a_property_of_two_types() {
+    let nul = "segment odd = did(page_view where url == \"a\u{0}b\")\n";
+    let two_types =
+        "[events.page_view]\nvalue = \"string\"\n\n[events.purchase]\nvalue = \"number\"\n";
+    for dialect in DIALECTS {
+        let (code, err) = sql_of(dialect, nul, SCHEMA);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains("main.seg:1:42:") && err.contains("NUL"),
+            "{err}"
+        );
+        let (code, err) = sql_of(dialect, "segment b = did(purchase)\n", two_types);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("the property `value`"), "{err}");
+    }
 }

@@ -82,6 +82,11 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// The largest double, and the smallest above zero: the bounds of PostgreSQL's float8
+/// arithmetic, which raises an error past them.
+const MAX: &str = "1.7976931348623157e308";
+const MIN: &str = "4.9406564584124654e-324";
+
 /// The most ids a `listed()` list may hold in the SQL text.
 pub const MAX_SQL_LIST_IDS: usize = 100_000;
 
@@ -268,6 +273,16 @@ impl Writer<'_> {
         "NULL".into()
     }
 
+    /// What keeps a derived table that binds values once from being merged into the query
+    /// around it: PostgreSQL pulls such a subquery up and copies its expressions into every
+    /// place that reads them (nested, that is exponential), unless it has an `OFFSET`.
+    fn fence(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Duckdb => "",
+            Dialect::Postgres => " OFFSET 0",
+        }
+    }
+
     /// Microseconds of a layout timestamp column.
     fn micros(&self, column: &str) -> String {
         match self.dialect {
@@ -342,18 +357,24 @@ impl Writer<'_> {
         } else {
             "CAST(NULL AS VARCHAR)".into()
         };
+        // PostgreSQL would materialize a CTE read many times, and scan it whole for each
+        // user; inlined, each subquery reads the table (through an index on `user_id`).
+        let inline = match self.dialect {
+            Dialect::Duckdb => "",
+            Dialect::Postgres => "NOT MATERIALIZED ",
+        };
         vec![
             format!(
-                "seg_events AS (SELECT {} FROM {})",
+                "seg_events AS {inline}(SELECT {} FROM {})",
                 events.join(", "),
                 tables.events
             ),
             format!(
-                "seg_profiles AS ({})",
+                "seg_profiles AS {inline}({})",
                 history(self, &schema.profile, "user_id", &tables.profiles)
             ),
             format!(
-                "seg_account_rows AS ({})",
+                "seg_account_rows AS {inline}({})",
                 history(self, &schema.account, "account_id", &tables.accounts)
             ),
             "seg_users AS (SELECT user_id FROM seg_events UNION SELECT user_id FROM seg_profiles)"
@@ -429,17 +450,14 @@ impl Writer<'_> {
                         format!("COALESCE(regexp_matches({s}, {}), FALSE)", string(pattern))
                     }
                     Dialect::Postgres => {
-                        if pattern
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || " _-/.:^$".contains(c))
-                        {
+                        if posix_reads_alike(pattern) {
                             format!("COALESCE({s} ~ {}, FALSE)", string(pattern))
                         } else {
                             self.refuse(
                                 e.span,
-                                "this `matches` pattern exactly (its POSIX regular expressions \
-                                 read some Rust regex syntax otherwise); only letters, digits, \
-                                 spaces and `_ - / . : ^ $` are written",
+                                "this `matches` pattern exactly: its POSIX regular expressions \
+                                 read `\\`, `(?`, `[^`, `.` outside brackets and class set \
+                                 operations otherwise than Rust's regex does",
                             )
                         }
                     }
@@ -505,7 +523,11 @@ impl Writer<'_> {
                     }
                     AggregateFn::Top => {
                         let p = property.clone().expect("top has a property");
-                        let order = self.ordered(&p);
+                        let event = aggregate.set.event.0 as usize;
+                        let index = aggregate.property.expect("top has a property");
+                        let text = self.plan.schema.events[event].properties[index].ty
+                            == FieldType::String;
+                        let order = if text { self.ordered(&p) } else { p.clone() };
                         format!(
                             "(SELECT {p} {from}{} GROUP BY {p} ORDER BY COUNT(*) DESC, {order} LIMIT 1)",
                             stated(&property)
@@ -691,22 +713,12 @@ impl Writer<'_> {
 
     fn arith(&mut self, op: ArithOp, a: &Expr, b: &Expr, ctx: &Ctx) -> String {
         let (x, y) = (self.expr(a, ctx), self.expr(b, ctx));
-        let finite = |w: &Self, sql: String| match w.dialect {
-            Dialect::Duckdb => format!("(CASE WHEN isfinite({sql}) THEN {sql} END)"),
-            Dialect::Postgres => sql,
-        };
         match (&a.ty, op, &b.ty) {
-            (Type::Number, _, Type::Number) => {
-                let sql = match op {
-                    ArithOp::Add => format!("({x} + {y})"),
-                    ArithOp::Sub => format!("({x} - {y})"),
-                    ArithOp::Mul => format!("({x} * {y})"),
-                    ArithOp::Div => format!("({x} / NULLIF({y}, 0))"),
-                };
-                finite(self, sql)
-            }
+            (Type::Number, _, Type::Number) => self.number_op(op, &x, &y),
             (Type::Duration, ArithOp::Div, Type::Duration) => {
-                format!("(CAST({x} AS DOUBLE PRECISION) / NULLIF({y}, 0))")
+                let x = format!("CAST({x} AS DOUBLE PRECISION)");
+                let y = format!("CAST({y} AS DOUBLE PRECISION)");
+                self.number_op(ArithOp::Div, &x, &y)
             }
             (Type::Duration, ArithOp::Mul | ArithOp::Div, Type::Number)
             | (Type::Number, ArithOp::Mul, Type::Duration) => {
@@ -715,13 +727,12 @@ impl Writer<'_> {
                 } else {
                     (y, x)
                 };
-                let scaled = if op == ArithOp::Mul {
-                    format!("(CAST({d} AS DOUBLE PRECISION) * {n})")
-                } else {
-                    format!("(CAST({d} AS DOUBLE PRECISION) / NULLIF({n}, 0))")
-                };
+                let scaled = self.number_op(op, &format!("CAST({d} AS DOUBLE PRECISION)"), &n);
+                let w = self.alias("w");
                 format!(
-                    "(CASE WHEN abs({scaled}) < 9.0e18 THEN CAST(trunc({scaled}) AS BIGINT) END)"
+                    "(SELECT CASE WHEN abs({w}.s) < 9.0e18 THEN CAST(trunc({w}.s) AS BIGINT) END \
+                     FROM (SELECT {scaled} AS s{fence}) {w})",
+                    fence = self.fence()
                 )
             }
             _ => match op {
@@ -729,6 +740,51 @@ impl Writer<'_> {
                 ArithOp::Sub => format!("({x} - {y})"),
                 _ => self.refuse(a.span.to(b.span), "this arithmetic"),
             },
+        }
+    }
+
+    /// `x op y` on doubles by the shared rules: a result that is not finite is missing (so is
+    /// division by zero), one that underflows is 0. DuckDB computes and tests the result;
+    /// PostgreSQL raises an error on overflow and underflow, so the operands are tested first
+    /// (inside `CASE`, which PostgreSQL evaluates in order).
+    fn number_op(&mut self, op: ArithOp, x: &str, y: &str) -> String {
+        // The operands are bound once (each is read several times below).
+        let v = self.alias("v");
+        let bound = format!("FROM (SELECT {x} AS l, {y} AS r{}) {v}", self.fence());
+        let (x, y) = (format!("{v}.l"), format!("{v}.r"));
+        let sql = self.number_case(op, &x, &y);
+        format!("(SELECT {sql} {bound})")
+    }
+
+    fn number_case(&self, op: ArithOp, x: &str, y: &str) -> String {
+        if self.dialect == Dialect::Duckdb {
+            let sql = match op {
+                ArithOp::Add => format!("({x} + {y})"),
+                ArithOp::Sub => format!("({x} - {y})"),
+                ArithOp::Mul => format!("({x} * {y})"),
+                ArithOp::Div => format!("({x} / NULLIF({y}, 0))"),
+            };
+            return format!("(CASE WHEN isfinite({sql}) THEN {sql} END)");
+        }
+        match op {
+            ArithOp::Add => format!(
+                "(CASE WHEN ({x} > 0) <> ({y} > 0) THEN {x} + {y} \
+                 WHEN abs({x}) <= {MAX} - abs({y}) THEN {x} + {y} END)"
+            ),
+            ArithOp::Sub => format!(
+                "(CASE WHEN ({x} > 0) = ({y} > 0) THEN {x} - {y} \
+                 WHEN abs({x}) <= {MAX} - abs({y}) THEN {x} - {y} END)"
+            ),
+            ArithOp::Mul => format!(
+                "(CASE WHEN {x} = 0 OR {y} = 0 THEN {x} * {y} \
+                 WHEN abs({y}) <= 1 THEN (CASE WHEN abs({x}) < {MIN} / abs({y}) THEN 0 ELSE {x} * {y} END) \
+                 WHEN abs({x}) <= {MAX} / abs({y}) THEN {x} * {y} END)"
+            ),
+            ArithOp::Div => format!(
+                "(CASE WHEN {y} IS NULL OR {y} = 0 THEN NULL WHEN {x} = 0 THEN {x} \
+                 WHEN abs({y}) >= 1 THEN (CASE WHEN abs({x}) < {MIN} * abs({y}) THEN 0 ELSE {x} / {y} END) \
+                 WHEN abs({x}) <= {MAX} * abs({y}) THEN {x} / {y} END)"
+            ),
         }
     }
 
@@ -760,7 +816,7 @@ impl Writer<'_> {
     }
 
     /// `[lo, hi)` conditions of a window on `ts`, besides `ts < now`.
-    fn window(&mut self, window: &Window, ts: &str, ctx: &Ctx) -> Vec<String> {
+    fn window(&mut self, window: &Window, ts: &str, ctx: &Ctx, bounds: &mut Bounds) -> Vec<String> {
         let plain = ctx.plain();
         let day_start = match self.now.parse::<i64>() {
             Ok(now) => (now.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY).to_string(),
@@ -773,7 +829,8 @@ impl Writer<'_> {
             Window::All => Vec::new(),
             Window::Within(d) => {
                 let d = self.expr(d, &plain);
-                vec![format!("{ts} >= ({}) - ({d})", self.now)]
+                let lo = bounds.bind(format!("({}) - ({d})", self.now));
+                vec![format!("{ts} >= {lo}")]
             }
             Window::Today => vec![format!("{ts} >= {day_start}")],
             Window::Yesterday => vec![
@@ -782,15 +839,16 @@ impl Writer<'_> {
             ],
             Window::Between(a, b) => {
                 let (a, b) = (self.expr(a, &plain), self.expr(b, &plain));
+                let (a, b) = (bounds.bind(a), bounds.bind(b));
                 vec![format!("{ts} >= {a}"), format!("{ts} < {b}")]
             }
             Window::Before(a) => {
                 let a = self.expr(a, &plain);
-                vec![format!("{ts} < {a}")]
+                vec![format!("{ts} < {}", bounds.bind(a))]
             }
             Window::After(a) => {
                 let a = self.expr(a, &plain);
-                vec![format!("{ts} >= {a}")]
+                vec![format!("{ts} >= {}", bounds.bind(a))]
             }
             Window::During(unit, values) => {
                 let list: Vec<String> = values.iter().map(ToString::to_string).collect();
@@ -821,6 +879,7 @@ impl Writer<'_> {
         let event = set.event.0 as usize;
         self.aliases += 1;
         let alias = format!("e{}_{event}", self.aliases);
+        let mut bounds = Bounds::new(self.alias("b"));
         let ts = format!("{alias}.ts");
         let mut conds = vec![
             format!("{alias}.user_id = {}", ctx.id),
@@ -830,9 +889,9 @@ impl Writer<'_> {
             ),
             format!("{ts} < {}", self.now),
         ];
-        conds.extend(self.window(&set.window, &ts, ctx));
+        conds.extend(self.window(&set.window, &ts, ctx, &mut bounds));
         if let Some(after) = after {
-            conds.push(format!("{ts} > {after}"));
+            conds.push(format!("{ts} > {}", bounds.bind(after.to_string())));
         }
         if let Some(filter) = &set.filter {
             let inner = Ctx {
@@ -842,7 +901,11 @@ impl Writer<'_> {
             conds.push(self.bool(filter, &inner));
         }
         EventFrom {
-            from: format!("FROM seg_events {alias} WHERE {}", conds.join(" AND ")),
+            from: format!(
+                "FROM seg_events {alias}{} WHERE {}",
+                bounds.from(self.fence()),
+                conds.join(" AND ")
+            ),
             alias,
         }
     }
@@ -895,7 +958,8 @@ impl Writer<'_> {
             format!("{h}.ts <> {}", crate::store::BEGINNING),
             format!("({h}.previous IS NULL OR {h}.previous <> {h}.value)"),
         ];
-        conds.extend(self.window(&changed.window, &format!("{h}.ts"), ctx));
+        let mut bounds = Bounds::new(self.alias("b"));
+        conds.extend(self.window(&changed.window, &format!("{h}.ts"), ctx, &mut bounds));
         if let Some(from) = from {
             conds.push(format!("COALESCE({h}.previous = {from}, FALSE)"));
         }
@@ -905,11 +969,73 @@ impl Writer<'_> {
         format!(
             "EXISTS (SELECT 1 FROM (SELECT {r}.ts, {r}.{field} AS value, \
              LAG({r}.{field}) OVER (ORDER BY {r}.ts, {r}.seq) AS previous FROM {table} {r} \
-             WHERE {r}.{owner_column} = {owner} AND {r}.{field} IS NOT NULL AND {r}.ts < {now}) {h} \
+             WHERE {r}.{owner_column} = {owner} AND {r}.{field} IS NOT NULL AND {r}.ts < {now}) {h}{} \
              WHERE {})",
+            bounds.from(self.fence()),
             conds.join(" AND "),
             now = self.now
         )
+    }
+}
+
+/// Whether PostgreSQL's POSIX regular expressions read a pattern (checked by Rust's regex)
+/// exactly as Rust's regex does: no escapes, no `(?` groups or flags, no negated classes
+/// (they match a line break differently), no `.` outside brackets (it matches a line break
+/// in PostgreSQL, not in Rust), no nested classes or set operations.
+fn posix_reads_alike(pattern: &str) -> bool {
+    let refused = ["\\", "(?", "[^", "[[", "&&", "--", "~~"];
+    if refused.iter().any(|r| pattern.contains(r)) {
+        return false;
+    }
+    let mut in_class = false;
+    let mut previous = None;
+    for c in pattern.chars() {
+        match c {
+            '[' if !in_class => in_class = true,
+            // A `]` first in a class is a literal.
+            ']' if in_class && previous != Some('[') => in_class = false,
+            '.' if !in_class => return false,
+            _ => {}
+        }
+        previous = Some(c);
+    }
+    true
+}
+
+/// The bounds of a window (and a chain's previous instant), computed once per entity in a
+/// derived table beside the rows rather than once per row: PostgreSQL runs a correlated
+/// subquery in a WHERE again for every row, and a chain's steps nest.
+struct Bounds {
+    alias: String,
+    columns: Vec<String>,
+}
+
+impl Bounds {
+    fn new(alias: String) -> Bounds {
+        Bounds {
+            alias,
+            columns: Vec::new(),
+        }
+    }
+
+    /// The column that holds `sql`.
+    fn bind(&mut self, sql: String) -> String {
+        self.columns.push(sql);
+        format!("{}.c{}", self.alias, self.columns.len() - 1)
+    }
+
+    /// `, (SELECT ... AS c0, ... FENCE) alias`, or nothing.
+    fn from(&self, fence: &str) -> String {
+        if self.columns.is_empty() {
+            return String::new();
+        }
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| format!("{sql} AS c{i}"))
+            .collect();
+        format!(", (SELECT {}{fence}) {}", columns.join(", "), self.alias)
     }
 }
 
