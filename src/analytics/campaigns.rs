@@ -118,7 +118,7 @@ impl Clauses {
 /// Whether a user is in a campaign's holdout.
 #[must_use]
 pub fn held_out(campaign: &Campaign, id: &str) -> bool {
-    campaign.holdout > 0 && crate::interp::bucket(&campaign.name, id) < campaign.holdout
+    campaign.holdout > 0 && crate::plan::value::bucket(&campaign.name, id) < campaign.holdout
 }
 
 /// Each campaign's figures over `instants` (ascending), for all users and then within each

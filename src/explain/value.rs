@@ -7,8 +7,8 @@ use std::fmt;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::interp::value::V;
 use crate::plan;
+use crate::plan::value::V;
 use crate::time::{format_duration, format_timestamp};
 
 /// A value of a sub-expression, a property or an attribute.

@@ -341,7 +341,9 @@ pub fn call(site: &Site<'_>, helper: usize, buffers: &Buffers<'_>, user: u32, ar
                 Target::Account => &store.accounts.ids,
             };
             match site.string(args[0]) {
-                Some(salt) => f64::from(crate::interp::bucket(salt, &ids[user as usize])).to_bits(),
+                Some(salt) => {
+                    f64::from(crate::plan::value::bucket(salt, &ids[user as usize])).to_bits()
+                }
                 None => f64::NAN.to_bits(),
             }
         }
@@ -364,10 +366,10 @@ pub fn call(site: &Site<'_>, helper: usize, buffers: &Buffers<'_>, user: u32, ar
             let (Some(a), Some(b)) = (site.string(args[0]), site.string(args[1])) else {
                 return 0;
             };
-            u64::from(crate::interp::value::compare(
+            u64::from(crate::plan::value::compare(
                 *op,
-                &crate::interp::value::V::Str(a.into()),
-                &crate::interp::value::V::Str(b.into()),
+                &crate::plan::value::V::Str(a.into()),
+                &crate::plan::value::V::Str(b.into()),
             ))
         }
         Helper::Top { buffer, kind } => top(buffers(*buffer), *kind, &site.data.ranks),

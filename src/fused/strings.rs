@@ -3,7 +3,7 @@
 
 use super::ir::{Bin, Cc, Helper, Op, Ty, Var};
 use super::lower::{Builder, Scope, Unsupported, Val, Vt};
-use crate::interp::value::{compare, V};
+use crate::plan::value::{compare, V};
 use crate::plan::{CompareOp, Expr, ExprKind, Value};
 
 impl Builder<'_> {

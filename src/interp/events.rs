@@ -4,8 +4,8 @@
 //! positive step takes its latest event, which leaves the fewest events after it), `steps`,
 //! and `changed` over attribute history.
 
-use super::value::{order, V};
 use super::{Ctx, Entity, Interpreter, Memo};
+use crate::plan::value::{order, V};
 use crate::plan::{Aggregate, AggregateFn, CalendarUnit, Changed, EventSet, Window};
 use crate::time::{civil_from_days, MICROS_PER_DAY, MICROS_PER_HOUR};
 

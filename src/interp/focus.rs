@@ -5,8 +5,8 @@
 //! an evaluation.
 
 use super::events::{Matches, StepSeen};
-use super::value::V;
 use super::{Ctx, Entity, Interpreter, Memo};
+use crate::plan::value::V;
 use crate::plan::{AttrScope, EventSet, Expr, Window};
 use crate::store::Table;
 

@@ -10,7 +10,6 @@
 
 mod events;
 mod focus;
-pub(crate) mod value;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -18,12 +17,12 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use regex::Regex;
 
+use crate::plan::value::{self, V};
 use crate::plan::{AttrScope, Expr, ExprKind, Plan, SegmentId, Target};
 use crate::store::{Column, Store, Table};
 use crate::time::MICROS_PER_DAY;
 pub(crate) use events::{Matches, StepSeen};
 pub use focus::{Focus, Shown};
-use value::V;
 
 /// Who an expression is about: a user or an account, by its index in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -251,7 +250,7 @@ impl<'a> Interpreter<'a> {
             },
             ExprKind::Listed(list) => V::Bool(list.ids.contains(self.entity_id(ctx.entity))),
             ExprKind::Bucket(salt) => match self.eval(salt, ctx, memo) {
-                V::Str(salt) => V::Num(f64::from(bucket(&salt, self.entity_id(ctx.entity)))),
+                V::Str(salt) => V::Num(f64::from(value::bucket(&salt, self.entity_id(ctx.entity)))),
                 _ => V::Missing,
             },
         }
@@ -349,18 +348,6 @@ impl<'a> Interpreter<'a> {
             self.eval(f, ctx, memo).truthy()
         })
     }
-}
-
-/// The stable A/B bucket: the first 8 hex digits of md5(salt + ":" + id), modulo 100.
-#[must_use]
-pub fn bucket(salt: &str, id: &str) -> u32 {
-    use md5::{Digest, Md5};
-    let digest = Md5::new()
-        .chain_update(salt)
-        .chain_update(":")
-        .chain_update(id)
-        .finalize();
-    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100
 }
 
 /// Up to how many entities a store is evaluated on the calling thread alone.

@@ -4,6 +4,7 @@
 //! dependency order: a segment comes after every segment it refers to.
 
 pub mod arith;
+pub mod value;
 
 use crate::schema::{EventId, FieldType};
 use crate::source::Span;

@@ -583,7 +583,11 @@ impl Writer<'_> {
             }
             ExprKind::Bucket(salt) => {
                 let salt = self.expr(salt, ctx);
-                let hex = format!("substr(md5({salt} || ':' || {}), 1, 8)", ctx.id);
+                let hex = format!(
+                    "substr(md5({salt} || {} || {}), 1, 8)",
+                    string(crate::plan::value::BUCKET_SEPARATOR),
+                    ctx.id
+                );
                 let number = match self.dialect {
                     Dialect::Duckdb => format!("CAST('0x' || {hex} AS UBIGINT)"),
                     Dialect::Postgres => format!("CAST(CAST(('x' || {hex}) AS BIT(32)) AS BIGINT)"),

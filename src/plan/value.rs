@@ -1,11 +1,14 @@
-//! Interpreter values and the operators on them, with SPEC's missing-value rules: a
-//! comparison with a missing value is false, arithmetic with one is missing, and a missing
-//! condition counts as false.
+//! The value rules every engine shares, below all of them: values as the interpreter holds
+//! them and the operators on them, with SPEC's missing-value rules (a comparison with a
+//! missing value is false, arithmetic with one is missing, a missing condition counts as
+//! false), and the stable A/B bucket. The interpreter evaluates with them, the fused engines
+//! and the JIT call them for string comparisons and `bucket()`, explain shows their values,
+//! and the SQL engine writes the same rules in SQL (`crate::sql`).
 
 use std::borrow::Cow;
 
-use crate::plan::arith::{self, Scalar};
-use crate::plan::{ArithOp, CompareOp, Value};
+use super::arith::{self, Scalar};
+use super::{ArithOp, CompareOp, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum V<'a> {
@@ -22,7 +25,7 @@ pub(crate) enum V<'a> {
 }
 
 impl<'a> V<'a> {
-    pub(super) fn from_const(value: &'a Value) -> V<'a> {
+    pub(crate) fn from_const(value: &'a Value) -> V<'a> {
         match value {
             Value::Bool(b) => V::Bool(*b),
             Value::Number(n) => V::Num(*n),
@@ -34,11 +37,11 @@ impl<'a> V<'a> {
     }
 
     /// A condition's verdict: only `true` is true (missing counts as false).
-    pub(super) fn truthy(&self) -> bool {
+    pub(crate) fn truthy(&self) -> bool {
         matches!(self, V::Bool(true))
     }
 
-    pub(super) fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         !matches!(self, V::Missing)
     }
 
@@ -56,7 +59,7 @@ impl<'a> V<'a> {
 }
 
 /// The order of two present values of one type (None across types or with a missing one).
-pub(super) fn order(a: &V<'_>, b: &V<'_>) -> Option<std::cmp::Ordering> {
+pub(crate) fn order(a: &V<'_>, b: &V<'_>) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (V::Num(x), V::Num(y)) => x.partial_cmp(y),
         (V::Str(x), V::Str(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
@@ -95,7 +98,7 @@ pub(crate) fn compare(op: CompareOp, a: &V<'_>, b: &V<'_>) -> bool {
 }
 
 /// `a op b` by the rules every engine shares (`plan::arith`); missing in, missing out.
-pub(super) fn arith<'a>(op: ArithOp, a: &V<'a>, b: &V<'a>) -> V<'a> {
+pub(crate) fn arith<'a>(op: ArithOp, a: &V<'a>, b: &V<'a>) -> V<'a> {
     match (scalar(a), scalar(b)) {
         (Some(a), Some(b)) => arith::apply(op, a, b).map_or(V::Missing, from_scalar),
         _ => V::Missing,
@@ -103,7 +106,7 @@ pub(super) fn arith<'a>(op: ArithOp, a: &V<'a>, b: &V<'a>) -> V<'a> {
 }
 
 /// `-a` by the shared rules.
-pub(super) fn negate<'a>(a: &V<'a>) -> V<'a> {
+pub(crate) fn negate<'a>(a: &V<'a>) -> V<'a> {
     scalar(a)
         .and_then(arith::negate)
         .map_or(V::Missing, from_scalar)
@@ -124,4 +127,19 @@ fn from_scalar<'a>(s: Scalar) -> V<'a> {
         Scalar::Timestamp(t) => V::Ts(t),
         Scalar::Duration(d) => V::Dur(d),
     }
+}
+
+/// What joins the salt and the id in the text `bucket()` hashes.
+pub const BUCKET_SEPARATOR: &str = ":";
+
+/// The stable A/B bucket: the first 8 hex digits of md5(salt + ":" + id), modulo 100.
+#[must_use]
+pub fn bucket(salt: &str, id: &str) -> u32 {
+    use md5::{Digest, Md5};
+    let digest = Md5::new()
+        .chain_update(salt)
+        .chain_update(BUCKET_SEPARATOR)
+        .chain_update(id)
+        .finalize();
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100
 }
