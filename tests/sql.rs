@@ -49,24 +49,7 @@ for line in sys.stdin.read().splitlines():
         for segment, user in rows:
             out.write(f'{segment},{user}\n')
 "#;
-    let mut input = String::new();
-    for (folder, now) in folders {
-        let _ = writeln!(
-            input,
-            "{}\t{}",
-            folder.display(),
-            now.as_deref().unwrap_or("")
-        );
-    }
-    let mut child = Command::new(python())
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes())
-        .expect("the folders");
-    let status = child.wait().expect("python ends");
-    assert!(status.success(), "DuckDB failed on a query");
+    python_over(script, &[], folders, "DuckDB failed on a query");
 }
 
 fn rows(path: &Path) -> BTreeSet<String> {
@@ -285,6 +268,29 @@ fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Runs a Python script (with DuckDB) with `args`, giving it the folders on standard input,
+/// a line each: the folder, a tab, and the instant to bind (or nothing).
+fn python_over(script: &str, args: &[&Path], folders: &[(PathBuf, Option<String>)], what: &str) {
+    let mut input = String::new();
+    for (folder, now) in folders {
+        let _ = writeln!(
+            input,
+            "{}\t{}",
+            folder.display(),
+            now.as_deref().unwrap_or("")
+        );
+    }
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes())
+        .expect("the folders");
+    assert!(child.wait().expect("python ends").success(), "{what}");
+}
+
 /// A throwaway PostgreSQL cluster on a loopback port, from Debian's package (`.ci/setup`
 /// installs it); stopped when dropped. As root, the server runs as the `postgres` user.
 struct Postgres {
@@ -445,27 +451,7 @@ open(sys.argv[1], 'w').write(''.join(out))
         .join("load-postgres.sql");
     let mut input =
         String::from("\\pset format unaligned\n\\pset tuples_only on\n\\pset fieldsep ,\nSET statement_timeout = '60s';\n");
-    let mut list = String::new();
-    for (folder, now) in folders {
-        let _ = writeln!(
-            list,
-            "{}\t{}",
-            folder.display(),
-            now.as_deref().unwrap_or("")
-        );
-    }
-    let mut child = Command::new(python())
-        .args(["-c", script])
-        .arg(&load)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), list.as_bytes())
-        .expect("the folders");
-    assert!(
-        child.wait().expect("python ends").success(),
-        "the layout to CSV"
-    );
+    python_over(script, &[&load], folders, "the layout to CSV");
     input.push_str(&std::fs::read_to_string(&load).expect("the script"));
     std::fs::write(&load, input).expect("the script");
     if Postgres::as_root() {
