@@ -470,6 +470,11 @@ fn sql_of(dialect: &str, segments: &str, schema: &str) -> (Option<i32>, String) 
     let dir = tempdir();
     std::fs::write(dir.join("main.seg"), segments).unwrap();
     std::fs::write(dir.join("schema.toml"), schema).unwrap();
+    sql_in(&dir, dialect)
+}
+
+/// `seg sql` over `main.seg` and `schema.toml` in `dir`: exit code and stderr.
+fn sql_in(dir: &Path, dialect: &str) -> (Option<i32>, String) {
     let args = [
         "sql",
         "--dialect",
@@ -478,7 +483,7 @@ fn sql_of(dialect: &str, segments: &str, schema: &str) -> (Option<i32>, String) 
         "schema.toml",
         "main.seg",
     ];
-    let output = seg(&args, &dir);
+    let output = seg(&args, dir);
     (output.status.code(), stderr(&output))
 }
 
@@ -519,17 +524,8 @@ fn every_dialect_refuses_a_list_too_long_for_the_sql_text() {
                 format!("segment listed_ones = listed(\"{list}\")\n"),
             )
             .unwrap();
-            let args = [
-                "sql",
-                "--dialect",
-                dialect,
-                "--schema",
-                "schema.toml",
-                "main.seg",
-            ];
-            let output = seg(&args, &dir);
-            let err = stderr(&output);
-            assert_eq!(output.status.code(), Some(code), "{dialect} {list}: {err}");
+            let (got, err) = sql_in(&dir, dialect);
+            assert_eq!(got, Some(code), "{dialect} {list}: {err}");
             if code == 1 {
                 assert!(err.contains("main.seg:1:23:"), "{err}");
                 assert!(err.contains("a list of 100001 ids"), "{err}");

@@ -14,6 +14,9 @@
 use crate::plan::{Campaign, ExprKind, Plan, Segment, SegmentId, Target};
 use crate::store::Store;
 
+/// How far back campaign figures look by default: 30 days before `--to`.
+pub const DEFAULT_SPAN: i64 = 30 * crate::time::MICROS_PER_DAY;
+
 /// One campaign's figures, for everyone or within one filter segment.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Figures {

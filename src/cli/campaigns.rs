@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use clap::{Args, ValueEnum};
 
 use super::data::{self, DataArgs};
-use super::stats::aligned;
+use super::stats::{aligned, percent};
 use super::usage_error;
-use crate::analytics::campaigns::{figures, Figures};
+use crate::analytics::campaigns::{figures, Figures, DEFAULT_SPAN};
 use crate::analytics::{instants, parse_step};
-use crate::time::{parse_timestamp, MICROS_PER_DAY};
+use crate::time::parse_timestamp;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CampaignsFormat {
@@ -67,7 +67,7 @@ pub fn run(mut args: CampaignsArgs) -> u8 {
             Ok(t) => t,
             Err(e) => return usage_error(format!("--from `{text}`: {e}")),
         },
-        None => to - 30 * MICROS_PER_DAY,
+        None => to - DEFAULT_SPAN,
     };
     let instants = match parse_step(&args.step).and_then(|step| instants(from, to, step)) {
         Ok(instants) => instants,
@@ -111,8 +111,8 @@ fn maybe<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(String::new, |v| v.to_string())
 }
 
-fn percent(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| format!("{:.1}%", v * 100.0))
+fn maybe_percent(value: Option<f64>) -> String {
+    value.map_or_else(String::new, percent)
 }
 
 fn table(rows: &[Figures]) -> String {
@@ -124,10 +124,10 @@ fn table(rows: &[Figures]) -> String {
                 r.filter.clone().unwrap_or_else(|| "(all)".to_string()),
                 r.targeted.to_string(),
                 maybe(r.converted),
-                percent(r.conversion),
+                maybe_percent(r.conversion),
                 r.holdout.to_string(),
                 maybe(r.holdout_converted),
-                percent(r.holdout_conversion),
+                maybe_percent(r.holdout_conversion),
                 r.lift
                     .map_or_else(String::new, |l| format!("{:+.1}%", l * 100.0)),
             ]

@@ -68,7 +68,7 @@ pub fn run(mut args: StatsArgs) -> u8 {
 }
 
 /// A share as a percentage with one decimal.
-fn percent(share: f64) -> String {
+pub(super) fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 

@@ -853,6 +853,31 @@ async fn get_compare(
 /// The most steps of a trend over the API (each is an evaluation of all the data).
 const MAX_TREND_STEPS: usize = 400;
 
+/// The instants of `from`, `to` and `step` query parameters (`to` by default `now`, `from`
+/// [`crate::analytics::campaigns::DEFAULT_SPAN`] before it), at most [`MAX_TREND_STEPS`].
+fn query_instants(
+    from: Option<&str>,
+    to: Option<&str>,
+    step: &str,
+    now: i64,
+) -> Result<Vec<i64>, String> {
+    let instant = |key: &str, text: &str| {
+        crate::time::parse_timestamp(text).map_err(|e| format!("`{key}` `{text}`: {e}"))
+    };
+    let to = to.map_or(Ok(now), |t| instant("to", t))?;
+    let from = from.map_or(Ok(to - crate::analytics::campaigns::DEFAULT_SPAN), |f| {
+        instant("from", f)
+    })?;
+    let instants = crate::analytics::instants(from, to, crate::analytics::parse_step(step)?)?;
+    if instants.len() > MAX_TREND_STEPS {
+        return Err(format!(
+            "{} steps: the API takes at most {MAX_TREND_STEPS}",
+            instants.len()
+        ));
+    }
+    Ok(instants)
+}
+
 #[derive(Deserialize)]
 struct TrendQuery {
     from: Option<String>,
@@ -874,23 +899,10 @@ async fn get_trend(
         let (Some(from), Some(to), Some(step)) = (&query.from, &query.to, &query.step) else {
             return bad("a trend needs `from`, `to` and `step` (`1d`, `12h`, `1w`)".into());
         };
-        let instant = |key: &str, text: &str| {
-            crate::time::parse_timestamp(text).map_err(|e| format!("`{key}` `{text}`: {e}"))
-        };
-        let instants = match instant("from", from).and_then(|from| {
-            let to = instant("to", to)?;
-            let step = crate::analytics::parse_step(step)?;
-            crate::analytics::instants(from, to, step)
-        }) {
+        let instants = match query_instants(Some(from), Some(to), step, 0) {
             Ok(instants) => instants,
             Err(message) => return bad(message),
         };
-        if instants.len() > MAX_TREND_STEPS {
-            return bad(format!(
-                "{} steps: a trend over the API takes at most {MAX_TREND_STEPS}",
-                instants.len()
-            ));
-        }
         let defs = app.service.definitions();
         let (plan, ids) = defs.plan.prune(&[SegmentId(u32::try_from(s).expect("fewer than 2^32"))]);
         app.service.settle(SETTLE);
@@ -932,29 +944,13 @@ async fn get_campaigns(
                 Err(response) => return response,
             }
         }
-        let instant = |key: &str, text: &str| {
-            crate::time::parse_timestamp(text).map_err(|e| format!("`{key}` `{text}`: {e}"))
-        };
-        let now = app.service.clock.now();
-        let instants = (|| {
-            let to = query.to.as_deref().map_or(Ok(now), |t| instant("to", t))?;
-            let from = query
-                .from
-                .as_deref()
-                .map_or(Ok(to - 30 * crate::time::MICROS_PER_DAY), |t| {
-                    instant("from", t)
-                })?;
-            let step = crate::analytics::parse_step(query.step.as_deref().unwrap_or("1d"))?;
-            crate::analytics::instants(from, to, step)
-        })();
-        let instants = match instants {
-            Ok(instants) if instants.len() <= MAX_TREND_STEPS => instants,
-            Ok(instants) => {
-                return bad(format!(
-                    "{} steps: campaigns over the API take at most {MAX_TREND_STEPS}",
-                    instants.len()
-                ))
-            }
+        let instants = match query_instants(
+            query.from.as_deref(),
+            query.to.as_deref(),
+            query.step.as_deref().unwrap_or("1d"),
+            app.service.clock.now(),
+        ) {
+            Ok(instants) => instants,
             Err(message) => return bad(message),
         };
         let defs = app.service.definitions();

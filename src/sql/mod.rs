@@ -207,12 +207,12 @@ pub fn compile(plan: &Plan, wanted: &[usize], options: &Options) -> Result<Strin
 }
 
 /// Where an expression is written: about a user or an account (the SQL of its id), and inside
-/// `where`, the alias of the event row.
+/// `where`, the alias of the event row and its event type.
 #[derive(Debug, Clone)]
 struct Ctx {
     target: Target,
     id: String,
-    event: Option<String>,
+    event: Option<(String, usize)>,
 }
 
 impl Ctx {
@@ -407,13 +407,12 @@ impl Writer<'_> {
             ExprKind::Now => self.now.clone(),
             ExprKind::List(_) => self.refuse(e.span, "a list outside `in`"),
             ExprKind::Property(index) => {
-                let alias = ctx.event.clone().expect("properties only inside `where`");
-                let event = Self::event_of(ctx);
+                let (alias, event) = ctx.event.clone().expect("properties only inside `where`");
                 let field = &self.plan.schema.events[event].properties[*index].name;
                 format!("{alias}.{}", name(field))
             }
             ExprKind::EventTs => {
-                let alias = ctx.event.clone().expect("`ts` only inside `where`");
+                let (alias, _) = ctx.event.clone().expect("`ts` only inside `where`");
                 format!("{alias}.ts")
             }
             ExprKind::Attribute(scope, index) => self.attribute(*scope, *index, ctx),
@@ -613,16 +612,6 @@ impl Writer<'_> {
                 format!("({} IN ({}))", ctx.id, items.join(", "))
             }
         }
-    }
-
-    /// The event type of the `where` being written (from the alias's event set).
-    fn event_of(ctx: &Ctx) -> usize {
-        let alias = ctx.event.as_deref().expect("inside `where`");
-        alias
-            .rsplit('_')
-            .next()
-            .and_then(|e| e.parse().ok())
-            .expect("an event alias ends with its event type")
     }
 
     /// A string column ordered bytewise (PostgreSQL's collation may not be).
@@ -899,7 +888,7 @@ impl Writer<'_> {
         }
         if let Some(filter) = &set.filter {
             let inner = Ctx {
-                event: Some(alias.clone()),
+                event: Some((alias.clone(), event)),
                 ..ctx.plain()
             };
             conds.push(self.bool(filter, &inner));
