@@ -1,8 +1,10 @@
-//! `seg sql` on a real DuckDB (the PyPI package, in the Python that `.ci/setup` prepares):
-//! for every example segment, as of an instant written into the SQL and as a bound
-//! parameter, and for generated programs over generated data (the differential generator's:
-//! ties, window edges, missing values), the members DuckDB returns equal the reference
-//! interpreter's. A missing DuckDB fails the test, saying how to install it.
+//! `seg sql` on the real engines: DuckDB, ClickHouse (chdb, in process) and Spark SQL
+//! (pyspark in local mode, on the JRE), from PyPI in the Python that `.ci/setup` prepares,
+//! and PostgreSQL from Debian's package, a throwaway cluster on loopback. For every example
+//! segment (as of an instant written into the SQL and as a bound parameter), for every
+//! `.segtest` case, and for generated programs over generated data (the differential
+//! generator's: ties, window edges, missing values), the members each engine returns equal
+//! the reference interpreter's. A missing engine fails the test, saying how to install it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -17,25 +19,81 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use crate::cli::{root, seg, stderr, tempdir};
 use crate::differential::{data, load, program, TextCase};
 
-/// The Python with DuckDB: `SEG_SQL_PYTHON`, or the one `.ci/setup` makes.
+/// The Python with DuckDB, chdb and pyspark: `SEG_SQL_PYTHON`, or the one `.ci/setup` makes.
 fn python() -> PathBuf {
     let path = std::env::var_os("SEG_SQL_PYTHON")
         .map_or_else(|| root().join("target/sql-venv/bin/python"), PathBuf::from);
     let ok = Command::new(&path)
-        .args(["-c", "import duckdb"])
+        .args(["-c", "import duckdb, chdb, pyspark"])
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "no Python with DuckDB at {}: run `bash .ci/setup` (or set SEG_SQL_PYTHON)",
+        "no Python with DuckDB, chdb and pyspark at {}: run `bash .ci/setup` (or set SEG_SQL_PYTHON)",
         path.display()
     );
     path
 }
 
+/// A folder of layout files and the SQL of some dialects (`DIALECT.sql`), with the instant to
+/// bind (None: written into the SQL). Each engine writes its rows to `DIALECT.csv` beside
+/// them, or its error to `DIALECT.err`.
+type Folder = (PathBuf, Option<String>);
+
+/// Runs each folder's `clickhouse.sql` on ClickHouse (chdb, in process), over views of the
+/// folder's layout files.
+fn run_clickhouse(folders: &[Folder]) {
+    let script = r#"
+import chdb, sys
+from chdb import session
+s = session.Session()
+for line in sys.stdin.read().splitlines():
+    folder, _, now = line.partition('\t')
+    for t in ['events', 'profiles', 'accounts']:
+        s.query(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM file('{folder}/{t}.parquet', Parquet)")
+    sql = open(f'{folder}/clickhouse.sql').read().rstrip().rstrip(';')
+    try:
+        rows = str(s.query(sql, 'TabSeparatedRaw', params={'now': now} if now else None))
+    except Exception as e:
+        open(f'{folder}/clickhouse.err', 'w').write(str(e))
+        continue
+    open(f'{folder}/clickhouse.csv', 'w').write(rows.replace('\t', ','))
+"#;
+    python_over(script, &[], folders, "ClickHouse (chdb) failed");
+}
+
+/// Runs each folder's `spark.sql` on Spark SQL in local mode (one session for all), over
+/// temporary views of the folder's layout files. The session's time zone is not UTC: the SQL
+/// must not depend on it.
+fn run_spark(folders: &[Folder]) {
+    let script = r#"
+import sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master('local[2]').appName('seg-sql-test')
+    .config('spark.sql.session.timeZone', 'Asia/Kolkata')
+    .config('spark.ui.enabled', 'false').config('spark.ui.showConsoleProgress', 'false')
+    .config('spark.sql.shuffle.partitions', '2').config('spark.driver.memory', '2g')
+    .config('spark.sql.adaptive.enabled', 'false').getOrCreate())
+spark.sparkContext.setLogLevel('ERROR')
+for line in sys.stdin.read().splitlines():
+    folder, _, now = line.partition('\t')
+    for t in ['events', 'profiles', 'accounts']:
+        spark.read.parquet(f'{folder}/{t}.parquet').createOrReplaceTempView(t)
+    sql = open(f'{folder}/spark.sql').read().rstrip().rstrip(';')
+    try:
+        rows = spark.sql(sql, args={'now': now} if now else None).collect()
+    except Exception as e:
+        open(f'{folder}/spark.err', 'w').write(str(e))
+        continue
+    open(f'{folder}/spark.csv', 'w').write(''.join(f'{a},{b}\n' for a, b in rows))
+spark.stop()
+"#;
+    python_over(script, &[], folders, "Spark failed");
+}
+
 /// Runs each `(folder, now)`'s `duckdb.sql` on DuckDB over the folder's layout files (and
 /// binds `now` when given), writing `duckdb.csv` (`segment,user_id` rows) beside it.
-fn run_duckdb(folders: &[(PathBuf, Option<String>)]) {
+fn run_duckdb(folders: &[Folder]) {
     let script = r#"
 import duckdb, sys
 for line in sys.stdin.read().splitlines():
@@ -44,7 +102,11 @@ for line in sys.stdin.read().splitlines():
     for t in ['events', 'profiles', 'accounts']:
         c.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{folder}/{t}.parquet')")
     sql = open(f'{folder}/duckdb.sql').read()
-    rows = c.execute(sql, {'now': now} if now else None).fetchall()
+    try:
+        rows = c.execute(sql, {'now': now} if now else None).fetchall()
+    except Exception as e:
+        open(f'{folder}/duckdb.err', 'w').write(str(e))
+        continue
     with open(f'{folder}/duckdb.csv', 'w') as out:
         for segment, user in rows:
             out.write(f'{segment},{user}\n')
@@ -62,10 +124,91 @@ fn rows(path: &Path) -> BTreeSet<String> {
 
 const AS_OF: &str = "2026-11-15T12:00:00Z";
 
-const DIALECTS: [&str; 2] = ["duckdb", "postgres"];
+const DIALECTS: [&str; 4] = ["duckdb", "postgres", "clickhouse", "spark"];
+
+/// A folder to run, and the dialects whose SQL it holds.
+struct Run {
+    folder: PathBuf,
+    now: Option<String>,
+    dialects: Vec<&'static str>,
+}
+
+/// Runs every engine over the folders that hold its SQL; returns psql's error output.
+fn run_engines(runs: &[Run]) -> String {
+    let of = |dialect: &str| -> Vec<Folder> {
+        runs.iter()
+            .filter(|r| r.dialects.contains(&dialect))
+            .map(|r| (r.folder.clone(), r.now.clone()))
+            .collect()
+    };
+    run_duckdb(&of("duckdb"));
+    run_clickhouse(&of("clickhouse"));
+    run_spark(&of("spark"));
+    let on_postgres = of("postgres");
+    if on_postgres.is_empty() {
+        return String::new();
+    }
+    let pg = Postgres::start();
+    run_postgres(&pg, &on_postgres)
+}
+
+/// The rows an engine returned in a folder, or its error.
+fn outcome(folder: &Path, dialect: &str) -> Result<BTreeSet<String>, String> {
+    let error = folder.join(format!("{dialect}.err"));
+    match std::fs::read_to_string(&error) {
+        Ok(message) => Err(message),
+        Err(_) => Ok(rows(&folder.join(format!("{dialect}.csv")))),
+    }
+}
+
+/// The `segment,id` rows of the reference interpreter's members.
+fn members(plan: &seg::plan::Plan, store: &seg::store::Store, now: i64) -> BTreeSet<String> {
+    let reference = seg::interp::evaluate(plan, store, now);
+    let mut want = BTreeSet::new();
+    for (s, segment) in plan.segments.iter().enumerate() {
+        let ids = match segment.target {
+            seg::plan::Target::User => &store.users.ids,
+            seg::plan::Target::Account => &store.accounts.ids,
+        };
+        for (e, &member) in reference.members[s].iter().enumerate() {
+            if member {
+                want.insert(format!("{},{}", segment.name, ids[e]));
+            }
+        }
+    }
+    want
+}
+
+/// `seg sql`'s SQL of every segment of `plan` in each dialect, written into `folder`; the
+/// dialects written, and each refusal's message.
+fn write_sql(
+    plan: &seg::plan::Plan,
+    now: i64,
+    folder: &Path,
+    dialects: &[&'static str],
+) -> (Vec<&'static str>, Vec<String>) {
+    let all: Vec<usize> = (0..plan.segments.len()).collect();
+    let (mut written, mut refused) = (Vec::new(), Vec::new());
+    for &name in dialects {
+        let dialect = <seg::sql::Dialect as clap::ValueEnum>::from_str(name, false).expect("a dialect");
+        let options = seg::sql::Options {
+            dialect,
+            as_of: Some(now),
+            tables: seg::sql::Tables::default(),
+        };
+        match seg::sql::compile(plan, &all, &options) {
+            Ok(sql) => {
+                std::fs::write(folder.join(format!("{name}.sql")), sql).unwrap();
+                written.push(name);
+            }
+            Err(refusals) => refused.extend(refusals.into_iter().map(|r| r.message)),
+        }
+    }
+    (written, refused)
+}
 
 #[test]
-fn every_example_segment_has_the_same_members_on_duckdb_and_postgres() {
+fn every_example_segment_has_the_same_members_on_every_sql_engine() {
     let dir = tempdir();
     let examples = root().join("examples");
     let run = |args: &[&str]| {
@@ -73,6 +216,19 @@ fn every_example_segment_has_the_same_members_on_duckdb_and_postgres() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         String::from_utf8(output.stdout).expect("UTF-8")
     };
+    let want: BTreeSet<String> = run(&["eval", "--as-of", AS_OF])
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    let segments: BTreeSet<&str> = want.iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert!(
+        want.len() > 1000 && segments.len() > 50,
+        "{} rows",
+        want.len()
+    );
+    // Spark takes a minute over all the segments: with `now` bound, it runs every eighth.
+    let some: Vec<&str> = segments.iter().copied().step_by(8).collect();
     let out = dir.display().to_string();
     run(&["export-layout", "--as-of", AS_OF, "--out", &out]);
     let written = dir.join("written");
@@ -90,55 +246,122 @@ fn every_example_segment_has_the_same_members_on_duckdb_and_postgres() {
             let mut args = vec!["sql", "--dialect", dialect];
             if folder == &written {
                 args.extend(["--as-of", AS_OF]);
+            } else if dialect == "spark" {
+                for name in &some {
+                    args.extend(["--segment", name]);
+                }
             }
             std::fs::write(folder.join(format!("{dialect}.sql")), run(&args)).unwrap();
         }
     }
-    let folders = [
-        (written.clone(), None),
-        (bound.clone(), Some("2026-11-15 12:00:00".into())),
+    let runs = [
+        Run {
+            folder: written.clone(),
+            now: None,
+            dialects: DIALECTS.to_vec(),
+        },
+        Run {
+            folder: bound.clone(),
+            now: Some("2026-11-15 12:00:00".into()),
+            dialects: DIALECTS.to_vec(),
+        },
     ];
-    run_duckdb(&folders);
-    let pg = Postgres::start();
-    let errors = run_postgres(&pg, &folders);
+    let errors = run_engines(&runs);
     assert!(!errors.contains("ERROR"), "{errors}");
-    let want: BTreeSet<String> = run(&["eval", "--as-of", AS_OF])
-        .lines()
-        .skip(1)
-        .map(str::to_string)
-        .collect();
-    let segments: BTreeSet<&str> = want.iter().map(|r| r.split(',').next().unwrap()).collect();
-    assert!(
-        want.len() > 1000 && segments.len() > 50,
-        "{} rows",
-        want.len()
-    );
     for dialect in DIALECTS {
-        for (folder, _) in &folders {
-            let got = rows(&folder.join(format!("{dialect}.csv")));
-            assert_eq!(got, want, "{dialect} in {}", folder.display());
+        for run in &runs {
+            let got = outcome(&run.folder, dialect)
+                .unwrap_or_else(|e| panic!("{dialect} in {}: {e}", run.folder.display()));
+            let expected: BTreeSet<String> = if run.now.is_some() && dialect == "spark" {
+                let of_some = |r: &&String| some.contains(&r.split(',').next().unwrap());
+                want.iter().filter(of_some).cloned().collect()
+            } else {
+                want.clone()
+            };
+            assert!(!expected.is_empty());
+            assert_eq!(got, expected, "{dialect} in {}", run.folder.display());
         }
     }
-}
-
-/// How many generated cases the equivalence run checks (`SEG_SQL_CASES`).
-fn cases() -> usize {
-    std::env::var("SEG_SQL_CASES").map_or(300, |n| n.parse().expect("a whole number"))
+    eprintln!(
+        "seg sql on the examples: {} segments, {} member rows, the same on {} (an instant \
+         written and one bound)",
+        segments.len(),
+        want.len(),
+        DIALECTS.join(", ")
+    );
 }
 
 #[test]
-fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
+fn every_segtest_case_has_the_same_members_on_every_sql_engine() {
+    let dir = tempdir();
+    let files = seg::segtest::discover(&root().join("examples/tests")).expect("the test files");
+    assert!(files.len() >= 4, "{files:?}");
+    let mut runs = Vec::new();
+    let mut wants = Vec::new();
+    let mut expectations = 0;
+    for (i, path) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).unwrap();
+        let test = seg::segtest::parse(path, &text).expect("a test file");
+        let (plan, store, _) = seg::segtest::prepare(&test).expect("a test that runs");
+        expectations += test
+            .expect
+            .iter()
+            .map(|e| e.members.len() + e.non_members.len())
+            .sum::<usize>();
+        let folder = dir.join(format!("test{i}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        seg::sql::layout::write(&store, &plan.schema, &folder).expect("the layout");
+        let (written, refused) = write_sql(&plan, test.as_of, &folder, &DIALECTS);
+        assert!(refused.is_empty(), "{}: {refused:?}", path.display());
+        wants.push((path.clone(), members(&plan, &store, test.as_of)));
+        runs.push(Run {
+            folder,
+            now: None,
+            dialects: written,
+        });
+    }
+    let errors = run_engines(&runs);
+    assert!(!errors.contains("ERROR"), "{errors}");
+    for dialect in DIALECTS {
+        for (run, (path, want)) in runs.iter().zip(&wants) {
+            let got = outcome(&run.folder, dialect)
+                .unwrap_or_else(|e| panic!("{dialect} on {}: {e}", path.display()));
+            assert_eq!(&got, want, "{dialect} on {}", path.display());
+        }
+    }
+    eprintln!(
+        "seg sql on the .segtest files: {} files ({expectations} expectations), {} member rows, \
+         the same on {}",
+        files.len(),
+        wants.iter().map(|(_, w)| w.len()).sum::<usize>(),
+        DIALECTS.join(", ")
+    );
+}
+
+/// How many generated cases the equivalence run checks (`SEG_SQL_CASES`), and how many of
+/// them Spark runs (`SEG_SQL_SPARK_CASES`: a query takes Spark seconds where the others take
+/// milliseconds).
+fn cases() -> (usize, usize) {
+    let count = |name: &str, default: usize| {
+        std::env::var(name).map_or(default, |n| n.parse().expect("a whole number"))
+    };
+    (count("SEG_SQL_CASES", 300), count("SEG_SQL_SPARK_CASES", 60))
+}
+
+#[test]
+fn generated_programs_have_the_same_members_on_every_sql_engine() {
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),
     );
     let strategy = (vec(any::<u32>(), 0..2000), vec(any::<u32>(), 500..8000));
     let dir = tempdir();
-    let mut folders = Vec::new();
+    let (total, on_spark) = cases();
+    let mut runs = Vec::new();
     let mut wants = Vec::new();
     let mut segments = 0;
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
-    for i in 0..cases() {
+    for i in 0..total {
         let (program_tape, data_tape) = strategy.new_tree(&mut runner).expect("tapes").current();
         let data = data::data(&data_tape);
         let program = program::program(&program_tape, data.now);
@@ -149,61 +372,26 @@ fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
         let folder = dir.join(format!("case{i}"));
         std::fs::create_dir_all(&folder).unwrap();
         let store = load(&plan, &case, &folder);
-        let reference = seg::interp::evaluate(&plan, &store, data.now);
         seg::sql::layout::write(&store, &plan.schema, &folder).expect("the layout");
-        let all: Vec<usize> = (0..plan.segments.len()).collect();
-        let mut written = Vec::new();
-        for (name, dialect) in [
-            ("duckdb", seg::sql::Dialect::Duckdb),
-            ("postgres", seg::sql::Dialect::Postgres),
-        ] {
-            let options = seg::sql::Options {
-                dialect,
-                as_of: Some(data.now),
-                tables: seg::sql::Tables::default(),
-            };
-            match seg::sql::compile(&plan, &all, &options) {
-                Ok(sql) => {
-                    std::fs::write(folder.join(format!("{name}.sql")), sql).unwrap();
-                    written.push(name);
-                }
-                Err(refusals) => {
-                    for r in refusals {
-                        *refused.entry(r.message).or_default() += 1;
-                    }
-                }
-            }
+        let dialects: Vec<&'static str> = DIALECTS
+            .into_iter()
+            .filter(|&d| d != "spark" || runs.len() < on_spark)
+            .collect();
+        let (written, refusals) = write_sql(&plan, data.now, &folder, &dialects);
+        for message in refusals {
+            *refused.entry(message).or_default() += 1;
         }
         assert!(written.contains(&"duckdb"), "DuckDB refused case {i}");
-        let mut want = BTreeSet::new();
-        for (s, segment) in plan.segments.iter().enumerate() {
-            let ids = match segment.target {
-                seg::plan::Target::User => &store.users.ids,
-                seg::plan::Target::Account => &store.accounts.ids,
-            };
-            for (e, &member) in reference.members[s].iter().enumerate() {
-                if member {
-                    want.insert(format!("{},{}", segment.name, ids[e]));
-                }
-            }
-        }
         segments += plan.segments.len();
         std::fs::write(folder.join("case.txt"), case.example()).unwrap();
-        folders.push((folder, None, written));
-        wants.push(want);
+        wants.push(members(&plan, &store, data.now));
+        runs.push(Run {
+            folder,
+            now: None,
+            dialects: written,
+        });
     }
-    let runs: Vec<(PathBuf, Option<String>)> = folders
-        .iter()
-        .map(|(f, n, _)| (f.clone(), n.clone()))
-        .collect();
-    run_duckdb(&runs);
-    let on_postgres: Vec<(PathBuf, Option<String>)> = folders
-        .iter()
-        .filter(|(_, _, w)| w.contains(&"postgres"))
-        .map(|(f, n, _)| (f.clone(), n.clone()))
-        .collect();
-    let pg = Postgres::start();
-    let errors = run_postgres(&pg, &on_postgres);
+    let errors = run_engines(&runs);
     // PostgreSQL raises an error where a sum or a mean passes the largest double (seg's
     // engines give infinity): an error, never a wrong answer; counted apart. Any other error
     // fails the test.
@@ -220,10 +408,10 @@ fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
     let mut summary = String::new();
     let mut mismatches = Vec::new();
     for dialect in DIALECTS {
-        let (mut checked, mut checked_segments) = (0, 0);
-        for ((folder, _, written), want) in folders.iter().zip(&wants) {
-            let overflow = overflowed.contains(&folder.display().to_string());
-            if !written.contains(&dialect) || (dialect == "postgres" && overflow) {
+        let (mut checked, mut checked_segments, mut failed) = (0, 0, 0);
+        for (run, want) in runs.iter().zip(&wants) {
+            let overflow = overflowed.contains(&run.folder.display().to_string());
+            if !run.dialects.contains(&dialect) || (dialect == "postgres" && overflow) {
                 continue;
             }
             checked += 1;
@@ -232,37 +420,53 @@ fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
                 .map(|r| r.split(',').next())
                 .collect::<BTreeSet<_>>()
                 .len();
-            let got = rows(&folder.join(format!("{dialect}.csv")));
-            if &got != want {
-                let missing: Vec<_> = want.difference(&got).take(5).collect();
-                let extra: Vec<_> = got.difference(want).take(5).collect();
-                mismatches.push(format!(
-                    "{dialect}: {}: lacks {missing:?}, has extra {extra:?}",
-                    folder.join("case.txt").display()
-                ));
+            let case = run.folder.join("case.txt");
+            match outcome(&run.folder, dialect) {
+                Ok(got) if &got == want => {}
+                Ok(got) => {
+                    failed += 1;
+                    let missing: Vec<_> = want.difference(&got).take(5).collect();
+                    let extra: Vec<_> = got.difference(want).take(5).collect();
+                    mismatches.push(format!(
+                        "{dialect}: {}: lacks {missing:?}, has extra {extra:?}",
+                        case.display()
+                    ));
+                }
+                Err(e) => {
+                    failed += 1;
+                    let e: String = e.chars().take(600).collect();
+                    mismatches.push(format!("{dialect}: {}: error {e}", case.display()));
+                }
             }
         }
         let _ = writeln!(
             summary,
-            "seg sql on {dialect}: {checked} cases, {} mismatches ({checked_segments} segments with members)",
-            mismatches.iter().filter(|m| m.starts_with(dialect)).count()
+            "seg sql on {dialect}: {checked} cases, {failed} mismatches \
+             ({checked_segments} segments with members)"
         );
     }
     eprintln!(
         "{summary}{segments} segments in {} cases; PostgreSQL overflow errors in {} cases; \
          refused: {refused:?}",
-        folders.len(),
+        runs.len(),
         overflowed.len()
     );
-    assert!(folders.len() * 10 > cases() * 8, "too few cases checked");
+    let on = |dialect| runs.iter().filter(|r| r.dialects.contains(&dialect)).count();
+    assert!(runs.len() * 10 > total * 8, "too few cases checked");
+    for dialect in ["postgres", "clickhouse"] {
+        assert!(
+            on(dialect) * 10 > runs.len() * 8,
+            "{dialect} refused too many: {refused:?}"
+        );
+    }
     assert!(
-        on_postgres.len() * 10 > folders.len() * 8,
-        "PostgreSQL refused too many: {refused:?}"
+        on("spark") * 10 > on_spark.min(runs.len()) * 8,
+        "Spark refused too many: {refused:?}"
     );
     assert!(mismatches.is_empty(), "{}\n{errors}", mismatches.join("\n"));
     assert!(other_errors.is_empty(), "{}", other_errors.join("\n"));
     assert!(
-        overflowed.len() * 50 < on_postgres.len(),
+        overflowed.len() * 50 < on("postgres"),
         "too many overflows: {overflowed:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -270,7 +474,10 @@ fn generated_programs_have_the_same_members_on_duckdb_and_postgres() {
 
 /// Runs a Python script (with DuckDB) with `args`, giving it the folders on standard input,
 /// a line each: the folder, a tab, and the instant to bind (or nothing).
-fn python_over(script: &str, args: &[&Path], folders: &[(PathBuf, Option<String>)], what: &str) {
+fn python_over(script: &str, args: &[&Path], folders: &[Folder], what: &str) {
+    if folders.is_empty() {
+        return;
+    }
     let mut input = String::new();
     for (folder, now) in folders {
         let _ = writeln!(
@@ -422,7 +629,7 @@ impl Drop for Postgres {
 /// Runs each folder's `postgres.sql` on PostgreSQL over its layout files (each case in a
 /// schema of its own), writing `postgres.csv` beside it: the layout is turned into CSV by DuckDB, and
 /// loaded with `\copy`. Returns psql's error output.
-fn run_postgres(pg: &Postgres, folders: &[(PathBuf, Option<String>)]) -> String {
+fn run_postgres(pg: &Postgres, folders: &[Folder]) -> String {
     let script = r#"
 import duckdb, sys
 types = {'VARCHAR': 'text', 'DOUBLE': 'double precision', 'BOOLEAN': 'boolean',
@@ -550,4 +757,49 @@ fn every_dialect_refuses_a_string_holding_nul_and_a_property_of_two_types() {
         assert_eq!(code, Some(1), "{err}");
         assert!(err.contains("the property `value`"), "{err}");
     }
+}
+
+#[test]
+fn re2_dialects_refuse_a_unicode_class_and_translate_a_digit() {
+    // `\w` is Unicode in seg, ASCII in RE2 (DuckDB's and ClickHouse's regular expressions).
+    let word = "segment worded = did(page_view where url matches \"^/\\\\w+$\")\n";
+    for dialect in ["duckdb", "clickhouse"] {
+        let (code, err) = sql_of(dialect, word, SCHEMA);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("main.seg:1:38:"), "{err}");
+        assert!(
+            err.contains("cannot express this `matches` pattern exactly: `\\w`, a Unicode class"),
+            "{err}"
+        );
+    }
+    // `\d` has an exact equivalent, `\p{Nd}`, and a count past RE2's 1,000 has none.
+    let digits = "segment digits = did(page_view where url matches \"^/p/\\\\d+$\")\n";
+    let many = "segment many = did(page_view where url matches \"^a{1001}$\")\n";
+    for dialect in ["duckdb", "clickhouse"] {
+        let (code, err) = sql_of(dialect, digits, SCHEMA);
+        assert_eq!(code, Some(0), "{err}");
+        let (code, err) = sql_of(dialect, many, SCHEMA);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("RE2 repeats at most 1000 times"), "{err}");
+    }
+}
+
+#[test]
+fn spark_refuses_flags_and_nested_classes_its_java_expressions_read_otherwise() {
+    for (pattern, why) in [
+        ("(?i)demo", "the group or flags `(?i`"),
+        ("[[:alpha:]]", "a class within a class"),
+        ("\\\\s", "`\\s`, a Unicode class"),
+    ] {
+        let segments = format!("segment odd = did(page_view where url matches \"{pattern}\")\n");
+        let (code, err) = sql_of("spark", &segments, SCHEMA);
+        assert_eq!(code, Some(1), "{pattern}: {err}");
+        assert!(err.contains("main.seg:1:35: Spark SQL cannot express"), "{err}");
+        assert!(err.contains(why), "{pattern}: {err}");
+    }
+    // `.` and `$` have exact equivalents in Java, `[^\n]` and `\z`.
+    let plain = "segment shop = did(page_view where url matches \"^/sho.$\")\n";
+    let (code, err) = sql_of("spark", plain, SCHEMA);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(sql_of("clickhouse", "segment ci = did(page_view where url matches \"(?i)demo\")\n", SCHEMA).0, Some(0));
 }

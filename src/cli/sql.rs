@@ -1,7 +1,7 @@
-//! `seg sql --dialect duckdb|postgres [--schema F] [--as-of TS] [--segment NAME]...
-//! [--events-table T] [--profiles-table T] [--accounts-table T] [FILES]`: the checked
-//! segments as SQL on stdout (docs/warehouse.md); and `seg export-layout --out DIR [data flags]
-//! [FILES]`, data files written as the tables that SQL reads.
+//! `seg sql --dialect duckdb|postgres|clickhouse|spark [--schema F] [--as-of TS]
+//! [--segment NAME]... [--events-table T] [--profiles-table T] [--accounts-table T] [FILES]`:
+//! the checked segments as SQL on stdout (docs/warehouse.md); and `seg export-layout --out DIR
+//! [data flags] [FILES]`, data files written as the tables that SQL reads.
 
 use std::io::{self, Write};
 use std::path::PathBuf;

@@ -109,30 +109,7 @@ pub fn run_file(path: &Path) -> Result<Vec<SegmentOutcome>, TestError> {
 /// Runs a parsed test file.
 pub fn run(test: &TestFile) -> Result<Vec<SegmentOutcome>, TestError> {
     let name = test.path.display().to_string();
-    let mut sources = SourceMap::new();
-    let checked =
-        check_paths(&DiskFs, &mut sources, &test.schema, &test.segments).map_err(|e| {
-            TestError::Io {
-                path: e.path,
-                source: e.source,
-            }
-        })?;
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    let plan = match checked.plan {
-        Some(plan) if errors.is_empty() => plan,
-        _ => {
-            return Err(TestError::Check {
-                path: name,
-                rendered: crate::diag::render::to_plain_string(&sources, &errors),
-            })
-        }
-    };
-    let store = load_store(test, &plan)?;
+    let (plan, store, sources) = prepare(test)?;
     let expected = resolve(test, &plan, &store)?;
     let mut verdicts: Vec<(&'static str, crate::interp::Memberships)> = Vec::new();
     for engine in ENGINES {
@@ -176,6 +153,41 @@ pub fn run(test: &TestFile) -> Result<Vec<SegmentOutcome>, TestError> {
             }
         })
         .collect())
+}
+
+
+/// The plan of a test file's segments and the store of its rows: what its engines run on
+/// (and `seg sql`'s equivalence tests, on the SQL engines).
+///
+/// # Errors
+/// Segment files that cannot be read or do not check, and bad rows.
+pub fn prepare(test: &TestFile) -> Result<(Plan, Store, SourceMap), TestError> {
+    let name = test.path.display().to_string();
+    let mut sources = SourceMap::new();
+    let checked =
+        check_paths(&DiskFs, &mut sources, &test.schema, &test.segments).map_err(|e| {
+            TestError::Io {
+                path: e.path,
+                source: e.source,
+            }
+        })?;
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    let plan = match checked.plan {
+        Some(plan) if errors.is_empty() => plan,
+        _ => {
+            return Err(TestError::Check {
+                path: name,
+                rendered: crate::diag::render::to_plain_string(&sources, &errors),
+            })
+        }
+    };
+    let store = load_store(test, &plan)?;
+    Ok((plan, store, sources))
 }
 
 fn load_store(test: &TestFile, plan: &Plan) -> Result<Store, TestError> {

@@ -1,4 +1,5 @@
-//! `seg sql`: the checked plan as SQL, for DuckDB and PostgreSQL (docs/warehouse.md).
+//! `seg sql`: the checked plan as SQL, for DuckDB, PostgreSQL, ClickHouse and Spark SQL
+//! (docs/warehouse.md).
 //!
 //! The SQL engine consumes the plan the interpreter and the JIT consume, and follows the
 //! interpreter's rules node for node, so that every engine gives the same members:
@@ -16,6 +17,12 @@
 //!   it; a user's account is its profile's `account_id` as of `now`; the accounts are those
 //!   with rows and those a profile names.
 //! - Each segment is a CTE of member ids, in dependency order; a reference is `EXISTS`.
+//!
+//! ClickHouse and Spark resolve a correlated name only one level up, and ClickHouse
+//! decorrelates no `LIMIT` or window: for them, what a nested subquery needs of the entity is
+//! read from the rows of the subquery around it, bounds are written in place, a row's value
+//! by `(ts, seq)` is `argMax` (ClickHouse), and `changed()` finds a row's previous value
+//! with a subquery rather than `LAG`.
 //!
 //! What a dialect cannot express exactly is refused with the span of the expression, never
 //! approximated.
@@ -35,6 +42,8 @@ use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 pub enum Dialect {
     Duckdb,
     Postgres,
+    Clickhouse,
+    Spark,
 }
 
 impl Dialect {
@@ -43,7 +52,26 @@ impl Dialect {
         match self {
             Dialect::Duckdb => "DuckDB",
             Dialect::Postgres => "PostgreSQL",
+            Dialect::Clickhouse => "ClickHouse",
+            Dialect::Spark => "Spark SQL",
         }
+    }
+
+    /// The name `--dialect` takes.
+    #[must_use]
+    pub fn flag(self) -> &'static str {
+        match self {
+            Dialect::Duckdb => "duckdb",
+            Dialect::Postgres => "postgres",
+            Dialect::Clickhouse => "clickhouse",
+            Dialect::Spark => "spark",
+        }
+    }
+
+    /// Whether a subquery may read the entity only from the query just around it, and
+    /// derived tables cannot read it at all.
+    fn one_level(self) -> bool {
+        matches!(self, Dialect::Clickhouse | Dialect::Spark)
     }
 }
 
@@ -69,8 +97,9 @@ impl Default for Tables {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub dialect: Dialect,
-    /// The evaluation instant in microseconds; None: a parameter the user binds (`$now` in
-    /// DuckDB, `:'now'` through psql's variables in PostgreSQL), a UTC timestamp.
+    /// The evaluation instant in microseconds; None: a parameter the user binds, a UTC
+    /// timestamp (`$now` in DuckDB, `:'now'` through psql's variables in PostgreSQL,
+    /// `{now:String}` in ClickHouse, `:now` in Spark SQL).
     pub as_of: Option<i64>,
     pub tables: Tables,
 }
@@ -91,6 +120,7 @@ const MIN: &str = "4.9406564584124654e-324";
 pub const MAX_SQL_LIST_IDS: usize = 100_000;
 
 pub mod layout;
+mod pattern;
 
 /// The layout's events columns: one per property name, of one type across event types.
 ///
@@ -142,6 +172,14 @@ pub fn compile(plan: &Plan, wanted: &[usize], options: &Options) -> Result<Strin
                 Dialect::Postgres => {
                     "CAST(EXTRACT(EPOCH FROM CAST(:'now' AS TIMESTAMP)) * 1000000 AS BIGINT)".into()
                 }
+                Dialect::Clickhouse => {
+                    "toUnixTimestamp64Micro(parseDateTime64BestEffort({now:String}, 6, 'UTC'))"
+                        .into()
+                }
+                // A wall-clock time without a zone, read as UTC whatever the session's zone.
+                Dialect::Spark => "timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', \
+                                   CAST(:now AS TIMESTAMP_NTZ))"
+                    .into(),
             },
         },
         aliases: 0,
@@ -181,27 +219,29 @@ pub fn compile(plan: &Plan, wanted: &[usize], options: &Options) -> Result<Strin
         .map(|&s| {
             format!(
                 "SELECT {} AS segment, id AS user_id FROM s{s}",
-                string(&plan.segments[s].name)
+                writer.lit(&plan.segments[s].name)
             )
         })
         .collect();
+    let rows = if selects.is_empty() {
+        let text = writer.text();
+        format!("SELECT CAST(NULL AS {text}) AS segment, CAST(NULL AS {text}) AS user_id WHERE FALSE")
+    } else {
+        selects.join("\nUNION ALL\n")
+    };
+    let settings = match options.dialect {
+        Dialect::Clickhouse => "\nSETTINGS allow_experimental_correlated_subqueries = 1",
+        _ => "",
+    };
     let mut out = String::new();
+    // The rows are ordered outside the union: ClickHouse orders only its last part.
     let _ = write!(
         out,
-        "-- seg sql --dialect {}: the members of {} segment{}\nWITH\n{}\n{}\nORDER BY segment, user_id;\n",
-        match options.dialect {
-            Dialect::Duckdb => "duckdb",
-            Dialect::Postgres => "postgres",
-        },
+        "-- seg sql --dialect {}: the members of {} segment{}\nWITH\n{}\nSELECT segment, user_id FROM (\n{rows}\n) seg_members\nORDER BY segment, user_id{settings};\n",
+        options.dialect.flag(),
         wanted.len(),
         if wanted.len() == 1 { "" } else { "s" },
         ctes.join(",\n"),
-        if selects.is_empty() {
-            "SELECT CAST(NULL AS VARCHAR) AS segment, CAST(NULL AS VARCHAR) AS user_id WHERE FALSE"
-                .to_string()
-        } else {
-            selects.join("\nUNION ALL\n")
-        }
     );
     Ok(out)
 }
@@ -249,17 +289,50 @@ struct Writer<'p> {
     refusals: Vec<Refusal>,
 }
 
-/// A SQL string literal.
-fn string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+impl<'p> Writer<'p> {
+    /// A SQL string literal (ClickHouse and Spark read escapes in it).
+    fn lit(&self, s: &str) -> String {
+        let s = s.replace('\'', "''");
+        match self.dialect {
+            Dialect::Duckdb | Dialect::Postgres => format!("'{s}'"),
+            Dialect::Clickhouse | Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\")),
+        }
+    }
 
-/// A SQL name, quoted.
-fn name(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
+    /// A SQL name, quoted.
+    fn ident(&self, s: &str) -> String {
+        match self.dialect {
+            Dialect::Spark => format!("`{}`", s.replace('`', "``")),
+            _ => format!("\"{}\"", s.replace('"', "\"\"")),
+        }
+    }
 
-impl Writer<'_> {
+    /// The type of numbers (and of missing ones).
+    fn double(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Duckdb | Dialect::Postgres => "DOUBLE PRECISION",
+            Dialect::Clickhouse => "Nullable(Float64)",
+            Dialect::Spark => "DOUBLE",
+        }
+    }
+
+    /// The type of strings (and of missing ones).
+    fn text(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Duckdb | Dialect::Postgres => "VARCHAR",
+            Dialect::Clickhouse => "Nullable(String)",
+            Dialect::Spark => "STRING",
+        }
+    }
+
+    /// The type of instants and durations (microseconds).
+    fn bigint(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Clickhouse => "Nullable(Int64)",
+            _ => "BIGINT",
+        }
+    }
+
     fn alias(&mut self, prefix: &str) -> String {
         self.aliases += 1;
         format!("{prefix}{}", self.aliases)
@@ -278,8 +351,8 @@ impl Writer<'_> {
     /// place that reads them (nested, that is exponential), unless it has an `OFFSET`.
     fn fence(&self) -> &'static str {
         match self.dialect {
-            Dialect::Duckdb => "",
             Dialect::Postgres => " OFFSET 0",
+            _ => "",
         }
     }
 
@@ -290,6 +363,8 @@ impl Writer<'_> {
             Dialect::Postgres => {
                 format!("CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)")
             }
+            Dialect::Clickhouse => format!("toUnixTimestamp64Micro({column})"),
+            Dialect::Spark => format!("unix_micros({column})"),
         }
     }
 
@@ -298,6 +373,43 @@ impl Writer<'_> {
         match self.dialect {
             Dialect::Duckdb => format!("({a}) // ({b})"),
             Dialect::Postgres => format!("div({a}, {b})"),
+            Dialect::Clickhouse => format!("intDiv({a}, {b})"),
+            Dialect::Spark => format!("(({a}) div ({b}))"),
+        }
+    }
+
+    /// The SQL of an aggregate function that is NULL over no rows.
+    fn aggregate(&self, function: &str) -> String {
+        match self.dialect {
+            Dialect::Clickhouse => format!("{}OrNull", function.to_lowercase()),
+            _ => function.into(),
+        }
+    }
+
+    /// A count (over a subquery correlated with the entity, ClickHouse gives NULL where
+    /// there are no rows).
+    fn count(&self, count: &str) -> String {
+        match self.dialect {
+            Dialect::Clickhouse => format!("CAST(COALESCE({count}, 0) AS {})", self.double()),
+            _ => format!("CAST({count} AS {})", self.double()),
+        }
+    }
+
+    /// The `value` (not missing) of the row of `from` (`FROM ... WHERE ...`, rows `alias`)
+    /// latest by `(ts, seq)`, or earliest.
+    fn pick(&self, value: &str, alias: &str, from: &str, latest: bool) -> String {
+        let stated = format!("{from} AND {value} IS NOT NULL");
+        match self.dialect {
+            Dialect::Clickhouse => {
+                let f = if latest { "argMaxOrNull" } else { "argMinOrNull" };
+                format!("(SELECT {f}({value}, ({alias}.ts, {alias}.seq)) {stated})")
+            }
+            _ => {
+                let desc = if latest { " DESC" } else { "" };
+                format!(
+                    "(SELECT {value} {stated} ORDER BY {alias}.ts{desc}, {alias}.seq{desc} LIMIT 1)"
+                )
+            }
         }
     }
 
@@ -311,9 +423,15 @@ impl Writer<'_> {
     /// accounts, and each user's account as of `now`.
     fn base(&mut self, columns: &[(String, FieldType)], tables: &Tables) -> Vec<String> {
         let schema = &self.plan.schema;
+        // Columns are read through the table's alias: ClickHouse would read `f(ts) AS ts`'s
+        // `ts` as the alias itself.
         let value = |w: &Self, field: &str, ty: FieldType| match ty {
-            FieldType::Timestamp => format!("{} AS {}", w.micros(&name(field)), name(field)),
-            _ => name(field),
+            FieldType::Timestamp => format!(
+                "{} AS {}",
+                w.micros(&format!("t.{}", w.ident(field))),
+                w.ident(field)
+            ),
+            _ => format!("t.{} AS {}", w.ident(field), w.ident(field)),
         };
         let props: Vec<String> = columns
             .iter()
@@ -321,13 +439,13 @@ impl Writer<'_> {
             .collect();
         let history = |w: &Self, fields: &[crate::schema::Field], owner: &str, table: &str| {
             let mut select = vec![
-                name(owner),
+                format!("t.{} AS {}", w.ident(owner), w.ident(owner)),
                 format!(
                     "COALESCE({}, {}) AS ts",
-                    w.micros("ts"),
+                    w.micros("t.ts"),
                     crate::store::BEGINNING
                 ),
-                "seq".to_string(),
+                "t.seq AS seq".to_string(),
             ];
             select.extend(
                 fields
@@ -335,13 +453,13 @@ impl Writer<'_> {
                     .filter(|f| f.name != owner)
                     .map(|f| value(w, &f.name, f.ty)),
             );
-            format!("SELECT {} FROM {table}", select.join(", "))
+            format!("SELECT {} FROM {table} t", select.join(", "))
         };
         let mut events = vec![
-            "user_id".to_string(),
-            "event".into(),
-            format!("{} AS ts", self.micros("ts")),
-            "seq".into(),
+            "t.user_id AS user_id".to_string(),
+            "t.event AS event".into(),
+            format!("{} AS ts", self.micros("t.ts")),
+            "t.seq AS seq".into(),
         ];
         events.extend(props);
         let profile_account = schema
@@ -349,23 +467,23 @@ impl Writer<'_> {
             .iter()
             .any(|f| f.name == "account_id" && f.ty == FieldType::String);
         let account_of = if profile_account {
-            format!(
-                "(SELECT p.account_id FROM seg_profiles p WHERE p.user_id = u.user_id \
-                 AND p.account_id IS NOT NULL AND p.ts < {now} ORDER BY p.ts DESC, p.seq DESC LIMIT 1)",
-                now = self.now
-            )
+            let from = format!(
+                "FROM seg_profiles p WHERE p.user_id = u.user_id AND p.ts < {}",
+                self.now
+            );
+            self.pick("p.account_id", "p", &from, true)
         } else {
-            "CAST(NULL AS VARCHAR)".into()
+            format!("CAST(NULL AS {})", self.text())
         };
         // PostgreSQL would materialize a CTE read many times, and scan it whole for each
         // user; inlined, each subquery reads the table (through an index on `user_id`).
         let inline = match self.dialect {
-            Dialect::Duckdb => "",
             Dialect::Postgres => "NOT MATERIALIZED ",
+            _ => "",
         };
         vec![
             format!(
-                "seg_events AS {inline}(SELECT {} FROM {})",
+                "seg_events AS {inline}(SELECT {} FROM {} t)",
                 events.join(", "),
                 tables.events
             ),
@@ -377,11 +495,11 @@ impl Writer<'_> {
                 "seg_account_rows AS {inline}({})",
                 history(self, &schema.account, "account_id", &tables.accounts)
             ),
-            "seg_users AS (SELECT user_id FROM seg_events UNION SELECT user_id FROM seg_profiles)"
+            "seg_users AS (SELECT user_id FROM seg_events UNION DISTINCT SELECT user_id FROM seg_profiles)"
                 .into(),
             // Every account with rows, and every account a profile names (at any time).
             if profile_account {
-                "seg_accounts AS (SELECT account_id FROM seg_account_rows UNION SELECT \
+                "seg_accounts AS (SELECT account_id FROM seg_account_rows UNION DISTINCT SELECT \
                  account_id FROM seg_profiles WHERE account_id IS NOT NULL)"
                     .into()
             } else {
@@ -409,7 +527,7 @@ impl Writer<'_> {
             ExprKind::Property(index) => {
                 let (alias, event) = ctx.event.clone().expect("properties only inside `where`");
                 let field = &self.plan.schema.events[event].properties[*index].name;
-                format!("{alias}.{}", name(field))
+                format!("{alias}.{}", self.ident(field))
             }
             ExprKind::EventTs => {
                 let (alias, _) = ctx.event.clone().expect("`ts` only inside `where`");
@@ -444,22 +562,31 @@ impl Writer<'_> {
             }
             ExprKind::Matches(inner, pattern) => {
                 let s = self.expr(inner, ctx);
-                match self.dialect {
-                    Dialect::Duckdb => {
-                        format!("COALESCE(regexp_matches({s}, {}), FALSE)", string(pattern))
-                    }
+                let flavor = match self.dialect {
                     Dialect::Postgres => {
-                        if posix_reads_alike(pattern) {
-                            format!("COALESCE({s} ~ {}, FALSE)", string(pattern))
-                        } else {
-                            self.refuse(
-                                e.span,
-                                "this `matches` pattern exactly: its POSIX regular expressions \
-                                 read `\\`, `(?`, `[^`, `.` outside brackets and class set \
-                                 operations otherwise than Rust's regex does",
-                            )
+                        if pattern::posix_reads_alike(pattern) {
+                            return format!("COALESCE({s} ~ {}, FALSE)", self.lit(pattern));
                         }
+                        return self.refuse(
+                            e.span,
+                            "this `matches` pattern exactly: its POSIX regular expressions \
+                             read `\\`, `(?`, `[^`, `.` outside brackets and class set \
+                             operations otherwise than Rust's regex does",
+                        );
                     }
+                    Dialect::Duckdb | Dialect::Clickhouse => pattern::Flavor::Re2,
+                    Dialect::Spark => pattern::Flavor::Java,
+                };
+                let translated = match pattern::translate(pattern, flavor) {
+                    Ok(translated) => self.lit(&translated),
+                    Err(why) => {
+                        return self.refuse(e.span, format!("this `matches` pattern exactly: {why}"))
+                    }
+                };
+                match self.dialect {
+                    Dialect::Clickhouse => format!("COALESCE(match({s}, {translated}), FALSE)"),
+                    Dialect::Spark => format!("COALESCE({s} RLIKE {translated}, FALSE)"),
+                    _ => format!("COALESCE(regexp_matches({s}, {translated}), FALSE)"),
                 }
             }
             ExprKind::Arith(op, a, b) => self.arith(*op, a, b, ctx),
@@ -478,7 +605,7 @@ impl Writer<'_> {
                     let event = aggregate.set.event.0 as usize;
                     format!(
                         "{e_alias}.{}",
-                        name(&self.plan.schema.events[event].properties[p].name)
+                        self.ident(&self.plan.schema.events[event].properties[p].name)
                     )
                 });
                 let from = &set.from;
@@ -488,36 +615,27 @@ impl Writer<'_> {
                 };
                 match aggregate.function {
                     AggregateFn::Did => format!("EXISTS (SELECT 1 {from})"),
-                    AggregateFn::Count => {
-                        format!("CAST((SELECT COUNT(*) {from}) AS DOUBLE PRECISION)")
-                    }
+                    AggregateFn::Count => self.count(&format!("(SELECT COUNT(*) {from})")),
                     AggregateFn::Sum => format!(
                         "COALESCE((SELECT SUM({}) {from}), 0)",
                         property.expect("sum has a property")
                     ),
                     AggregateFn::Avg | AggregateFn::Min | AggregateFn::Max => {
-                        let f = match aggregate.function {
+                        let f = self.aggregate(match aggregate.function {
                             AggregateFn::Avg => "AVG",
                             AggregateFn::Min => "MIN",
                             _ => "MAX",
-                        };
+                        });
                         format!("(SELECT {f}({}) {from})", property.expect("a property"))
                     }
                     AggregateFn::First | AggregateFn::Last => {
-                        let desc = if aggregate.function == AggregateFn::Last {
-                            " DESC"
-                        } else {
-                            ""
-                        };
+                        let last = aggregate.function == AggregateFn::Last;
                         match &property {
                             None => {
-                                let f = if desc.is_empty() { "MIN" } else { "MAX" };
+                                let f = self.aggregate(if last { "MAX" } else { "MIN" });
                                 format!("(SELECT {f}({e_alias}.ts) {from})")
                             }
-                            Some(p) => format!(
-                                "(SELECT {p} {from}{} ORDER BY {e_alias}.ts{desc}, {e_alias}.seq{desc} LIMIT 1)",
-                                stated(&property)
-                            ),
+                            Some(p) => self.pick(p, e_alias, from, last),
                         }
                     }
                     AggregateFn::Top => {
@@ -526,19 +644,28 @@ impl Writer<'_> {
                         let index = aggregate.property.expect("top has a property");
                         let text = self.plan.schema.events[event].properties[index].ty
                             == FieldType::String;
+                        if self.dialect == Dialect::Clickhouse {
+                            // The most frequent value, the least of those tied, found among
+                            // the distinct values in one aggregate (no `LIMIT` decorrelates).
+                            return format!(
+                                "(SELECT if(COUNT(*) = 0, NULL, arraySort(x -> (-countEqual(a, x), x), \
+                                 arrayDistinct(groupArray({p}) AS a))[1]) {from}{})",
+                                stated(&property)
+                            );
+                        }
                         let order = if text { self.ordered(&p) } else { p.clone() };
                         format!(
                             "(SELECT {p} {from}{} GROUP BY {p} ORDER BY COUNT(*) DESC, {order} LIMIT 1)",
                             stated(&property)
                         )
                     }
-                    AggregateFn::Distinct => format!(
-                        "CAST((SELECT COUNT(DISTINCT {}) {from}) AS DOUBLE PRECISION)",
+                    AggregateFn::Distinct => self.count(&format!(
+                        "(SELECT COUNT(DISTINCT {}) {from})",
                         property.expect("distinct has a property")
-                    ),
+                    )),
                     AggregateFn::Days => {
                         let day = self.floor_div(&format!("{e_alias}.ts"), MICROS_PER_DAY);
-                        format!("CAST((SELECT COUNT(DISTINCT {day}) {from}) AS DOUBLE PRECISION)")
+                        self.count(&format!("(SELECT COUNT(DISTINCT {day}) {from})"))
                     }
                 }
             }
@@ -547,14 +674,12 @@ impl Writer<'_> {
                 last_negated,
             } => self.then(steps, *last_negated, ctx),
             ExprKind::Steps(steps) => {
-                let mut previous: Option<String> = None;
                 let mut done = Vec::new();
-                for step in steps {
-                    let t = self.step_ts(step, ctx, previous.as_deref(), false);
+                for k in 0..steps.len() {
+                    let t = self.chain_ts(steps, k, ctx, false);
                     done.push(format!("CASE WHEN {t} IS NULL THEN 0 ELSE 1 END"));
-                    previous = Some(t);
                 }
-                format!("CAST(({}) AS DOUBLE PRECISION)", done.join(" + "))
+                format!("CAST(({}) AS {})", done.join(" + "), self.double())
             }
             ExprKind::Changed(changed) => self.changed(changed, ctx),
             ExprKind::Users { quantifier, filter } => {
@@ -568,30 +693,43 @@ impl Writer<'_> {
                     ctx.id
                 );
                 match quantifier {
-                    Quantifier::Count => {
-                        format!("CAST((SELECT COUNT(*) {of} AND {pass}) AS DOUBLE PRECISION)")
-                    }
+                    Quantifier::Count => self.count(&format!("(SELECT COUNT(*) {of} AND {pass})")),
                     Quantifier::Any => format!("EXISTS (SELECT 1 {of} AND {pass})"),
                     Quantifier::All => format!("(NOT EXISTS (SELECT 1 {of} AND NOT {pass}))"),
                 }
             }
-            ExprKind::Lower(inner) => format!("lower({})", self.expr(inner, ctx)),
+            ExprKind::Lower(inner) => {
+                let s = self.expr(inner, ctx);
+                match self.dialect {
+                    Dialect::Clickhouse => format!("lowerUTF8({s})"),
+                    _ => format!("lower({s})"),
+                }
+            }
             ExprKind::Len(inner) => {
                 let s = self.expr(inner, ctx);
-                format!("CAST(char_length({s}) AS DOUBLE PRECISION)")
+                match self.dialect {
+                    Dialect::Clickhouse => format!("CAST(lengthUTF8({s}) AS {})", self.double()),
+                    _ => format!("CAST(char_length({s}) AS {})", self.double()),
+                }
             }
             ExprKind::Bucket(salt) => {
                 let salt = self.expr(salt, ctx);
-                let hex = format!(
-                    "substr(md5({salt} || {} || {}), 1, 8)",
-                    string(crate::plan::value::BUCKET_SEPARATOR),
+                let key = format!(
+                    "{salt} || {} || {}",
+                    self.lit(crate::plan::value::BUCKET_SEPARATOR),
                     ctx.id
                 );
+                // The first four bytes of the digest, big-endian.
+                let hex = format!("substr(md5({key}), 1, 8)");
                 let number = match self.dialect {
                     Dialect::Duckdb => format!("CAST('0x' || {hex} AS UBIGINT)"),
                     Dialect::Postgres => format!("CAST(CAST(('x' || {hex}) AS BIT(32)) AS BIGINT)"),
+                    Dialect::Clickhouse => {
+                        format!("reinterpretAsUInt32(reverse(substring(MD5({key}), 1, 4)))")
+                    }
+                    Dialect::Spark => format!("CAST(conv({hex}, 16, 10) AS BIGINT)"),
                 };
-                format!("CAST(({number}) % 100 AS DOUBLE PRECISION)")
+                format!("CAST(({number}) % 100 AS {})", self.double())
             }
             ExprKind::Listed(list) => {
                 if list.ids.len() > MAX_SQL_LIST_IDS {
@@ -608,7 +746,7 @@ impl Writer<'_> {
                 }
                 let mut ids: Vec<&str> = list.ids.iter().map(AsRef::as_ref).collect();
                 ids.sort_unstable();
-                let items: Vec<String> = ids.iter().map(|id| string(id)).collect();
+                let items: Vec<String> = ids.iter().map(|id| self.lit(id)).collect();
                 format!("({} IN ({}))", ctx.id, items.join(", "))
             }
         }
@@ -617,22 +755,24 @@ impl Writer<'_> {
     /// A string column ordered bytewise (PostgreSQL's collation may not be).
     fn ordered(&self, sql: &str) -> String {
         match self.dialect {
-            Dialect::Duckdb => sql.to_string(),
             Dialect::Postgres => format!("{sql} COLLATE \"C\""),
+            _ => sql.to_string(),
         }
     }
 
     fn constant(&mut self, value: &Value, span: Span) -> String {
         match value {
             Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
-            Value::Number(n) => format!("CAST({n:?} AS DOUBLE PRECISION)"),
+            // Spark reads a literal without a suffix as a decimal.
+            Value::Number(n) if self.dialect == Dialect::Spark => format!("{n:?}D"),
+            Value::Number(n) => format!("CAST({n:?} AS {})", self.double()),
             Value::String(s) => {
                 if s.contains('\0') {
                     return self.refuse(span, "a string holding a NUL character");
                 }
-                string(s)
+                self.lit(s)
             }
-            Value::Timestamp(t) | Value::Duration(t) => format!("CAST({t} AS BIGINT)"),
+            Value::Timestamp(t) | Value::Duration(t) => format!("CAST({t} AS {})", self.bigint()),
             Value::List(_) => self.refuse(span, "a list outside `in`"),
         }
     }
@@ -666,15 +806,27 @@ impl Writer<'_> {
             }
             CompareOp::Contains => {
                 let right = self.expr(b, ctx);
-                format!("(strpos({left}, {right}) > 0)")
+                match self.dialect {
+                    Dialect::Clickhouse => format!("(position({left}, {right}) > 0)"),
+                    Dialect::Spark => format!("contains({left}, {right})"),
+                    _ => format!("(strpos({left}, {right}) > 0)"),
+                }
             }
             CompareOp::StartsWith => {
                 let right = self.expr(b, ctx);
-                format!("starts_with({left}, {right})")
+                match self.dialect {
+                    Dialect::Clickhouse => format!("startsWith({left}, {right})"),
+                    Dialect::Spark => format!("startswith({left}, {right})"),
+                    _ => format!("starts_with({left}, {right})"),
+                }
             }
             CompareOp::EndsWith => {
                 let right = self.expr(b, ctx);
-                format!("(right({left}, char_length({right})) = {right})")
+                match self.dialect {
+                    Dialect::Clickhouse => format!("endsWith({left}, {right})"),
+                    Dialect::Spark => format!("endswith({left}, {right})"),
+                    _ => format!("(right({left}, char_length({right})) = {right})"),
+                }
             }
             CompareOp::Matches => self.refuse(b.span, "`matches` as a comparison"),
             _ => {
@@ -709,8 +861,8 @@ impl Writer<'_> {
         match (&a.ty, op, &b.ty) {
             (Type::Number, _, Type::Number) => self.number_op(op, &x, &y),
             (Type::Duration, ArithOp::Div, Type::Duration) => {
-                let x = format!("CAST({x} AS DOUBLE PRECISION)");
-                let y = format!("CAST({y} AS DOUBLE PRECISION)");
+                let x = format!("CAST({x} AS {})", self.double());
+                let y = format!("CAST({y} AS {})", self.double());
                 self.number_op(ArithOp::Div, &x, &y)
             }
             (Type::Duration, ArithOp::Mul | ArithOp::Div, Type::Number)
@@ -720,11 +872,25 @@ impl Writer<'_> {
                 } else {
                     (y, x)
                 };
-                let scaled = self.number_op(op, &format!("CAST({d} AS DOUBLE PRECISION)"), &n);
+                let scaled = self.number_op(op, &format!("CAST({d} AS {})", self.double()), &n);
+                // Rounded toward zero, and missing past the range of microseconds.
+                let dialect = self.dialect;
+                let whole = |s: &str| match dialect {
+                    Dialect::Clickhouse => format!("CAST(trunc({s}) AS Nullable(Int64))"),
+                    Dialect::Spark => format!("CAST({s} AS BIGINT)"),
+                    _ => format!("CAST(trunc({s}) AS BIGINT)"),
+                };
+                if self.dialect.one_level() {
+                    return format!(
+                        "(CASE WHEN abs({scaled}) < 9.0e18 THEN {} END)",
+                        whole(&scaled)
+                    );
+                }
                 let w = self.alias("w");
                 format!(
-                    "(SELECT CASE WHEN abs({w}.s) < 9.0e18 THEN CAST(trunc({w}.s) AS BIGINT) END \
+                    "(SELECT CASE WHEN abs({w}.s) < 9.0e18 THEN {} END \
                      FROM (SELECT {scaled} AS s{fence}) {w})",
+                    whole(&format!("{w}.s")),
                     fence = self.fence()
                 )
             }
@@ -741,6 +907,10 @@ impl Writer<'_> {
     /// PostgreSQL raises an error on overflow and underflow, so the operands are tested first
     /// (inside `CASE`, which PostgreSQL evaluates in order).
     fn number_op(&mut self, op: ArithOp, x: &str, y: &str) -> String {
+        if self.dialect.one_level() {
+            // No derived table may read the entity: the operands are written in place.
+            return self.number_case(op, &format!("({x})"), &format!("({y})"));
+        }
         // The operands are bound once (each is read several times below).
         let v = self.alias("v");
         let bound = format!("FROM (SELECT {x} AS l, {y} AS r{}) {v}", self.fence());
@@ -750,14 +920,19 @@ impl Writer<'_> {
     }
 
     fn number_case(&self, op: ArithOp, x: &str, y: &str) -> String {
-        if self.dialect == Dialect::Duckdb {
+        if self.dialect != Dialect::Postgres {
             let sql = match op {
                 ArithOp::Add => format!("({x} + {y})"),
                 ArithOp::Sub => format!("({x} - {y})"),
                 ArithOp::Mul => format!("({x} * {y})"),
                 ArithOp::Div => format!("({x} / NULLIF({y}, 0))"),
             };
-            return format!("(CASE WHEN isfinite({sql}) THEN {sql} END)");
+            return match self.dialect {
+                Dialect::Clickhouse => format!("(CASE WHEN isFinite({sql}) THEN {sql} END)"),
+                // Spark orders NaN above every number.
+                Dialect::Spark => format!("(CASE WHEN abs({sql}) <= {MAX} THEN {sql} END)"),
+                _ => format!("(CASE WHEN isfinite({sql}) THEN {sql} END)"),
+            };
         }
         match op {
             ArithOp::Add => format!(
@@ -783,28 +958,40 @@ impl Writer<'_> {
 
     /// An attribute as of `now`: the owner's latest row before `now` that states it.
     fn attribute(&mut self, scope: AttrScope, index: usize, ctx: &Ctx) -> String {
-        let (table, fields, owner_column) = match scope {
-            AttrScope::Profile => ("seg_profiles", &self.plan.schema.profile, "user_id"),
-            AttrScope::Account => ("seg_account_rows", &self.plan.schema.account, "account_id"),
-        };
-        let field = name(&fields[index].name);
-        let owner = Self::owner(scope, ctx);
         let r = self.alias("r");
-        format!(
-            "(SELECT {r}.{field} FROM {table} {r} WHERE {r}.{owner_column} = {owner} \
-             AND {r}.{field} IS NOT NULL AND {r}.ts < {now} ORDER BY {r}.ts DESC, {r}.seq DESC LIMIT 1)",
-            now = self.now
-        )
+        let rows = self.history(scope, ctx, &r);
+        let fields = match scope {
+            AttrScope::Profile => &self.plan.schema.profile,
+            AttrScope::Account => &self.plan.schema.account,
+        };
+        let field = format!("{r}.{}", self.ident(&fields[index].name));
+        let from = format!("{} AND {r}.ts < {}", rows.from, self.now);
+        self.pick(&field, &r, &from, true)
     }
 
-    /// The SQL of the owner of a `scope` attribute for the entity of `ctx`.
-    fn owner(scope: AttrScope, ctx: &Ctx) -> String {
+    /// The rows (aliased `r`) of the history a `scope` attribute of the entity of `ctx` is
+    /// read from: `FROM ... WHERE` the owner's; and the SQL of the entity's id from those rows.
+    fn history(&mut self, scope: AttrScope, ctx: &Ctx, r: &str) -> History {
         match (scope, ctx.target) {
-            (AttrScope::Account, Target::User) => format!(
-                "(SELECT ua.account_id FROM seg_user_accounts ua WHERE ua.user_id = {})",
-                ctx.id
-            ),
-            _ => ctx.id.clone(),
+            (AttrScope::Account, Target::User) => {
+                let ua = self.alias("ua");
+                History {
+                    from: format!(
+                        "FROM seg_account_rows {r} JOIN seg_user_accounts {ua} ON {ua}.account_id = \
+                         {r}.account_id WHERE {ua}.user_id = {}",
+                        ctx.id
+                    ),
+                    entity: format!("{ua}.user_id"),
+                }
+            }
+            (AttrScope::Account, Target::Account) => History {
+                from: format!("FROM seg_account_rows {r} WHERE {r}.account_id = {}", ctx.id),
+                entity: format!("{r}.account_id"),
+            },
+            (AttrScope::Profile, _) => History {
+                from: format!("FROM seg_profiles {r} WHERE {r}.user_id = {}", ctx.id),
+                entity: format!("{r}.user_id"),
+            },
         }
     }
 
@@ -860,6 +1047,14 @@ impl Writer<'_> {
                         Dialect::Postgres => format!(
                             "CAST(EXTRACT(MONTH FROM to_timestamp(CAST({ts} AS DOUBLE PRECISION) / 1000000) AT TIME ZONE 'UTC') AS INTEGER)"
                         ),
+                        Dialect::Clickhouse => {
+                            format!("toMonth(fromUnixTimestamp64Micro(CAST({ts} AS Int64), 'UTC'))")
+                        }
+                        // A date has no zone: the month of the UTC day.
+                        Dialect::Spark => format!(
+                            "month(date_from_unix_date(CAST({} AS INT)))",
+                            self.floor_div(ts, MICROS_PER_DAY)
+                        ),
                     },
                 };
                 vec![format!("{value} IN ({})", list.join(", "))]
@@ -867,31 +1062,41 @@ impl Writer<'_> {
         }
     }
 
-    /// The FROM and WHERE of an event set for the user of `ctx`, above `after` when given.
-    fn event_set(&mut self, set: &EventSet, ctx: &Ctx, after: Option<&str>) -> EventFrom {
+    /// The FROM and WHERE of an event set for the user of `ctx`, above the instant `after`
+    /// writes (given where its SQL is read: the context of the bounds) when given.
+    fn event_set(&mut self, set: &EventSet, ctx: &Ctx, after: Option<After<'_, 'p>>) -> EventFrom {
         let event = set.event.0 as usize;
         self.aliases += 1;
         let alias = format!("e{}_{event}", self.aliases);
-        let mut bounds = Bounds::new(self.alias("b"));
+        // What the set's bounds and filter read of the user: from its rows where a name is
+        // resolved only one level up; from the entity around it otherwise (PostgreSQL's and
+        // DuckDB's bounds are a derived table, which cannot read the rows beside it).
+        let (inner, mut bounds) = if self.dialect.one_level() {
+            let inner = Ctx::user(&format!("{alias}.user_id"));
+            (inner, Bounds::in_place())
+        } else {
+            (ctx.plain(), Bounds::new(self.alias("b")))
+        };
         let ts = format!("{alias}.ts");
         let mut conds = vec![
             format!("{alias}.user_id = {}", ctx.id),
             format!(
                 "{alias}.event = {}",
-                string(&self.plan.schema.events[event].name)
+                self.lit(&self.plan.schema.events[event].name)
             ),
             format!("{ts} < {}", self.now),
         ];
-        conds.extend(self.window(&set.window, &ts, ctx, &mut bounds));
+        conds.extend(self.window(&set.window, &ts, &inner, &mut bounds));
         if let Some(after) = after {
-            conds.push(format!("{ts} > {}", bounds.bind(after.to_string())));
+            let after = after(self, &inner);
+            conds.push(format!("{ts} > {}", bounds.bind(after)));
         }
         if let Some(filter) = &set.filter {
-            let inner = Ctx {
+            let filtered = Ctx {
                 event: Some((alias.clone(), event)),
-                ..ctx.plain()
+                ..inner.clone()
             };
-            conds.push(self.bool(filter, &inner));
+            conds.push(self.bool(filter, &filtered));
         }
         EventFrom {
             from: format!(
@@ -903,10 +1108,12 @@ impl Writer<'_> {
         }
     }
 
-    /// The instant a chain's step takes: its earliest event after `after` (or its latest).
-    fn step_ts(&mut self, set: &EventSet, ctx: &Ctx, after: Option<&str>, latest: bool) -> String {
-        let found = self.event_set(set, ctx, after);
-        let f = if latest { "MAX" } else { "MIN" };
+    /// The instant step `k` of a chain takes: its earliest event after step `k - 1`'s (or,
+    /// with `latest`, its latest such event).
+    fn chain_ts(&mut self, steps: &[EventSet], k: usize, ctx: &Ctx, latest: bool) -> String {
+        let previous = |w: &mut Self, inner: &Ctx| w.chain_ts(steps, k - 1, inner, false);
+        let found = self.event_set(&steps[k], ctx, (k > 0).then_some(&previous as After<'_, 'p>));
+        let f = self.aggregate(if latest { "MAX" } else { "MIN" });
         format!("(SELECT {f}({}.ts) {})", found.alias, found.from)
     }
 
@@ -916,18 +1123,15 @@ impl Writer<'_> {
         } else {
             steps
         };
-        let mut previous: Option<String> = None;
-        for (i, set) in positive.iter().enumerate() {
-            let latest = last_negated && i + 1 == positive.len();
-            previous = Some(self.step_ts(set, ctx, previous.as_deref(), latest));
-        }
-        let last = previous.expect("then has a positive step");
+        let last = positive.len() - 1;
+        let taken = self.chain_ts(positive, last, ctx, last_negated);
         if !last_negated {
-            return format!("({last} IS NOT NULL)");
+            return format!("({taken} IS NOT NULL)");
         }
-        let found = self.event_set(steps.last().expect("a step"), ctx, Some(&last));
+        let previous = |w: &mut Self, inner: &Ctx| w.chain_ts(positive, last, inner, true);
+        let found = self.event_set(steps.last().expect("a step"), ctx, Some(&previous));
         format!(
-            "({last} IS NOT NULL AND NOT EXISTS (SELECT 1 {}))",
+            "({taken} IS NOT NULL AND NOT EXISTS (SELECT 1 {}))",
             found.from
         )
     }
@@ -936,89 +1140,125 @@ impl Writer<'_> {
     /// value differs from the previous such row's, not at the beginning of time, in the
     /// window, from and to the values given.
     fn changed(&mut self, changed: &Changed, ctx: &Ctx) -> String {
-        let (table, fields, owner_column) = match changed.scope {
-            AttrScope::Profile => ("seg_profiles", &self.plan.schema.profile, "user_id"),
-            AttrScope::Account => ("seg_account_rows", &self.plan.schema.account, "account_id"),
+        let fields = match changed.scope {
+            AttrScope::Profile => &self.plan.schema.profile,
+            AttrScope::Account => &self.plan.schema.account,
         };
-        let field = name(&fields[changed.attribute].name);
-        let owner = Self::owner(changed.scope, ctx);
-        let plain = ctx.plain();
-        let from = changed.from.as_deref().map(|e| self.expr(e, &plain));
-        let to = changed.to.as_deref().map(|e| self.expr(e, &plain));
-        let h = self.alias("h");
+        let field = self.ident(&fields[changed.attribute].name);
         let r = self.alias("r");
-        let mut conds = vec![
-            format!("{h}.ts <> {}", crate::store::BEGINNING),
-            format!("({h}.previous IS NULL OR {h}.previous <> {h}.value)"),
-        ];
+        let rows = self.history(changed.scope, ctx, &r);
+        let h = self.alias("h");
+        if self.dialect.one_level() {
+            // No window decorrelates in ClickHouse, and no derived table reads the entity:
+            // each row's previous value is the latest stated one before it, by `(ts, seq)`.
+            let table = match changed.scope {
+                AttrScope::Profile => "seg_profiles",
+                AttrScope::Account => "seg_account_rows",
+            };
+            let owner_column = match changed.scope {
+                AttrScope::Profile => "user_id",
+                AttrScope::Account => "account_id",
+            };
+            let before = format!(
+                "FROM {table} {h} WHERE {h}.{owner_column} = {r}.{owner_column} AND \
+                 ({h}.ts < {r}.ts OR ({h}.ts = {r}.ts AND {h}.seq < {r}.seq))"
+            );
+            let previous = self.pick(&format!("{h}.{field}"), &h, &before, true);
+            let inner = Ctx {
+                id: rows.entity.clone(),
+                ..ctx.plain()
+            };
+            let value = format!("{r}.{field}");
+            let conds = self.changed_conds(changed, &inner, &previous, &value, &format!("{r}.ts"), &mut Bounds::in_place());
+            return format!(
+                "EXISTS (SELECT 1 {} AND {value} IS NOT NULL AND {r}.ts < {} AND {})",
+                rows.from,
+                self.now,
+                conds.join(" AND ")
+            );
+        }
         let mut bounds = Bounds::new(self.alias("b"));
-        conds.extend(self.window(&changed.window, &format!("{h}.ts"), ctx, &mut bounds));
-        if let Some(from) = from {
-            conds.push(format!("COALESCE({h}.previous = {from}, FALSE)"));
-        }
-        if let Some(to) = to {
-            conds.push(format!("COALESCE({h}.value = {to}, FALSE)"));
-        }
+        let previous = format!("{h}.previous");
+        let value = format!("{h}.value");
+        let conds = self.changed_conds(changed, &ctx.plain(), &previous, &value, &format!("{h}.ts"), &mut bounds);
         format!(
             "EXISTS (SELECT 1 FROM (SELECT {r}.ts, {r}.{field} AS value, \
-             LAG({r}.{field}) OVER (ORDER BY {r}.ts, {r}.seq) AS previous FROM {table} {r} \
-             WHERE {r}.{owner_column} = {owner} AND {r}.{field} IS NOT NULL AND {r}.ts < {now}) {h}{} \
-             WHERE {})",
+             LAG({r}.{field}) OVER (ORDER BY {r}.ts, {r}.seq) AS previous {} \
+             AND {r}.{field} IS NOT NULL AND {r}.ts < {now}) {h}{} WHERE {})",
+            rows.from,
             bounds.from(self.fence()),
             conds.join(" AND "),
             now = self.now
         )
     }
-}
 
-/// Whether PostgreSQL's POSIX regular expressions read a pattern (checked by Rust's regex)
-/// exactly as Rust's regex does: no escapes, no `(?` groups or flags, no negated classes
-/// (they match a line break differently), no `.` outside brackets (it matches a line break
-/// in PostgreSQL, not in Rust), no nested classes or set operations.
-fn posix_reads_alike(pattern: &str) -> bool {
-    let refused = ["\\", "(?", "[^", "[[", "&&", "--", "~~"];
-    if refused.iter().any(|r| pattern.contains(r)) {
-        return false;
-    }
-    let mut in_class = false;
-    let mut previous = None;
-    for c in pattern.chars() {
-        match c {
-            '[' if !in_class => in_class = true,
-            // A `]` first in a class is a literal.
-            ']' if in_class && previous != Some('[') => in_class = false,
-            '.' if !in_class => return false,
-            _ => {}
+    /// What a changed row meets: not at the beginning of time, a value unlike the previous
+    /// one, in the window, from and to the values given.
+    fn changed_conds(
+        &mut self,
+        changed: &Changed,
+        ctx: &Ctx,
+        previous: &str,
+        value: &str,
+        ts: &str,
+        bounds: &mut Bounds,
+    ) -> Vec<String> {
+        let mut conds = vec![
+            format!("{ts} <> {}", crate::store::BEGINNING),
+            format!("({previous} IS NULL OR {previous} <> {value})"),
+        ];
+        conds.extend(self.window(&changed.window, ts, ctx, bounds));
+        if let Some(from) = changed.from.as_deref() {
+            let from = self.expr(from, ctx);
+            conds.push(format!("COALESCE({previous} = {from}, FALSE)"));
         }
-        previous = Some(c);
+        if let Some(to) = changed.to.as_deref() {
+            let to = self.expr(to, ctx);
+            conds.push(format!("COALESCE({value} = {to}, FALSE)"));
+        }
+        conds
     }
-    true
 }
 
 /// The bounds of a window (and a chain's previous instant), computed once per entity in a
 /// derived table beside the rows rather than once per row: PostgreSQL runs a correlated
 /// subquery in a WHERE again for every row, and a chain's steps nest.
+/// Where a name is resolved only one level up, the bounds are written in place.
 struct Bounds {
-    alias: String,
+    /// None: in place.
+    alias: Option<String>,
     columns: Vec<String>,
 }
 
 impl Bounds {
     fn new(alias: String) -> Bounds {
         Bounds {
-            alias,
+            alias: Some(alias),
             columns: Vec::new(),
         }
     }
 
-    /// The column that holds `sql`.
+    fn in_place() -> Bounds {
+        Bounds {
+            alias: None,
+            columns: Vec::new(),
+        }
+    }
+
+    /// The column that holds `sql` (or `sql` itself).
     fn bind(&mut self, sql: String) -> String {
+        let Some(alias) = &self.alias else {
+            return format!("({sql})");
+        };
         self.columns.push(sql);
-        format!("{}.c{}", self.alias, self.columns.len() - 1)
+        format!("{alias}.c{}", self.columns.len() - 1)
     }
 
     /// `, (SELECT ... AS c0, ... FENCE) alias`, or nothing.
     fn from(&self, fence: &str) -> String {
+        let Some(alias) = &self.alias else {
+            return String::new();
+        };
         if self.columns.is_empty() {
             return String::new();
         }
@@ -1028,8 +1268,18 @@ impl Bounds {
             .enumerate()
             .map(|(i, sql)| format!("{sql} AS c{i}"))
             .collect();
-        format!(", (SELECT {}{fence}) {}", columns.join(", "), self.alias)
+        format!(", (SELECT {}{fence}) {alias}", columns.join(", "))
     }
+}
+
+/// What writes the instant a chain's step must follow, given the context it is read in.
+type After<'a, 'p> = &'a dyn Fn(&mut Writer<'p>, &Ctx) -> String;
+
+/// The rows of an owner's history: `FROM ... WHERE ...`, and the SQL of the entity's id
+/// read from them.
+struct History {
+    from: String,
+    entity: String,
 }
 
 /// An event set's FROM and WHERE, and the alias of its rows.

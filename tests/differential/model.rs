@@ -156,6 +156,11 @@ pub fn strings(field: &str) -> &'static [&'static str] {
             "/demo/thanks",
             "/blog/12",
             "/Blog/7x",
+            // A digit that is not ASCII (`\d` is Unicode in seg, ASCII in RE2 and Java), a
+            // line end that Java's `.` and `$` read as one and seg's do not.
+            "/blog/\u{663}",
+            "/blog/12\u{85}",
+            "\u{2028}",
         ],
         "note" => &["good", "Bad", "good!", "ünï", "", "İ"],
         "country" => &["DE", "FR", "de", "US", "İ", ""],
