@@ -155,7 +155,6 @@ pub fn run(test: &TestFile) -> Result<Vec<SegmentOutcome>, TestError> {
         .collect())
 }
 
-
 /// The plan of a test file's segments and the store of its rows: what its engines run on
 /// (and `seg sql`'s equivalence tests, on the SQL engines).
 ///

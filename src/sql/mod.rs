@@ -225,12 +225,17 @@ pub fn compile(plan: &Plan, wanted: &[usize], options: &Options) -> Result<Strin
         .collect();
     let rows = if selects.is_empty() {
         let text = writer.text();
-        format!("SELECT CAST(NULL AS {text}) AS segment, CAST(NULL AS {text}) AS user_id WHERE FALSE")
+        format!(
+            "SELECT CAST(NULL AS {text}) AS segment, CAST(NULL AS {text}) AS user_id WHERE FALSE"
+        )
     } else {
         selects.join("\nUNION ALL\n")
     };
     let settings = match options.dialect {
-        Dialect::Clickhouse => "\nSETTINGS allow_experimental_correlated_subqueries = 1",
+        Dialect::Clickhouse => {
+            "\nSETTINGS allow_experimental_correlated_subqueries = 1, \
+             query_plan_max_optimizations_to_apply = 1000000"
+        }
         _ => "",
     };
     let mut out = String::new();
@@ -401,7 +406,11 @@ impl<'p> Writer<'p> {
         let stated = format!("{from} AND {value} IS NOT NULL");
         match self.dialect {
             Dialect::Clickhouse => {
-                let f = if latest { "argMaxOrNull" } else { "argMinOrNull" };
+                let f = if latest {
+                    "argMaxOrNull"
+                } else {
+                    "argMinOrNull"
+                };
                 format!("(SELECT {f}({value}, ({alias}.ts, {alias}.seq)) {stated})")
             }
             _ => {
@@ -542,7 +551,7 @@ impl<'p> Writer<'p> {
                     }
                     _ => return self.refuse(e.span, "a reference across kinds"),
                 };
-                format!("EXISTS (SELECT 1 FROM s{s} WHERE s{s}.id = {id_sql})")
+                format!("(EXISTS (SELECT 1 FROM s{s} WHERE s{s}.id = {id_sql}))")
             }
             ExprKind::Not(inner) => format!("(NOT {})", self.bool(inner, ctx)),
             ExprKind::Neg(inner) => format!("(-({}))", self.expr(inner, ctx)),
@@ -580,7 +589,8 @@ impl<'p> Writer<'p> {
                 let translated = match pattern::translate(pattern, flavor) {
                     Ok(translated) => self.lit(&translated),
                     Err(why) => {
-                        return self.refuse(e.span, format!("this `matches` pattern exactly: {why}"))
+                        return self
+                            .refuse(e.span, format!("this `matches` pattern exactly: {why}"))
                     }
                 };
                 match self.dialect {
@@ -593,9 +603,9 @@ impl<'p> Writer<'p> {
             ExprKind::IsSet { negated, expr } => {
                 let inner = self.expr(expr, ctx);
                 if *negated {
-                    format!("({inner} IS NULL)")
+                    format!("(({inner}) IS NULL)")
                 } else {
-                    format!("({inner} IS NOT NULL)")
+                    format!("(({inner}) IS NOT NULL)")
                 }
             }
             ExprKind::Aggregate(aggregate) => {
@@ -614,7 +624,7 @@ impl<'p> Writer<'p> {
                         .map_or(String::new(), |p| format!(" AND {p} IS NOT NULL"))
                 };
                 match aggregate.function {
-                    AggregateFn::Did => format!("EXISTS (SELECT 1 {from})"),
+                    AggregateFn::Did => format!("(EXISTS (SELECT 1 {from}))"),
                     AggregateFn::Count => self.count(&format!("(SELECT COUNT(*) {from})")),
                     AggregateFn::Sum => format!(
                         "COALESCE((SELECT SUM({}) {from}), 0)",
@@ -694,7 +704,7 @@ impl<'p> Writer<'p> {
                 );
                 match quantifier {
                     Quantifier::Count => self.count(&format!("(SELECT COUNT(*) {of} AND {pass})")),
-                    Quantifier::Any => format!("EXISTS (SELECT 1 {of} AND {pass})"),
+                    Quantifier::Any => format!("(EXISTS (SELECT 1 {of} AND {pass}))"),
                     Quantifier::All => format!("(NOT EXISTS (SELECT 1 {of} AND NOT {pass}))"),
                 }
             }
@@ -876,7 +886,9 @@ impl<'p> Writer<'p> {
                 // Rounded toward zero, and missing past the range of microseconds.
                 let dialect = self.dialect;
                 let whole = |s: &str| match dialect {
-                    Dialect::Clickhouse => format!("CAST(trunc({s}) AS Nullable(Int64))"),
+                    // ClickHouse casts the value under a NULL too (an infinity there is an
+                    // error in CAST).
+                    Dialect::Clickhouse => format!("accurateCastOrNull(trunc({s}), 'Int64')"),
                     Dialect::Spark => format!("CAST({s} AS BIGINT)"),
                     _ => format!("CAST(trunc({s}) AS BIGINT)"),
                 };
@@ -985,7 +997,10 @@ impl<'p> Writer<'p> {
                 }
             }
             (AttrScope::Account, Target::Account) => History {
-                from: format!("FROM seg_account_rows {r} WHERE {r}.account_id = {}", ctx.id),
+                from: format!(
+                    "FROM seg_account_rows {r} WHERE {r}.account_id = {}",
+                    ctx.id
+                ),
                 entity: format!("{r}.account_id"),
             },
             (AttrScope::Profile, _) => History {
@@ -1112,7 +1127,11 @@ impl<'p> Writer<'p> {
     /// with `latest`, its latest such event).
     fn chain_ts(&mut self, steps: &[EventSet], k: usize, ctx: &Ctx, latest: bool) -> String {
         let previous = |w: &mut Self, inner: &Ctx| w.chain_ts(steps, k - 1, inner, false);
-        let found = self.event_set(&steps[k], ctx, (k > 0).then_some(&previous as After<'_, 'p>));
+        let found = self.event_set(
+            &steps[k],
+            ctx,
+            (k > 0).then_some(&previous as After<'_, 'p>),
+        );
         let f = self.aggregate(if latest { "MAX" } else { "MIN" });
         format!("(SELECT {f}({}.ts) {})", found.alias, found.from)
     }
@@ -1169,9 +1188,16 @@ impl<'p> Writer<'p> {
                 ..ctx.plain()
             };
             let value = format!("{r}.{field}");
-            let conds = self.changed_conds(changed, &inner, &previous, &value, &format!("{r}.ts"), &mut Bounds::in_place());
+            let conds = self.changed_conds(
+                changed,
+                &inner,
+                &previous,
+                &value,
+                &format!("{r}.ts"),
+                &mut Bounds::in_place(),
+            );
             return format!(
-                "EXISTS (SELECT 1 {} AND {value} IS NOT NULL AND {r}.ts < {} AND {})",
+                "(EXISTS (SELECT 1 {} AND {value} IS NOT NULL AND {r}.ts < {} AND {}))",
                 rows.from,
                 self.now,
                 conds.join(" AND ")
@@ -1180,11 +1206,18 @@ impl<'p> Writer<'p> {
         let mut bounds = Bounds::new(self.alias("b"));
         let previous = format!("{h}.previous");
         let value = format!("{h}.value");
-        let conds = self.changed_conds(changed, &ctx.plain(), &previous, &value, &format!("{h}.ts"), &mut bounds);
+        let conds = self.changed_conds(
+            changed,
+            &ctx.plain(),
+            &previous,
+            &value,
+            &format!("{h}.ts"),
+            &mut bounds,
+        );
         format!(
-            "EXISTS (SELECT 1 FROM (SELECT {r}.ts, {r}.{field} AS value, \
+            "(EXISTS (SELECT 1 FROM (SELECT {r}.ts, {r}.{field} AS value, \
              LAG({r}.{field}) OVER (ORDER BY {r}.ts, {r}.seq) AS previous {} \
-             AND {r}.{field} IS NOT NULL AND {r}.ts < {now}) {h}{} WHERE {})",
+             AND {r}.{field} IS NOT NULL AND {r}.ts < {now}) {h}{} WHERE {}))",
             rows.from,
             bounds.from(self.fence()),
             conds.join(" AND "),

@@ -75,7 +75,8 @@ pub(super) fn translate(pattern: &str, flavor: Flavor) -> Result<String, String>
                         {
                             return Err(format!("the class `\\{e}{{{name}}}`"));
                         }
-                        let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\{e}{{{name}}}"));
+                        let _ =
+                            std::fmt::Write::write_fmt(&mut out, format_args!("\\{e}{{{name}}}"));
                     }
                     'x' => {
                         out.push_str("\\x");
@@ -232,7 +233,9 @@ mod tests {
     #[test]
     fn what_reads_otherwise_is_refused_with_its_reason() {
         for flavor in [Flavor::Re2, Flavor::Java] {
-            assert!(translate(r"\w+", flavor).unwrap_err().contains("Unicode class"));
+            assert!(translate(r"\w+", flavor)
+                .unwrap_err()
+                .contains("Unicode class"));
             assert!(translate(r"a\sb", flavor).is_err());
             assert!(translate(r"[a-z&&b]", flavor).is_err());
             assert!(translate(r"[\p{Greek}]", flavor).is_err());
@@ -248,6 +251,9 @@ mod tests {
         );
         assert!(translate("a{1001}", Flavor::Re2).is_err());
         assert_eq!(translate("a{1001}", Flavor::Java).unwrap(), "a{1001}");
-        assert_eq!(translate(r"(?:a|\.)\x{41}", Flavor::Java).unwrap(), r"(?:a|\.)\x{41}");
+        assert_eq!(
+            translate(r"(?:a|\.)\x{41}", Flavor::Java).unwrap(),
+            r"(?:a|\.)\x{41}"
+        );
     }
 }
