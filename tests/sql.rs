@@ -69,7 +69,7 @@ for line in sys.stdin.read().splitlines():
 /// each. A session runs at most 20 folders: the driver keeps what each query leaves behind
 /// (plans, broadcasts), and a long run exhausts its heap.
 fn run_spark(folders: &[Folder]) {
-    let script = r#"
+    let script = r"
 import sys
 from pyspark.sql import SparkSession
 spark = (SparkSession.builder.master('local[2]').appName('seg-sql-test')
@@ -91,7 +91,7 @@ for line in sys.stdin.read().splitlines():
         continue
     open(f'{folder}/spark.csv', 'w').write(''.join(f'{a},{b}\n' for a, b in rows))
 spark.stop()
-"#;
+";
     for session in folders.chunks(20) {
         python_over(script, &[], session, "Spark failed");
     }

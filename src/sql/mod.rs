@@ -404,21 +404,18 @@ impl<'p> Writer<'p> {
     /// latest by `(ts, seq)`, or earliest.
     fn pick(&self, value: &str, alias: &str, from: &str, latest: bool) -> String {
         let stated = format!("{from} AND {value} IS NOT NULL");
-        match self.dialect {
-            Dialect::Clickhouse => {
-                let f = if latest {
-                    "argMaxOrNull"
-                } else {
-                    "argMinOrNull"
-                };
-                format!("(SELECT {f}({value}, ({alias}.ts, {alias}.seq)) {stated})")
-            }
-            _ => {
-                let desc = if latest { " DESC" } else { "" };
-                format!(
-                    "(SELECT {value} {stated} ORDER BY {alias}.ts{desc}, {alias}.seq{desc} LIMIT 1)"
-                )
-            }
+        if self.dialect == Dialect::Clickhouse {
+            let f = if latest {
+                "argMaxOrNull"
+            } else {
+                "argMinOrNull"
+            };
+            format!("(SELECT {f}({value}, ({alias}.ts, {alias}.seq)) {stated})")
+        } else {
+            let desc = if latest { " DESC" } else { "" };
+            format!(
+                "(SELECT {value} {stated} ORDER BY {alias}.ts{desc}, {alias}.seq{desc} LIMIT 1)"
+            )
         }
     }
 
