@@ -17,6 +17,7 @@ pub mod fused;
 pub mod gen;
 pub mod interp;
 pub mod jit;
+pub mod lsp;
 pub mod names;
 pub mod plan;
 pub mod repl;

@@ -18,6 +18,7 @@ mod fuzz;
 mod listed;
 mod load_parts;
 mod loaders;
+mod lsp;
 mod parquet_load;
 mod partitioned;
 mod repl;

@@ -14,6 +14,7 @@ mod fmt;
 pub use eval::peak_rss_mib;
 mod gen;
 mod infer;
+mod lsp;
 mod partitioned;
 mod repl;
 mod serve;
@@ -76,7 +77,8 @@ enum Command {
     /// Per campaign: reach, goal conversions of the targeted and of the holdout, lift; and
     /// the same within filter segments.
     Campaigns(campaigns::CampaignsArgs),
-    /// The segments as SQL for DuckDB or PostgreSQL (the same members as `seg eval`).
+    /// The segments as SQL for DuckDB, PostgreSQL, ClickHouse or Spark SQL (the same members
+    /// as `seg eval`).
     Sql(sql::SqlArgs),
     /// Write data files as the tables `seg sql` reads (Parquet).
     ExportLayout(sql::LayoutArgs),
@@ -90,6 +92,9 @@ enum Command {
     Import(serve::ImportArgs),
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
+    /// The language server for editors (Language Server Protocol over standard input and
+    /// output): diagnostics as you type, from the project's seg.toml.
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -126,6 +131,7 @@ pub fn run() -> ExitCode {
                 Command::Serve(args) => serve::run(&args),
                 Command::Import(args) => serve::import(&args),
                 Command::Completions(args) => completions::run(&args),
+                Command::Lsp(args) => lsp::run(&args),
             }
         });
     match worker.map(std::thread::JoinHandle::join) {

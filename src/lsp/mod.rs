@@ -1,0 +1,343 @@
+//! `seg lsp`: a Language Server Protocol server over standard input and output.
+//!
+//! The server keeps the text of every open document and, on each open, change, save or
+//! close, checks the project again with the same checker as `seg check`: the project's
+//! `seg.toml` (found from the document's folder upwards) names the schema and the segment
+//! files, and the open documents stand in for the files on disk ([`Overlay`]). Every file the
+//! check read gets its diagnostics published, an empty list where it has none, so that fixing
+//! an imported file clears the files that import it.
+//!
+//! Positions are UTF-16 code units, the protocol's default ([`position`]).
+
+mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use lsp_server::{Connection, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    Notification as _, PublishDiagnostics,
+};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, InitializeResult, Location, NumberOrString,
+    PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
+};
+
+use crate::check::load::MAX_TEXT_FILE_BYTES;
+use crate::check::{check_paths, DiskFs, FileSystem};
+use crate::diag::{Diagnostic, Severity};
+use crate::source::{SourceMap, Span};
+
+pub use text::{offset, path_of_uri, position, uri_of_path};
+
+/// Runs the server on standard input and output until the client says `exit`.
+pub fn run_stdio() -> Result<(), String> {
+    let (connection, io_threads) = Connection::stdio();
+    serve(&connection)?;
+    // The writing thread ends when the last sender is gone.
+    drop(connection);
+    io_threads.join().map_err(|e| e.to_string())
+}
+
+/// The capabilities this server offers.
+fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// Initializes the connection, then answers requests and notifications until `exit`.
+pub fn serve(connection: &Connection) -> Result<(), String> {
+    let (id, _params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let result = InitializeResult {
+        capabilities: capabilities(),
+        server_info: Some(ServerInfo {
+            name: "seg".into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
+    };
+    let result = serde_json::to_value(result).map_err(|e| e.to_string())?;
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let mut server = Server {
+        documents: BTreeMap::new(),
+        published: BTreeSet::new(),
+        connection,
+    };
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                if connection
+                    .handle_shutdown(&request)
+                    .map_err(|e| e.to_string())?
+                {
+                    return Ok(());
+                }
+                server.request(request);
+            }
+            Message::Notification(notification) => server.notification(notification),
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+struct Server<'c> {
+    /// The open documents' text, by canonical path.
+    documents: BTreeMap<PathBuf, String>,
+    /// The files whose last published diagnostics were not empty.
+    published: BTreeSet<PathBuf>,
+    connection: &'c Connection,
+}
+
+impl Server<'_> {
+    fn request(&mut self, request: Request) {
+        let response = Response::new_err(
+            request.id,
+            lsp_server::ErrorCode::MethodNotFound as i32,
+            format!("seg lsp does not answer {}", request.method),
+        );
+        self.send(Message::Response(response));
+    }
+
+    fn notification(&mut self, notification: Notification) {
+        let params = notification.params;
+        let path = |uri: &Uri| path_of_uri(uri).map(|p| DiskFs.canonical(&p));
+        match notification.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(params)
+                else {
+                    return;
+                };
+                let Some(path) = path(&p.text_document.uri) else {
+                    return;
+                };
+                self.documents.insert(path.clone(), p.text_document.text);
+                self.check(&path);
+            }
+            DidChangeTextDocument::METHOD => {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(params)
+                else {
+                    return;
+                };
+                let Some(path) = path(&p.text_document.uri) else {
+                    return;
+                };
+                // Full synchronisation: the last change holds the whole text.
+                if let Some(change) = p.content_changes.into_iter().last() {
+                    self.documents.insert(path.clone(), change.text);
+                }
+                self.check(&path);
+            }
+            DidSaveTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(params)
+                else {
+                    return;
+                };
+                if let Some(path) = path(&p.text_document.uri) {
+                    self.check(&path);
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(params)
+                else {
+                    return;
+                };
+                if let Some(path) = path(&p.text_document.uri) {
+                    self.documents.remove(&path);
+                    self.check(&path);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Checks the project of the file at `path` and publishes every file's diagnostics.
+    fn check(&mut self, path: &Path) {
+        let mut sources = SourceMap::new();
+        let by_file = match self.check_project(path, &mut sources) {
+            Ok(diagnostics) => group(&sources, &diagnostics),
+            // No project to check the file in: one diagnostic on the file says why.
+            Err(message) => {
+                let mut by_file = BTreeMap::new();
+                by_file.insert(
+                    path.to_path_buf(),
+                    vec![lsp_types::Diagnostic {
+                        range: lsp_types::Range::default(),
+                        severity: Some(DiagnosticSeverity::ERROR),
+                        source: Some("seg".into()),
+                        message,
+                        ..lsp_types::Diagnostic::default()
+                    }],
+                );
+                by_file
+            }
+        };
+        let mut files: BTreeSet<PathBuf> =
+            sources.iter().filter_map(|(_, f)| f.path.clone()).collect();
+        files.extend(by_file.keys().cloned());
+        files.extend(std::mem::take(&mut self.published));
+        for file in files {
+            let diagnostics = by_file.get(&file).cloned().unwrap_or_default();
+            if !diagnostics.is_empty() {
+                self.published.insert(file.clone());
+            }
+            let Some(uri) = uri_of_path(&file) else {
+                continue;
+            };
+            let params = PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: None,
+            };
+            self.send(Message::Notification(Notification::new(
+                PublishDiagnostics::METHOD.into(),
+                params,
+            )));
+        }
+    }
+
+    /// The diagnostics of the project `path` belongs to: its `seg.toml`'s schema and segment
+    /// files, with the open documents.
+    fn check_project(
+        &self,
+        path: &Path,
+        sources: &mut SourceMap,
+    ) -> Result<Vec<Diagnostic>, String> {
+        let config_path = crate::config::find_file(path).ok_or_else(|| {
+            "seg lsp checks a file within a project: no seg.toml in its folder or above \
+             (write one with `schema = \"schema.toml\"`)"
+                .to_string()
+        })?;
+        let config = crate::config::load(&config_path).map_err(|e| e.to_string())?;
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let schema = config.schema.as_deref().map(absolute).ok_or_else(|| {
+            format!(
+                "{} names no schema: write `schema = \"schema.toml\"` in it",
+                config_path.display()
+            )
+        })?;
+        let mut roots: Vec<PathBuf> = config.segments.iter().map(|p| absolute(p)).collect();
+        let project = config_path.parent().unwrap_or(Path::new("/"));
+        // The open documents of this project, and the file itself, are checked too.
+        roots.extend(
+            self.documents
+                .keys()
+                .filter(|p| p.starts_with(project))
+                .cloned(),
+        );
+        if !roots.iter().any(|r| r == path) {
+            roots.push(path.to_path_buf());
+        }
+        let overlay = Overlay {
+            documents: &self.documents,
+        };
+        let checked = check_paths(&overlay, sources, &schema, &roots).map_err(|e| e.to_string())?;
+        Ok(checked.diagnostics)
+    }
+
+    fn send(&self, message: Message) {
+        // The client has gone: the receiving loop ends on its own.
+        let _ = self.connection.sender.send(message);
+    }
+}
+
+/// The protocol's diagnostics of each file (by canonical path).
+fn group(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+) -> BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> {
+    let mut by_file: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+    for d in diagnostics {
+        let Some(path) = sources.get(d.primary.span.file).path.clone() else {
+            continue;
+        };
+        by_file.entry(path).or_default().push(to_lsp(sources, d));
+    }
+    by_file
+}
+
+/// One diagnostic in the protocol's terms: the code, the primary label's range, the message
+/// with the label and the help, and the secondary labels as related information.
+#[must_use]
+pub fn to_lsp(sources: &SourceMap, d: &Diagnostic) -> lsp_types::Diagnostic {
+    let mut message = d.message.clone();
+    if !d.primary.message.is_empty() {
+        message.push_str(": ");
+        message.push_str(&d.primary.message);
+    }
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|label| {
+            let uri = uri_of_path(sources.get(label.span.file).path.as_deref()?)?;
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri,
+                    range: range(sources, label.span),
+                },
+                message: label.message.clone(),
+            })
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range: range(sources, d.primary.span),
+        severity: Some(match d.severity() {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(d.code.id().into())),
+        source: Some("seg".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..lsp_types::Diagnostic::default()
+    }
+}
+
+/// A span as a protocol range.
+fn range(sources: &SourceMap, span: Span) -> lsp_types::Range {
+    let text = &sources.get(span.file).text;
+    lsp_types::Range {
+        start: position(text, span.start),
+        end: position(text, span.end),
+    }
+}
+
+/// The disk, with the open documents' text in place of their files.
+struct Overlay<'a> {
+    documents: &'a BTreeMap<PathBuf, String>,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.documents.get(&DiskFs.canonical(path)) {
+            Some(text) if text.len() as u64 > MAX_TEXT_FILE_BYTES => {
+                crate::check::load::read_to_limit(text.as_bytes(), MAX_TEXT_FILE_BYTES)
+            }
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => DiskFs.read(path),
+        }
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        DiskFs.is_dir(path)
+    }
+
+    fn seg_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        DiskFs.seg_files(dir)
+    }
+
+    fn read_data(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        DiskFs.read_data(path, limit)
+    }
+}

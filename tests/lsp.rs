@@ -1,0 +1,303 @@
+//! `seg lsp` spoken to over its standard input and output, as an editor does: the real binary,
+//! the protocol's framing (`Content-Length` headers and JSON-RPC bodies), in a project folder
+//! with a `seg.toml`. Every wait for a message is bounded in time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::cli::tempdir;
+
+/// How long any one answer may take.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A running `seg lsp` and the messages it has sent that no one has taken yet.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    pending: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    /// Starts `seg lsp` in `dir` and initializes it.
+    fn start(dir: &Path) -> (Client, Value) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("seg lsp starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let stdin = child.stdin.take().expect("stdin");
+        let (send, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if send.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            incoming,
+            pending: Vec::new(),
+            next_id: 1,
+        };
+        let root = uri(dir);
+        let result = client.request(
+            "initialize",
+            &json!({"processId": null, "rootUri": root, "capabilities": {}}),
+        );
+        client.notify("initialized", &json!({}));
+        (client, result)
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: &Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and waits for its response's result.
+    fn request(&mut self, method: &str, params: &Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let response = self.wait(|m| m["id"] == json!(id) && m.get("method").is_none());
+        assert!(response.get("error").is_none(), "{method}: {response}");
+        response["result"].clone()
+    }
+
+    /// The first message (already received, or within [`WAIT`]) that `wanted` accepts.
+    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(&wanted) {
+            return self.pending.remove(i);
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = self
+                .incoming
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no such message in {WAIT:?}; had {:?}", self.pending));
+            if wanted(&message) {
+                return message;
+            }
+            self.pending.push(message);
+        }
+    }
+
+    /// The next diagnostics published for `file`, skipping older ones.
+    fn diagnostics(&mut self, file: &Path) -> Vec<Value> {
+        let uri = uri(file);
+        let message = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        message["params"]["diagnostics"]
+            .as_array()
+            .expect("a list")
+            .clone()
+    }
+
+    fn open(&mut self, file: &Path, text: &str) {
+        self.notify(
+            "textDocument/didOpen", &json!({"textDocument": {"uri": uri(file), "languageId": "seg", "version": 1, "text": text}}),
+        );
+    }
+
+    fn change(&mut self, file: &Path, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            &json!({"textDocument": {"uri": uri(file), "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// Shuts the server down as an editor does, and checks that it exits at once with 0.
+    fn shut_down(mut self) {
+        let result = self.request("shutdown", &Value::Null);
+        assert_eq!(result, Value::Null);
+        self.notify("exit", &Value::Null);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "seg lsp exited with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "seg lsp did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One message: headers up to a blank line, then `Content-Length` bytes of JSON.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn uri(path: &Path) -> String {
+    seg::lsp::uri_of_path(path)
+        .expect("an absolute path")
+        .as_str()
+        .to_string()
+}
+
+/// A project: the example schema, a seg.toml naming it and the folder `segments`, and the
+/// given segment files in that folder. Returns the folder (canonical, as the server names
+/// files).
+fn project(files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::fs::canonicalize(tempdir()).unwrap();
+    std::fs::copy(
+        crate::cli::root().join("examples/schema.toml"),
+        dir.join("schema.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("seg.toml"),
+        "schema = \"schema.toml\"\nsegments = \"segments\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("segments")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join("segments").join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn initialize_says_seg_and_full_text_synchronisation() {
+    let dir = project(&[("a.seg", "segment buyers = did(purchase)\n")]);
+    let (client, result) = Client::start(&dir);
+    assert_eq!(result["serverInfo"]["name"], "seg");
+    // 1: the whole text on every change.
+    assert_eq!(result["capabilities"]["textDocumentSync"], 1);
+    client.shut_down();
+}
+
+#[test]
+fn an_error_is_published_with_its_code_and_range_and_cleared_when_fixed() {
+    let good = "segment buyers = did(purchase)\n";
+    let dir = project(&[("a.seg", good)]);
+    let file = dir.join("segments/a.seg");
+    let (mut client, _) = Client::start(&dir);
+    // An unknown event on the second line, columns 22 to 29 (0-based).
+    let bad = "segment buyers = did(purchase)\nsegment lookers = did(purchse)\n";
+    client.open(&file, bad);
+    let diagnostics = client.diagnostics(&file);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    let (code, message) = check_json(&dir, bad);
+    assert_eq!(d["code"], code, "the code `seg check` gives");
+    assert!(d["message"].as_str().unwrap().starts_with(&message), "{d}");
+    assert_eq!(d["severity"], 1, "an error");
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 1, "character": 22}, "end": {"line": 1, "character": 29}})
+    );
+    // Typing the fix (unsaved: the file on disk still holds the good text) clears it.
+    client.change(&file, 2, good);
+    assert_eq!(client.diagnostics(&file), Vec::<Value>::new());
+    client.shut_down();
+}
+
+/// The code and message `seg check --format json` gives for `text` as the one segment file.
+fn check_json(dir: &Path, text: &str) -> (String, String) {
+    let scratch = dir.join("scratch.seg");
+    std::fs::write(&scratch, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["check", "--format", "json", "scratch.seg"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&scratch).unwrap();
+    let line = String::from_utf8(output.stderr).unwrap();
+    let d: Value = serde_json::from_str(line.lines().next().expect("a diagnostic")).unwrap();
+    (
+        d["code"].as_str().unwrap().to_string(),
+        d["message"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn fixing_an_imported_file_clears_the_file_that_imports_it() {
+    let dir = project(&[
+        ("common.seg", "segment buyers = did(purchase)\n"),
+        (
+            "main.seg",
+            "import \"common.seg\"\nsegment big = buyers and sum(purchase.value) > 100\n",
+        ),
+    ]);
+    let common = dir.join("segments/common.seg");
+    let main = dir.join("segments/main.seg");
+    let (mut client, _) = Client::start(&dir);
+    client.open(&main, &std::fs::read_to_string(&main).expect("main.seg"));
+    assert_eq!(client.diagnostics(&main), Vec::<Value>::new());
+    // Renaming the segment in the imported file breaks its importer.
+    client.open(&common, "segment buyer = did(purchase)\n");
+    let in_main = client.diagnostics(&main);
+    assert_eq!(in_main.len(), 1, "{in_main:?}");
+    assert_eq!(in_main[0]["range"]["start"]["line"], 1);
+    assert!(
+        in_main[0]["message"].as_str().unwrap().contains("buyers"),
+        "{in_main:?}"
+    );
+    // Putting the name back in the imported file clears the importer.
+    client.change(&common, 2, "segment buyers = did(purchase)\n");
+    assert_eq!(client.diagnostics(&main), Vec::<Value>::new());
+    client.shut_down();
+}
+
+#[test]
+fn a_file_outside_any_project_says_so_instead_of_failing() {
+    let dir = std::fs::canonicalize(tempdir()).unwrap();
+    let file = dir.join("loose.seg");
+    let (mut client, _) = Client::start(&dir);
+    client.open(&file, "segment buyers = did(purchase)\n");
+    let diagnostics = client.diagnostics(&file);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no seg.toml"),
+        "{diagnostics:?}"
+    );
+    client.shut_down();
+}
