@@ -301,3 +301,146 @@ fn a_file_outside_any_project_says_so_instead_of_failing() {
     );
     client.shut_down();
 }
+
+/// The two files of the name tests: `main.seg` imports `common.seg` and uses its segment.
+fn two_files() -> (PathBuf, PathBuf, PathBuf) {
+    let dir = project(&[
+        (
+            "common.seg",
+            "segment buyers \"Bought at least once\" =\n    did(purchase)\n",
+        ),
+        (
+            "main.seg",
+            "import \"common.seg\"\n\nsegment big_buyers =\n    buyers and sum(purchase.value) > 100\n",
+        ),
+    ]);
+    let common = dir.join("segments/common.seg");
+    let main = dir.join("segments/main.seg");
+    (dir, common, main)
+}
+
+fn position(file: &Path, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": uri(file)}, "position": {"line": line, "character": character}})
+}
+
+#[test]
+fn completion_after_an_event_and_a_dot_gives_only_its_properties() {
+    let (dir, _, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    let text = "import \"common.seg\"\n\nsegment big_buyers =\n    buyers and sum(purchase.\n";
+    client.open(&main, text);
+    client.diagnostics(&main);
+    let items = client.request("textDocument/completion", &position(&main, 3, 28));
+    let mut labels: Vec<String> = items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    labels.sort();
+    let schema_text = std::fs::read_to_string(dir.join("schema.toml")).unwrap();
+    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), &schema_text).unwrap();
+    let id = schema.event_id("purchase").unwrap();
+    let mut want: Vec<String> = schema
+        .event(id)
+        .properties
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    want.sort();
+    assert!(want.len() >= 3, "{want:?}");
+    assert_eq!(labels, want);
+    client.shut_down();
+}
+
+#[test]
+fn hover_over_a_segment_name_gives_its_kind_and_description() {
+    let (dir, _, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    client.open(&main, &std::fs::read_to_string(&main).unwrap());
+    client.diagnostics(&main);
+    // `buyers` on line 3, used in main.seg and defined in common.seg.
+    let hover = client.request("textDocument/hover", &position(&main, 3, 6));
+    let text = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(text.contains("segment (users)** `buyers`"), "{text}");
+    assert!(text.contains("Bought at least once"), "{text}");
+    assert!(text.contains("did(purchase)"), "{text}");
+    // Over nothing: no hover.
+    let nothing = client.request("textDocument/hover", &position(&main, 1, 0));
+    assert_eq!(nothing, Value::Null);
+    client.shut_down();
+}
+
+#[test]
+fn go_to_definition_lands_in_the_imported_file() {
+    let (dir, common, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    client.open(&main, &std::fs::read_to_string(&main).unwrap());
+    client.diagnostics(&main);
+    let location = client.request("textDocument/definition", &position(&main, 3, 8));
+    assert_eq!(location["uri"], uri(&common));
+    assert_eq!(
+        location["range"],
+        json!({"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 14}})
+    );
+    client.shut_down();
+}
+
+#[test]
+fn rename_changes_the_definition_and_every_use_across_files() {
+    let (dir, common, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    client.open(&main, &std::fs::read_to_string(&main).unwrap());
+    client.diagnostics(&main);
+    let mut params = position(&common, 0, 10);
+    params["newName"] = json!("purchasers");
+    let edit = client.request("textDocument/rename", &params);
+    let changes = edit["changes"].as_object().expect("changes by file");
+    assert_eq!(changes.len(), 2, "{edit}");
+    let edits = |file: &Path| changes[&uri(file)].as_array().unwrap().clone();
+    assert_eq!(
+        edits(&common),
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 14}}, "newText": "purchasers"})
+        ]
+    );
+    assert_eq!(
+        edits(&main),
+        vec![
+            json!({"range": {"start": {"line": 3, "character": 4}, "end": {"line": 3, "character": 10}}, "newText": "purchasers"})
+        ]
+    );
+    // Applying the edits gives files that check clean.
+    let apply = |file: &Path, line: usize| {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[line] = lines[line].replacen("buyers", "purchasers", 1);
+        std::fs::write(file, lines.join("\n") + "\n").unwrap();
+    };
+    apply(&common, 0);
+    apply(&main, 3);
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .arg("check")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A keyword is not a name.
+    let mut bad = position(&common, 0, 10);
+    bad["newName"] = json!("segment");
+    client
+        .send(&json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/rename", "params": bad}));
+    let response = client.wait(|m| m["id"] == 99);
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a name"),
+        "{response}"
+    );
+    client.shut_down();
+}

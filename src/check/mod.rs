@@ -119,6 +119,26 @@ pub fn check_paths(
     schema_path: &std::path::Path,
     roots: &[PathBuf],
 ) -> Result<Checked, LoadError> {
+    analyse_paths(fs, sources, schema_path, roots).map(|a| a.checked)
+}
+
+/// A checked program with what the checker read: the parsed files and the schema (for the
+/// language server's names and positions).
+#[derive(Debug)]
+pub struct Analysis {
+    pub checked: Checked,
+    pub modules: Vec<ast::Module>,
+    /// The schema, when it read without errors.
+    pub schema: Option<Schema>,
+}
+
+/// [`check_paths`], keeping the parsed files and the schema.
+pub fn analyse_paths(
+    fs: &dyn FileSystem,
+    sources: &mut SourceMap,
+    schema_path: &std::path::Path,
+    roots: &[PathBuf],
+) -> Result<Analysis, LoadError> {
     let schema_bytes = fs.read(schema_path).map_err(|source| LoadError {
         path: schema_path.display().to_string(),
         source,
@@ -138,9 +158,13 @@ pub fn check_paths(
         Err(schema_errors) => {
             // Without a schema, every event name would be reported unknown: stop here.
             diagnostics.extend(schema_errors);
-            return Ok(Checked {
-                plan: None,
-                diagnostics: diagnostics.into_sorted(),
+            return Ok(Analysis {
+                checked: Checked {
+                    plan: None,
+                    diagnostics: diagnostics.into_sorted(),
+                },
+                modules: loaded.modules,
+                schema: None,
             });
         }
     };
@@ -156,9 +180,13 @@ pub fn check_paths(
     let failed = diagnostics.has_errors();
     diagnostics.extend(checked.diagnostics);
     let plan = if failed { None } else { checked.plan };
-    Ok(Checked {
-        plan,
-        diagnostics: diagnostics.into_sorted(),
+    Ok(Analysis {
+        checked: Checked {
+            plan,
+            diagnostics: diagnostics.into_sorted(),
+        },
+        modules: loaded.modules,
+        schema: Some(schema),
     })
 }
 

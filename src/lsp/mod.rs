@@ -9,6 +9,8 @@
 //!
 //! Positions are UTF-16 code units, the protocol's default ([`position`]).
 
+mod index;
+mod requests;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,7 +29,7 @@ use lsp_types::{
 };
 
 use crate::check::load::MAX_TEXT_FILE_BYTES;
-use crate::check::{check_paths, DiskFs, FileSystem};
+use crate::check::{analyse_paths, DiskFs, FileSystem};
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
 
@@ -46,6 +48,14 @@ pub fn run_stdio() -> Result<(), String> {
 fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        completion_provider: Some(lsp_types::CompletionOptions {
+            trigger_characters: Some(vec![".".into(), "(".into(), " ".into()]),
+            ..lsp_types::CompletionOptions::default()
+        }),
+        hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp_types::OneOf::Left(true)),
+        references_provider: Some(lsp_types::OneOf::Left(true)),
+        rename_provider: Some(lsp_types::OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -68,6 +78,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         documents: BTreeMap::new(),
         published: BTreeSet::new(),
         connection,
+        last: None,
     };
     for message in &connection.receiver {
         match message {
@@ -78,7 +89,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                 {
                     return Ok(());
                 }
-                server.request(request);
+                server.request(&request);
             }
             Message::Notification(notification) => server.notification(notification),
             Message::Response(_) => {}
@@ -93,16 +104,40 @@ struct Server<'c> {
     /// The files whose last published diagnostics were not empty.
     published: BTreeSet<PathBuf>,
     connection: &'c Connection,
+    /// The last project checked, for the requests about names and positions.
+    last: Option<Project>,
+}
+
+/// A checked project: its files, their names, and the schema.
+pub(crate) struct Project {
+    /// The folder of its seg.toml.
+    root: PathBuf,
+    sources: SourceMap,
+    index: index::Index,
+    schema: Option<crate::schema::Schema>,
 }
 
 impl Server<'_> {
-    fn request(&mut self, request: Request) {
-        let response = Response::new_err(
-            request.id,
-            lsp_server::ErrorCode::MethodNotFound as i32,
-            format!("seg lsp does not answer {}", request.method),
-        );
+    fn request(&mut self, request: &Request) {
+        let id = request.id.clone();
+        let response = match requests::answer(self, request) {
+            Ok(result) => Response::new_ok(id, result),
+            Err((code, message)) => Response::new_err(id, code as i32, message),
+        };
         self.send(Message::Response(response));
+    }
+
+    /// The checked project of the file at `path`: the last one checked if the file is in it,
+    /// else checked now.
+    fn project_of(&mut self, path: &Path) -> Option<&Project> {
+        let known = self
+            .last
+            .as_ref()
+            .is_some_and(|p| path.starts_with(&p.root) && p.sources.find_path(path).is_some());
+        if !known {
+            self.check(path);
+        }
+        self.last.as_ref()
     }
 
     fn notification(&mut self, notification: Notification) {
@@ -162,9 +197,20 @@ impl Server<'_> {
     fn check(&mut self, path: &Path) {
         let mut sources = SourceMap::new();
         let by_file = match self.check_project(path, &mut sources) {
-            Ok(diagnostics) => group(&sources, &diagnostics),
+            Ok((root, analysis)) => {
+                let by_file = group(&sources, &analysis.checked.diagnostics);
+                let index = index::Index::build(&analysis.modules, analysis.schema.as_ref());
+                self.last = Some(Project {
+                    root,
+                    sources,
+                    index,
+                    schema: analysis.schema,
+                });
+                by_file
+            }
             // No project to check the file in: one diagnostic on the file says why.
             Err(message) => {
+                self.last = None;
                 let mut by_file = BTreeMap::new();
                 by_file.insert(
                     path.to_path_buf(),
@@ -179,8 +225,12 @@ impl Server<'_> {
                 by_file
             }
         };
-        let mut files: BTreeSet<PathBuf> =
-            sources.iter().filter_map(|(_, f)| f.path.clone()).collect();
+        let mut files: BTreeSet<PathBuf> = self
+            .last
+            .iter()
+            .flat_map(|p| p.sources.iter())
+            .filter_map(|(_, f)| f.path.clone())
+            .collect();
         files.extend(by_file.keys().cloned());
         files.extend(std::mem::take(&mut self.published));
         for file in files {
@@ -209,7 +259,7 @@ impl Server<'_> {
         &self,
         path: &Path,
         sources: &mut SourceMap,
-    ) -> Result<Vec<Diagnostic>, String> {
+    ) -> Result<(PathBuf, crate::check::Analysis), String> {
         let config_path = crate::config::find_file(path).ok_or_else(|| {
             "seg lsp checks a file within a project: no seg.toml in its folder or above \
              (write one with `schema = \"schema.toml\"`)"
@@ -238,8 +288,9 @@ impl Server<'_> {
         let overlay = Overlay {
             documents: &self.documents,
         };
-        let checked = check_paths(&overlay, sources, &schema, &roots).map_err(|e| e.to_string())?;
-        Ok(checked.diagnostics)
+        let analysis =
+            analyse_paths(&overlay, sources, &schema, &roots).map_err(|e| e.to_string())?;
+        Ok((project.to_path_buf(), analysis))
     }
 
     fn send(&self, message: Message) {
