@@ -444,3 +444,80 @@ fn rename_changes_the_definition_and_every_use_across_files() {
     );
     client.shut_down();
 }
+
+#[test]
+fn document_symbols_list_the_files_definitions_in_order() {
+    let (dir, _, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    let text = "import \"common.seg\"\n\nlet floor = 100\n\nsegment big_buyers \"Spent over the floor\" =\n    buyers and sum(purchase.value) > floor\n";
+    client.open(&main, text);
+    assert_eq!(client.diagnostics(&main), Vec::<Value>::new());
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        &json!({"textDocument": {"uri": uri(&main)}}),
+    );
+    let symbols = symbols.as_array().expect("a list");
+    let names: Vec<&str> = symbols
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["floor", "big_buyers"]);
+    assert_eq!(symbols[1]["detail"], "Spent over the floor");
+    assert_eq!(
+        symbols[1]["selectionRange"],
+        json!({"start": {"line": 4, "character": 8}, "end": {"line": 4, "character": 18}})
+    );
+    assert_eq!(
+        symbols[1]["range"]["start"],
+        json!({"line": 4, "character": 0})
+    );
+    client.shut_down();
+}
+
+#[test]
+fn formatting_gives_seg_fmts_layout_and_refuses_a_file_that_does_not_parse() {
+    let (dir, _, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    let messy =
+        "import \"common.seg\"\nsegment   big_buyers=buyers and sum( purchase.value )>100\n";
+    client.open(&main, messy);
+    client.diagnostics(&main);
+    let doc = json!({"textDocument": {"uri": uri(&main)}, "options": {"tabSize": 4, "insertSpaces": true}});
+    let edits = client.request("textDocument/formatting", &doc);
+    let edits = edits.as_array().expect("edits");
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    // The edit's text is what `seg fmt` writes for the same file.
+    std::fs::write(&main, messy).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["fmt", "segments/main.seg"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let formatted = std::fs::read_to_string(&main).unwrap();
+    assert_ne!(formatted, messy);
+    assert_eq!(edits[0]["newText"], formatted.as_str());
+    assert_eq!(edits[0]["range"]["end"], json!({"line": 2, "character": 0}));
+    // Already formatted: no edit. Not parsing: an error saying why.
+    client.change(&main, 2, &formatted);
+    client.diagnostics(&main);
+    assert_eq!(client.request("textDocument/formatting", &doc), json!([]));
+    client.change(&main, 3, "segment = (\n");
+    client.diagnostics(&main);
+    client.send(
+        &json!({"jsonrpc": "2.0", "id": 98, "method": "textDocument/formatting", "params": doc}),
+    );
+    let response = client.wait(|m| m["id"] == 98);
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("syntax errors"),
+        "{response}"
+    );
+    client.shut_down();
+}

@@ -108,11 +108,81 @@ pub(super) fn answer(server: &mut Server, request: &Request) -> Answer {
             ok(at(server, &p.text_document_position)
                 .map(|(project, file, offset)| completion(project, file, offset)))
         }
+        "textDocument/documentSymbol" => {
+            let p: lsp_types::DocumentSymbolParams = serde_json::from_value(params).map_err(bad)?;
+            let Some(path) = path_of_uri(&p.text_document.uri) else {
+                return ok(Vec::<Value>::new());
+            };
+            let path = DiskFs.canonical(&path);
+            let Some(project) = server.project_of(&path) else {
+                return ok(Vec::<Value>::new());
+            };
+            ok(symbols(project, &path))
+        }
+        "textDocument/formatting" => {
+            let p: lsp_types::DocumentFormattingParams =
+                serde_json::from_value(params).map_err(bad)?;
+            let Some(path) = path_of_uri(&p.text_document.uri) else {
+                return ok(Value::Null);
+            };
+            let path = DiskFs.canonical(&path);
+            let text = match server.documents.get(&path) {
+                Some(text) => text.clone(),
+                None => crate::check::load::read_text(&path)
+                    .map_err(|e| (ErrorCode::RequestFailed, e.to_string()))?,
+            };
+            ok(format_edits(&text)?)
+        }
         method => Err((
             ErrorCode::MethodNotFound,
             format!("seg lsp does not answer {method}"),
         )),
     }
+}
+
+/// The segments, `let`s and campaigns defined in the file at `path`, in order: the name, its
+/// kind, the description, the item's range and the name's.
+fn symbols(project: &Project, path: &std::path::Path) -> Vec<Value> {
+    let Some(file) = project.sources.find_path(path) else {
+        return Vec::new();
+    };
+    project
+        .index
+        .definitions
+        .iter()
+        .filter(|d| d.span.file == file)
+        .map(|d| {
+            let kind = match d.kind {
+                Kind::Segment(_) => lsp_types::SymbolKind::OBJECT,
+                Kind::Let => lsp_types::SymbolKind::VARIABLE,
+                Kind::Campaign => lsp_types::SymbolKind::EVENT,
+            };
+            serde_json::json!({
+                "name": d.name,
+                "detail": d.description,
+                "kind": kind,
+                "range": range(&project.sources, d.item),
+                "selectionRange": range(&project.sources, d.span),
+            })
+        })
+        .collect()
+}
+
+/// `seg fmt`'s layout of `text` as one edit of the whole text (none when it is already so);
+/// a file with syntax errors is left alone, with the reason.
+fn format_edits(text: &str) -> Result<Vec<TextEdit>, (ErrorCode, String)> {
+    let formatted =
+        crate::fmt::format(text).map_err(|e| (ErrorCode::RequestFailed, e.to_string()))?;
+    if formatted == text {
+        return Ok(Vec::new());
+    }
+    Ok(vec![TextEdit {
+        range: lsp_types::Range {
+            start: lsp_types::Position::default(),
+            end: text::position(text, text.len()),
+        },
+        new_text: formatted,
+    }])
 }
 
 /// An answer's JSON.
