@@ -10,6 +10,7 @@ mod compare;
 mod diagnostics;
 mod differential;
 mod docs;
+mod editors;
 mod examples;
 mod explain;
 mod export;

@@ -9,6 +9,7 @@
 //!
 //! Positions are UTF-16 code units, the protocol's default ([`position`]).
 
+pub mod grammar;
 mod index;
 mod requests;
 mod text;
