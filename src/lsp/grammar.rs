@@ -1,4 +1,4 @@
-//! The TextMate grammar of `.seg` files (editors/vscode/syntaxes/seg.tmLanguage.json), made
+//! The `TextMate` grammar of `.seg` files (editors/vscode/syntaxes/seg.tmLanguage.json), made
 //! from the lexer's tables so that it cannot drift from them: the reserved words
 //! ([`KEYWORDS`]), the words reserved where the grammar expects them ([`CONTEXTUAL_WORDS`]) and
 //! the builtins ([`BUILTINS`]). tests/editors.rs checks the committed file against it.
