@@ -1,4 +1,4 @@
-//! The editor files: the TextMate grammar is the one made from the lexer's tables, and the
+//! The editor files: the `TextMate` grammar is the one made from the lexer's tables, and the
 //! VS Code extension folder names files that exist and starts `seg lsp`.
 
 use serde_json::Value;
