@@ -521,3 +521,67 @@ fn formatting_gives_seg_fmts_layout_and_refuses_a_file_that_does_not_parse() {
     );
     client.shut_down();
 }
+
+#[test]
+fn semantic_tokens_tell_events_builtins_segments_properties_and_keywords_apart() {
+    let (dir, _, main) = two_files();
+    let (mut client, init) = Client::start(&dir);
+    let legend: Vec<String> = init["capabilities"]["semanticTokensProvider"]["legend"]
+        ["tokenTypes"]
+        .as_array()
+        .expect("a legend")
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let text = "import \"common.seg\"\n# big spenders\nsegment big_buyers =\n    buyers and sum(purchase.value within 30d) > profile.ltv\n";
+    client.open(&main, text);
+    client.diagnostics(&main);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        &json!({"textDocument": {"uri": uri(&main)}}),
+    );
+    let data: Vec<u32> = tokens["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|n| u32::try_from(n.as_u64().unwrap()).unwrap())
+        .collect();
+    assert_eq!(data.len() % 5, 0);
+    // Decoded: (line, column, the text, its type).
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut line, mut column) = (0, 0);
+    let mut got = Vec::new();
+    for group in data.chunks(5) {
+        if group[0] > 0 {
+            column = 0;
+        }
+        line += group[0];
+        column += group[1];
+        // The text is ASCII: UTF-16 units are bytes.
+        let start = column as usize;
+        let word = &lines[line as usize][start..start + group[2] as usize];
+        got.push((word.to_string(), legend[group[3] as usize].clone()));
+    }
+    let kind = |word: &str| {
+        got.iter()
+            .find(|(w, _)| w == word)
+            .map(|(_, k)| k.as_str())
+            .unwrap_or_else(|| panic!("no token `{word}` in {got:?}"))
+    };
+    assert_eq!(kind("import"), "keyword");
+    assert_eq!(kind("\"common.seg\""), "string");
+    assert_eq!(kind("# big spenders"), "comment");
+    assert_eq!(kind("segment"), "keyword");
+    assert_eq!(kind("big_buyers"), "class");
+    assert_eq!(kind("buyers"), "class");
+    assert_eq!(kind("and"), "keyword");
+    assert_eq!(kind("sum"), "function");
+    assert_eq!(kind("purchase"), "event");
+    assert_eq!(kind("value"), "property");
+    assert_eq!(kind("within"), "keyword");
+    assert_eq!(kind("30d"), "number");
+    assert_eq!(kind(">"), "operator");
+    assert_eq!(kind("profile"), "namespace");
+    assert_eq!(kind("ltv"), "property");
+    client.shut_down();
+}

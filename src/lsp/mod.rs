@@ -12,6 +12,7 @@
 pub mod grammar;
 mod index;
 mod requests;
+mod semantic;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +60,14 @@ fn capabilities() -> ServerCapabilities {
         rename_provider: Some(lsp_types::OneOf::Left(true)),
         document_symbol_provider: Some(lsp_types::OneOf::Left(true)),
         document_formatting_provider: Some(lsp_types::OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensOptions {
+                legend: semantic::legend(),
+                full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                ..lsp_types::SemanticTokensOptions::default()
+            }
+            .into(),
+        ),
         ..ServerCapabilities::default()
     }
 }

@@ -133,6 +133,21 @@ pub(super) fn answer(server: &mut Server, request: &Request) -> Answer {
             };
             ok(format_edits(&text)?)
         }
+        "textDocument/semanticTokens/full" => {
+            let p: lsp_types::SemanticTokensParams = serde_json::from_value(params).map_err(bad)?;
+            let Some(path) = path_of_uri(&p.text_document.uri) else {
+                return ok(Value::Null);
+            };
+            let path = DiskFs.canonical(&path);
+            let Some(project) = server.project_of(&path) else {
+                return ok(Value::Null);
+            };
+            let Some(file) = project.sources.find_path(&path) else {
+                return ok(Value::Null);
+            };
+            let data = super::semantic::encode(project, &project.sources.get(file).text);
+            ok(serde_json::json!({ "data": data }))
+        }
         method => Err((
             ErrorCode::MethodNotFound,
             format!("seg lsp does not answer {method}"),
