@@ -27,6 +27,11 @@ struct Client {
 impl Client {
     /// Starts `seg lsp` in `dir` and initializes it.
     fn start(dir: &Path) -> (Client, Value) {
+        Client::start_with(dir, &Value::Null)
+    }
+
+    /// Starts `seg lsp` in `dir` and initializes it with `options` (`initializationOptions`).
+    fn start_with(dir: &Path, options: &Value) -> (Client, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
             .arg("lsp")
             .current_dir(dir)
@@ -56,7 +61,8 @@ impl Client {
         let root = uri(dir);
         let result = client.request(
             "initialize",
-            &json!({"processId": null, "rootUri": root, "capabilities": {}}),
+            &json!({"processId": null, "rootUri": root, "capabilities": {},
+                    "initializationOptions": options}),
         );
         client.notify("initialized", &json!({}));
         (client, result)
@@ -563,10 +569,10 @@ fn semantic_tokens_tell_events_builtins_segments_properties_and_keywords_apart()
         got.push((word.to_string(), legend[group[3] as usize].clone()));
     }
     let kind = |word: &str| {
-        got.iter()
-            .find(|(w, _)| w == word)
-            .map(|(_, k)| k.as_str())
-            .unwrap_or_else(|| panic!("no token `{word}` in {got:?}"))
+        got.iter().find(|(w, _)| w == word).map_or_else(
+            || panic!("no token `{word}` in {got:?}"),
+            |(_, k)| k.as_str(),
+        )
     };
     assert_eq!(kind("import"), "keyword");
     assert_eq!(kind("\"common.seg\""), "string");
@@ -583,5 +589,64 @@ fn semantic_tokens_tell_events_builtins_segments_properties_and_keywords_apart()
     assert_eq!(kind(">"), "operator");
     assert_eq!(kind("profile"), "namespace");
     assert_eq!(kind("ltv"), "property");
+    client.shut_down();
+}
+
+#[test]
+fn hover_gives_a_segments_member_count_from_the_data_in_seg_toml() {
+    let examples = crate::cli::root().join("examples").canonicalize().unwrap();
+    let as_of = "2026-11-15T12:00:00Z";
+    let (mut client, _) = Client::start_with(&examples, &json!({"asOf": as_of}));
+    let file = examples.join("segments/retail.seg");
+    let text = std::fs::read_to_string(&file).unwrap();
+    client.open(&file, &text);
+    assert_eq!(client.diagnostics(&file), Vec::<Value>::new());
+    let (line, name) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            let rest = l.strip_prefix("segment ")?;
+            Some((i, rest.split([' ', '"', '=']).next()?.to_string()))
+        })
+        .expect("a segment in retail.seg");
+    let line = u32::try_from(line).unwrap();
+    // The count is made in the background: the first hovers may say it is coming.
+    let deadline = Instant::now() + WAIT;
+    let shown = loop {
+        let hover = client.request("textDocument/hover", &position(&file, line, 9));
+        let text = hover["contents"]["value"]
+            .as_str()
+            .expect("markdown")
+            .to_string();
+        if text.contains(" members**") {
+            break text;
+        }
+        assert!(text.contains("members: counting"), "{text}");
+        assert!(Instant::now() < deadline, "no count in {WAIT:?}: {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args([
+            "eval",
+            "--as-of",
+            as_of,
+            "--format",
+            "count",
+            "--segment",
+            &name,
+        ])
+        .current_dir(&examples)
+        .output()
+        .unwrap();
+    let counted = String::from_utf8(output.stdout).unwrap();
+    let members = counted
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name},")))
+        .unwrap_or_else(|| panic!("no count for {name}: {counted}"));
+    assert!(
+        shown.contains(&format!("**{members} members** of ")),
+        "{shown} against seg eval's {members}"
+    );
+    assert!(shown.contains("as of 2026-11-15T12:00:00Z"), "{shown}");
     client.shut_down();
 }

@@ -97,6 +97,16 @@ enum Command {
     Lsp(lsp::LspArgs),
 }
 
+/// Loads data files into a store as `seg eval` does (a bad file is reported on stderr), for
+/// the language server's member counts.
+pub(crate) fn load_data(
+    schema: &crate::schema::Schema,
+    inputs: &[(crate::store::load::Kind, Vec<std::path::PathBuf>)],
+    on_bad_row: crate::store::load::OnBadRow,
+) -> Result<crate::store::Store, u8> {
+    data::load_files(schema, inputs, on_bad_row, None)
+}
+
 /// Runs the command line and returns the process's exit code.
 #[must_use]
 pub fn run() -> ExitCode {

@@ -9,6 +9,7 @@
 //!
 //! Positions are UTF-16 code units, the protocol's default ([`position`]).
 
+mod counts;
 pub mod grammar;
 mod index;
 mod requests;
@@ -34,6 +35,7 @@ use crate::check::load::MAX_TEXT_FILE_BYTES;
 use crate::check::{analyse_paths, DiskFs, FileSystem};
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
+use crate::store::load::Kind;
 
 pub use text::{offset, path_of_uri, position, uri_of_path};
 
@@ -74,7 +76,12 @@ fn capabilities() -> ServerCapabilities {
 
 /// Initializes the connection, then answers requests and notifications until `exit`.
 pub fn serve(connection: &Connection) -> Result<(), String> {
-    let (id, _params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    // `initializationOptions.asOf`: the instant member counts are computed as of (default:
+    // the time of each count).
+    let as_of = params["initializationOptions"]["asOf"]
+        .as_str()
+        .and_then(|t| crate::time::parse_timestamp(t).ok());
     let result = InitializeResult {
         capabilities: capabilities(),
         server_info: Some(ServerInfo {
@@ -91,6 +98,8 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         published: BTreeSet::new(),
         connection,
         last: None,
+        counter: counts::Counter::default(),
+        as_of,
     };
     for message in &connection.receiver {
         match message {
@@ -118,6 +127,9 @@ struct Server<'c> {
     connection: &'c Connection,
     /// The last project checked, for the requests about names and positions.
     last: Option<Project>,
+    /// Member counts, computed in the background.
+    counter: counts::Counter,
+    as_of: Option<i64>,
 }
 
 /// A checked project: its files, their names, and the schema.
@@ -127,6 +139,8 @@ pub(crate) struct Project {
     sources: SourceMap,
     index: index::Index,
     schema: Option<crate::schema::Schema>,
+    /// Whether its seg.toml names data files (member counts are computed).
+    has_data: bool,
 }
 
 impl Server<'_> {
@@ -209,14 +223,23 @@ impl Server<'_> {
     fn check(&mut self, path: &Path) {
         let mut sources = SourceMap::new();
         let by_file = match self.check_project(path, &mut sources) {
-            Ok((root, analysis)) => {
+            Ok((root, analysis, inputs)) => {
                 let by_file = group(&sources, &analysis.checked.diagnostics);
+                let has_data = inputs.iter().any(|(_, files)| !files.is_empty());
+                if let (Some(plan), Some(schema), true) =
+                    (&analysis.checked.plan, &analysis.schema, has_data)
+                {
+                    let now = self.as_of.unwrap_or_else(crate::time::current);
+                    self.counter
+                        .request(plan.clone(), schema.clone(), inputs, now);
+                }
                 let index = index::Index::build(&analysis.modules, analysis.schema.as_ref());
                 self.last = Some(Project {
                     root,
                     sources,
                     index,
                     schema: analysis.schema,
+                    has_data,
                 });
                 by_file
             }
@@ -271,7 +294,7 @@ impl Server<'_> {
         &self,
         path: &Path,
         sources: &mut SourceMap,
-    ) -> Result<(PathBuf, crate::check::Analysis), String> {
+    ) -> Result<(PathBuf, crate::check::Analysis, counts::Inputs), String> {
         let config_path = crate::config::find_file(path).ok_or_else(|| {
             "seg lsp checks a file within a project: no seg.toml in its folder or above \
              (write one with `schema = \"schema.toml\"`)"
@@ -302,7 +325,13 @@ impl Server<'_> {
         };
         let analysis =
             analyse_paths(&overlay, sources, &schema, &roots).map_err(|e| e.to_string())?;
-        Ok((project.to_path_buf(), analysis))
+        let data = |files: &[PathBuf]| files.iter().map(|p| absolute(p)).collect::<Vec<_>>();
+        let inputs = [
+            (Kind::Events, data(&config.events)),
+            (Kind::Profiles, data(&config.profiles)),
+            (Kind::Accounts, data(&config.accounts)),
+        ];
+        Ok((project.to_path_buf(), analysis, inputs))
     }
 
     fn send(&self, message: Message) {

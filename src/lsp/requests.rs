@@ -100,8 +100,9 @@ pub(super) fn answer(server: &mut Server, request: &Request) -> Answer {
         }
         "textDocument/hover" => {
             let p: HoverParams = serde_json::from_value(params).map_err(bad)?;
+            let counts = server.counter.latest();
             ok(at(server, &p.text_document_position_params)
-                .and_then(|(project, file, offset)| hover(project, file, offset)))
+                .and_then(|(project, file, offset)| hover(project, file, offset, counts.as_ref())))
         }
         "textDocument/completion" => {
             let p: CompletionParams = serde_json::from_value(params).map_err(bad)?;
@@ -294,14 +295,19 @@ fn completion(project: &Project, file: FileId, offset: usize) -> Vec<CompletionI
         .collect()
 }
 
-fn hover(project: &Project, file: FileId, offset: usize) -> Option<Hover> {
+fn hover(
+    project: &Project,
+    file: FileId,
+    offset: usize,
+    counts: Option<&super::counts::Counts>,
+) -> Option<Hover> {
     let text = &project.sources.get(file).text;
     let markdown = if let Some(d) = project
         .index
         .name_at(file, offset)
         .and_then(|(name, _)| project.index.definition(name))
     {
-        describe(project, d)
+        describe(project, d, counts)
     } else {
         let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
         let start = text[..offset].trim_end_matches(is_word).len();
@@ -322,7 +328,7 @@ fn hover(project: &Project, file: FileId, offset: usize) -> Option<Hover> {
 }
 
 /// A segment, `let` or campaign: what it is, its description and its definition.
-fn describe(project: &Project, d: &Definition) -> String {
+fn describe(project: &Project, d: &Definition, counts: Option<&super::counts::Counts>) -> String {
     let what = match d.kind {
         Kind::Segment(Target::User) => "segment (users)",
         Kind::Segment(Target::Account) => "segment (accounts)",
@@ -334,6 +340,10 @@ fn describe(project: &Project, d: &Definition) -> String {
         out.push_str("\n\n");
         out.push_str(description);
     }
+    if matches!(d.kind, Kind::Segment(_)) && project.has_data {
+        out.push_str("\n\n");
+        out.push_str(&members(counts, &d.name));
+    }
     let source = project.sources.snippet(d.item);
     let lines: Vec<&str> = source.lines().take(12).collect();
     out.push_str("\n\n```seg\n");
@@ -343,6 +353,31 @@ fn describe(project: &Project, d: &Definition) -> String {
     }
     out.push_str("\n```");
     out
+}
+
+/// The member count line of a segment's hover.
+fn members(counts: Option<&super::counts::Counts>, name: &str) -> String {
+    let Some(counts) = counts else {
+        return "members: counting (the data in seg.toml is loading)".into();
+    };
+    if let Some(error) = &counts.error {
+        return format!("members: unknown ({error})");
+    }
+    let as_of = crate::time::format_timestamp(counts.now);
+    match (counts.by_segment.get(name), counts.of.get(name)) {
+        (Some(&n), Some(&of)) => {
+            // Counts far below 2^52: exact as doubles.
+            #[allow(clippy::cast_precision_loss)]
+            let share = if of == 0 {
+                0.0
+            } else {
+                100.0 * n as f64 / of as f64
+            };
+            format!("**{n} members** of {of} ({share:.1}%), as of {as_of}")
+        }
+        // Defined since the last count finished.
+        _ => "members: counting".into(),
+    }
 }
 
 /// An event, a property, an attribute or a builtin named `word` (after `qualifier.`).
