@@ -650,3 +650,42 @@ fn hover_gives_a_segments_member_count_from_the_data_in_seg_toml() {
     assert!(shown.contains("as of 2026-11-15T12:00:00Z"), "{shown}");
     client.shut_down();
 }
+
+#[test]
+fn completion_offers_durations_after_within_and_hover_explains_a_verb() {
+    let (dir, _, main) = two_files();
+    let (mut client, _) = Client::start(&dir);
+    let text = "import \"common.seg\"\n\nsegment recent =\n    did(purchase within \n";
+    client.open(&main, text);
+    client.diagnostics(&main);
+    let items = client.request("textDocument/completion", &position(&main, 3, 24));
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"7d") && labels.contains(&"30d"),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().all(|l| l.ends_with(['h', 'd', 'w'])),
+        "{labels:?}"
+    );
+    let schema_text = std::fs::read_to_string(dir.join("schema.toml")).unwrap();
+    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), &schema_text).unwrap();
+    let verb = schema.verbs.first().expect("a verb in the example schema");
+    let event = schema.event(verb.event);
+    let line = format!("segment v = {}(\"x\")\n", verb.name);
+    client.change(&main, 2, &line);
+    client.diagnostics(&main);
+    let hover = client.request("textDocument/hover", &position(&main, 0, 13));
+    let shown = hover["contents"]["value"].as_str().expect("markdown");
+    let key = &event.properties[verb.key].name;
+    assert!(
+        shown.contains(&format!("did({} where {key} == VALUE)", event.name)),
+        "{shown}"
+    );
+    client.shut_down();
+}

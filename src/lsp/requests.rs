@@ -265,7 +265,30 @@ fn completion(project: &Project, file: FileId, offset: usize) -> Vec<CompletionI
     }
     let text = &project.sources.get(file).text;
     let start = item_start(text, offset);
-    let found = complete(&text[start..offset], offset - start, &vocab);
+    let typed = &text[start..offset];
+    // After a window word, what it takes (the REPL leaves these to the user).
+    let last_word = typed
+        .trim_end()
+        .rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .next();
+    if typed.ends_with(char::is_whitespace) {
+        let offers: &[&str] = match last_word {
+            Some("within") => &["1h", "1d", "7d", "14d", "30d", "90d", "1w"],
+            Some("during") => &["months(", "weekdays(", "hours("],
+            _ => &[],
+        };
+        if !offers.is_empty() {
+            return offers
+                .iter()
+                .map(|o| CompletionItem {
+                    label: (*o).to_string(),
+                    kind: Some(CompletionItemKind::VALUE),
+                    ..CompletionItem::default()
+                })
+                .collect();
+        }
+    }
+    let found = complete(typed, offset - start, &vocab);
     let after_dot = text[..start + found.start].ends_with('.');
     found
         .candidates
@@ -412,6 +435,17 @@ fn describe_word(project: &Project, word: &str, qualifier: Option<&str>) -> Opti
             let _ = write!(out, "\n- `{}`: {}", p.name, p.ty.name());
         }
         return Some(out);
+    }
+    if let Some(verb) = schema.verb(word) {
+        let event = schema.event(verb.event);
+        let key = &event.properties[verb.key];
+        return Some(format!(
+            "**verb** `{word}(VALUE)`: `did({} where {} == VALUE)` ({}: {})",
+            event.name,
+            key.name,
+            key.name,
+            key.ty.name()
+        ));
     }
     BUILTINS.iter().find(|b| b.name == word).map(|b| {
         format!(
