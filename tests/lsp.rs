@@ -378,7 +378,7 @@ fn hover_over_a_segment_name_gives_its_kind_and_description() {
 }
 
 #[test]
-fn go_to_definition_lands_in_the_imported_file() {
+fn go_to_definition_lands_in_the_imported_file_and_references_find_every_use() {
     let (dir, common, main) = two_files();
     let (mut client, _) = Client::start(&dir);
     client.open(&main, &std::fs::read_to_string(&main).unwrap());
@@ -389,6 +389,25 @@ fn go_to_definition_lands_in_the_imported_file() {
         location["range"],
         json!({"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 14}})
     );
+    // Its references: the definition and the use, or the use alone.
+    let mut params = position(&main, 3, 8);
+    params["context"] = json!({"includeDeclaration": true});
+    let found = client.request("textDocument/references", &params);
+    let places: Vec<(String, u64)> = found
+        .as_array()
+        .expect("locations")
+        .iter()
+        .map(|l| {
+            (
+                l["uri"].as_str().unwrap().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(places, [(uri(&common), 0), (uri(&main), 3)]);
+    params["context"] = json!({"includeDeclaration": false});
+    let uses = client.request("textDocument/references", &params);
+    assert_eq!(uses.as_array().map(Vec::len), Some(1), "{uses}");
     client.shut_down();
 }
 
