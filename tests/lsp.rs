@@ -88,6 +88,18 @@ impl Client {
         response["result"].clone()
     }
 
+    /// Sends a request that must fail, and gives its error message.
+    fn request_error(&mut self, method: &str, params: &Value) -> String {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let response = self.wait(|m| m["id"] == json!(id) && m.get("method").is_none());
+        response["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} did not fail: {response}"))
+            .to_string()
+    }
+
     /// The first message (already received, or within [`WAIT`]) that `wanted` accepts.
     fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.pending.iter().position(&wanted) {
@@ -457,16 +469,8 @@ fn rename_changes_the_definition_and_every_use_across_files() {
     // A keyword is not a name.
     let mut bad = position(&common, 0, 10);
     bad["newName"] = json!("segment");
-    client
-        .send(&json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/rename", "params": bad}));
-    let response = client.wait(|m| m["id"] == 99);
-    assert!(
-        response["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a name"),
-        "{response}"
-    );
+    let error = client.request_error("textDocument/rename", &bad);
+    assert!(error.contains("not a name"), "{error}");
     client.shut_down();
 }
 
@@ -533,17 +537,8 @@ fn formatting_gives_seg_fmts_layout_and_refuses_a_file_that_does_not_parse() {
     assert_eq!(client.request("textDocument/formatting", &doc), json!([]));
     client.change(&main, 3, "segment = (\n");
     client.diagnostics(&main);
-    client.send(
-        &json!({"jsonrpc": "2.0", "id": 98, "method": "textDocument/formatting", "params": doc}),
-    );
-    let response = client.wait(|m| m["id"] == 98);
-    assert!(
-        response["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("syntax errors"),
-        "{response}"
-    );
+    let error = client.request_error("textDocument/formatting", &doc);
+    assert!(error.contains("syntax errors"), "{error}");
     client.shut_down();
 }
 

@@ -77,23 +77,8 @@ fn classify(project: &Project, text: &str) -> Vec<(usize, usize, SemanticTokenTy
                 None if is_property(word) => SemanticTokenType::PROPERTY,
                 None => continue,
             },
-            Token::Assign
-            | Token::Eq
-            | Token::Ne
-            | Token::Lt
-            | Token::Le
-            | Token::Gt
-            | Token::Ge
-            | Token::Plus
-            | Token::Minus
-            | Token::Star
-            | Token::Slash => SemanticTokenType::OPERATOR,
-            Token::LParen
-            | Token::RParen
-            | Token::LBracket
-            | Token::RBracket
-            | Token::Comma
-            | Token::Dot => continue,
+            t if t.is_operator() => SemanticTokenType::OPERATOR,
+            t if t.is_punctuation() => continue,
             _ => SemanticTokenType::KEYWORD,
         };
         out.push((range.start, range.end, ty));

@@ -71,24 +71,9 @@ fn colour(token: Option<Token>, text: &str, vocab: &Vocabulary) -> Option<&'stat
         Token::Duration | Token::Date | Token::Timestamp | Token::Now => TIME,
         Token::Ident if vocab.is_event(text) => EVENT,
         Token::Ident if builtins::find(text).is_some() || vocab.is_verb(text) => FUNCTION,
-        Token::Ident
-        | Token::LParen
-        | Token::RParen
-        | Token::LBracket
-        | Token::RBracket
-        | Token::Comma
-        | Token::Dot => return None,
-        Token::Assign
-        | Token::Eq
-        | Token::Ne
-        | Token::Lt
-        | Token::Le
-        | Token::Gt
-        | Token::Ge
-        | Token::Plus
-        | Token::Minus
-        | Token::Star
-        | Token::Slash => OPERATOR,
+        Token::Ident => return None,
+        t if t.is_punctuation() => return None,
+        t if t.is_operator() => OPERATOR,
         keyword => {
             debug_assert!(keyword.is_keyword());
             KEYWORD

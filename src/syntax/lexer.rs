@@ -194,6 +194,39 @@ impl Token {
         )
     }
 
+    /// A comparison or arithmetic operator, or `=`.
+    #[must_use]
+    pub fn is_operator(self) -> bool {
+        matches!(
+            self,
+            Token::Assign
+                | Token::Eq
+                | Token::Ne
+                | Token::Lt
+                | Token::Le
+                | Token::Gt
+                | Token::Ge
+                | Token::Plus
+                | Token::Minus
+                | Token::Star
+                | Token::Slash
+        )
+    }
+
+    /// Brackets, commas and the dot.
+    #[must_use]
+    pub fn is_punctuation(self) -> bool {
+        matches!(
+            self,
+            Token::LParen
+                | Token::RParen
+                | Token::LBracket
+                | Token::RBracket
+                | Token::Comma
+                | Token::Dot
+        )
+    }
+
     /// Starts an item: the parser cuts files at these.
     #[must_use]
     pub fn starts_item(self) -> bool {
