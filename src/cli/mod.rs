@@ -93,7 +93,8 @@ enum Command {
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// The language server for editors (Language Server Protocol over standard input and
-    /// output): diagnostics as you type, from the project's seg.toml.
+    /// output): diagnostics as you type, completion, hover, definitions, references, rename,
+    /// symbols, formatting, from the project's seg.toml.
     Lsp(lsp::LspArgs),
 }
 
