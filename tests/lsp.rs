@@ -137,6 +137,12 @@ impl Client {
         );
     }
 
+    /// Opens a file with its text on disk, and waits for its diagnostics.
+    fn open_as_saved(&mut self, file: &Path) -> Vec<Value> {
+        self.open(file, &std::fs::read_to_string(file).expect("the file"));
+        self.diagnostics(file)
+    }
+
     fn change(&mut self, file: &Path, version: i64, text: &str) {
         self.notify(
             "textDocument/didChange",
@@ -285,8 +291,7 @@ fn fixing_an_imported_file_clears_the_file_that_imports_it() {
     let common = dir.join("segments/common.seg");
     let main = dir.join("segments/main.seg");
     let (mut client, _) = Client::start(&dir);
-    client.open(&main, &std::fs::read_to_string(&main).expect("main.seg"));
-    assert_eq!(client.diagnostics(&main), Vec::<Value>::new());
+    assert_eq!(client.open_as_saved(&main), Vec::<Value>::new());
     // Renaming the segment in the imported file breaks its importer.
     client.open(&common, "segment buyer = did(purchase)\n");
     let in_main = client.diagnostics(&main);
@@ -337,6 +342,12 @@ fn two_files() -> (PathBuf, PathBuf, PathBuf) {
     (dir, common, main)
 }
 
+/// The project's schema, read as seg reads it.
+fn schema_of(dir: &Path) -> seg::schema::Schema {
+    let text = std::fs::read_to_string(dir.join("schema.toml")).unwrap();
+    seg::schema::Schema::from_toml(seg::source::FileId(0), &text).expect("the schema")
+}
+
 fn position(file: &Path, line: u32, character: u32) -> Value {
     json!({"textDocument": {"uri": uri(file)}, "position": {"line": line, "character": character}})
 }
@@ -356,8 +367,7 @@ fn completion_after_an_event_and_a_dot_gives_only_its_properties() {
         .map(|i| i["label"].as_str().unwrap().to_string())
         .collect();
     labels.sort();
-    let schema_text = std::fs::read_to_string(dir.join("schema.toml")).unwrap();
-    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), &schema_text).unwrap();
+    let schema = schema_of(&dir);
     let id = schema.event_id("purchase").unwrap();
     let mut want: Vec<String> = schema
         .event(id)
@@ -375,8 +385,7 @@ fn completion_after_an_event_and_a_dot_gives_only_its_properties() {
 fn hover_over_a_segment_name_gives_its_kind_and_description() {
     let (dir, _, main) = two_files();
     let (mut client, _) = Client::start(&dir);
-    client.open(&main, &std::fs::read_to_string(&main).unwrap());
-    client.diagnostics(&main);
+    client.open_as_saved(&main);
     // `buyers` on line 3, used in main.seg and defined in common.seg.
     let hover = client.request("textDocument/hover", &position(&main, 3, 6));
     let text = hover["contents"]["value"].as_str().expect("markdown");
@@ -393,8 +402,7 @@ fn hover_over_a_segment_name_gives_its_kind_and_description() {
 fn go_to_definition_lands_in_the_imported_file_and_references_find_every_use() {
     let (dir, common, main) = two_files();
     let (mut client, _) = Client::start(&dir);
-    client.open(&main, &std::fs::read_to_string(&main).unwrap());
-    client.diagnostics(&main);
+    client.open_as_saved(&main);
     let location = client.request("textDocument/definition", &position(&main, 3, 8));
     assert_eq!(location["uri"], uri(&common));
     assert_eq!(
@@ -427,8 +435,7 @@ fn go_to_definition_lands_in_the_imported_file_and_references_find_every_use() {
 fn rename_changes_the_definition_and_every_use_across_files() {
     let (dir, common, main) = two_files();
     let (mut client, _) = Client::start(&dir);
-    client.open(&main, &std::fs::read_to_string(&main).unwrap());
-    client.diagnostics(&main);
+    client.open_as_saved(&main);
     let mut params = position(&common, 0, 10);
     params["newName"] = json!("purchasers");
     let edit = client.request("textDocument/rename", &params);
@@ -553,7 +560,8 @@ fn semantic_tokens_tell_events_builtins_segments_properties_and_keywords_apart()
         .iter()
         .map(|t| t.as_str().unwrap().to_string())
         .collect();
-    let text = "import \"common.seg\"\n# big spenders\nsegment big_buyers =\n    buyers and sum(purchase.value within 30d) > profile.ltv\n";
+    // Characters of two UTF-16 units and of two bytes before tokens on the same line.
+    let text = "import \"common.seg\"\n# big spenders \u{1F4B0}\nsegment big_buyers =\n    (\"\u{e9}\u{1F4B0}\" == \"x\" or buyers) and sum(purchase.value within 30d) > profile.ltv\n";
     client.open(&main, text);
     client.diagnostics(&main);
     let tokens = client.request(
@@ -577,10 +585,11 @@ fn semantic_tokens_tell_events_builtins_segments_properties_and_keywords_apart()
         }
         line += group[0];
         column += group[1];
-        // The text is ASCII: UTF-16 units are bytes.
+        // Columns and lengths count UTF-16 units.
+        let units: Vec<u16> = lines[line as usize].encode_utf16().collect();
         let start = column as usize;
-        let word = &lines[line as usize][start..start + group[2] as usize];
-        got.push((word.to_string(), legend[group[3] as usize].clone()));
+        let word = String::from_utf16(&units[start..start + group[2] as usize]).unwrap();
+        got.push((word, legend[group[3] as usize].clone()));
     }
     let kind = |word: &str| {
         got.iter().find(|(w, _)| w == word).map_or_else(
@@ -590,7 +599,8 @@ fn semantic_tokens_tell_events_builtins_segments_properties_and_keywords_apart()
     };
     assert_eq!(kind("import"), "keyword");
     assert_eq!(kind("\"common.seg\""), "string");
-    assert_eq!(kind("# big spenders"), "comment");
+    assert_eq!(kind("# big spenders \u{1F4B0}"), "comment");
+    assert_eq!(kind("\"\u{e9}\u{1F4B0}\""), "string");
     assert_eq!(kind("segment"), "keyword");
     assert_eq!(kind("big_buyers"), "class");
     assert_eq!(kind("buyers"), "class");
@@ -687,8 +697,7 @@ fn completion_offers_durations_after_within_and_hover_explains_a_verb() {
         labels.iter().all(|l| l.ends_with(['h', 'd', 'w'])),
         "{labels:?}"
     );
-    let schema_text = std::fs::read_to_string(dir.join("schema.toml")).unwrap();
-    let schema = seg::schema::Schema::from_toml(seg::source::FileId(0), &schema_text).unwrap();
+    let schema = schema_of(&dir);
     let verb = schema.verbs.first().expect("a verb in the example schema");
     let event = schema.event(verb.event);
     let line = format!("segment v = {}(\"x\")\n", verb.name);

@@ -111,22 +111,17 @@ pub(super) fn answer(server: &mut Server, request: &Request) -> Answer {
         }
         "textDocument/documentSymbol" => {
             let p: lsp_types::DocumentSymbolParams = serde_json::from_value(params).map_err(bad)?;
-            let Some(path) = path_of_uri(&p.text_document.uri) else {
+            let Some((project, file)) = document(server, &p.text_document.uri) else {
                 return ok(Vec::<Value>::new());
             };
-            let path = DiskFs.canonical(&path);
-            let Some(project) = server.project_of(&path) else {
-                return ok(Vec::<Value>::new());
-            };
-            ok(symbols(project, &path))
+            ok(symbols(project, file))
         }
         "textDocument/formatting" => {
             let p: lsp_types::DocumentFormattingParams =
                 serde_json::from_value(params).map_err(bad)?;
-            let Some(path) = path_of_uri(&p.text_document.uri) else {
+            let Some(path) = canonical_path(&p.text_document.uri) else {
                 return ok(Value::Null);
             };
-            let path = DiskFs.canonical(&path);
             let text = match server.documents.get(&path) {
                 Some(text) => text.clone(),
                 None => crate::check::load::read_text(&path)
@@ -136,14 +131,7 @@ pub(super) fn answer(server: &mut Server, request: &Request) -> Answer {
         }
         "textDocument/semanticTokens/full" => {
             let p: lsp_types::SemanticTokensParams = serde_json::from_value(params).map_err(bad)?;
-            let Some(path) = path_of_uri(&p.text_document.uri) else {
-                return ok(Value::Null);
-            };
-            let path = DiskFs.canonical(&path);
-            let Some(project) = server.project_of(&path) else {
-                return ok(Value::Null);
-            };
-            let Some(file) = project.sources.find_path(&path) else {
+            let Some((project, file)) = document(server, &p.text_document.uri) else {
                 return ok(Value::Null);
             };
             let data = super::semantic::encode(project, &project.sources.get(file).text);
@@ -156,12 +144,9 @@ pub(super) fn answer(server: &mut Server, request: &Request) -> Answer {
     }
 }
 
-/// The segments, `let`s and campaigns defined in the file at `path`, in order: the name, its
+/// The segments, `let`s and campaigns defined in `file`, in order: the name, its
 /// kind, the description, the item's range and the name's.
-fn symbols(project: &Project, path: &std::path::Path) -> Vec<Value> {
-    let Some(file) = project.sources.find_path(path) else {
-        return Vec::new();
-    };
+fn symbols(project: &Project, file: FileId) -> Vec<Value> {
     project
         .index
         .definitions
@@ -211,11 +196,22 @@ fn at<'s>(
     server: &'s mut Server,
     position: &TextDocumentPositionParams,
 ) -> Option<(&'s Project, FileId, usize)> {
-    let path = DiskFs.canonical(&path_of_uri(&position.text_document.uri)?);
-    let project = server.project_of(&path)?;
-    let file = project.sources.find_path(&path)?;
+    let (project, file) = document(server, &position.text_document.uri)?;
     let offset = text::offset(&project.sources.get(file).text, position.position);
     Some((project, file, offset))
+}
+
+/// The file a document's URI names, as the server keys files (its canonical path).
+fn canonical_path(uri: &lsp_types::Uri) -> Option<std::path::PathBuf> {
+    Some(DiskFs.canonical(&path_of_uri(uri)?))
+}
+
+/// The checked project of a document and the document's file in it.
+fn document<'s>(server: &'s mut Server, uri: &lsp_types::Uri) -> Option<(&'s Project, FileId)> {
+    let path = canonical_path(uri)?;
+    let project = server.project_of(&path)?;
+    let file = project.sources.find_path(&path)?;
+    Some((project, file))
 }
 
 fn location(project: &Project, span: Span) -> Option<Location> {

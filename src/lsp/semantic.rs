@@ -5,7 +5,7 @@
 use lsp_types::{SemanticTokenType, SemanticTokensLegend};
 
 use super::index::Kind;
-use super::{position, Project};
+use super::Project;
 use crate::syntax::lexer::{self, Token, CONTEXTUAL_WORDS};
 
 /// The token types, in the order the legend gives them (their index is what the data holds).
@@ -92,24 +92,37 @@ fn classify(project: &Project, text: &str) -> Vec<(usize, usize, SemanticTokenTy
 #[must_use]
 pub fn encode(project: &Project, text: &str) -> Vec<u32> {
     let mut data = Vec::new();
-    let (mut line, mut start) = (0, 0);
+    // The position of the previous token's start, walked forward token by token (computing
+    // each position from the text's start would be quadratic in a long file).
+    let (mut at_byte, mut line, mut start) = (0, 0, 0);
     for (from, to, ty) in classify(project, text) {
-        let at = position(text, from);
-        let length: usize = text[from..to].chars().map(char::len_utf16).sum();
-        let delta_line = at.line - line;
+        let between = &text[at_byte..from];
+        let (token_line, token_start) = match between.rfind('\n') {
+            Some(i) => (
+                line + u32::try_from(between.matches('\n').count()).unwrap_or(u32::MAX),
+                utf16_len(&between[i + 1..]),
+            ),
+            None => (line, start + utf16_len(between)),
+        };
+        let delta_line = token_line - line;
         let delta_start = if delta_line == 0 {
-            at.character - start
+            token_start - start
         } else {
-            at.character
+            token_start
         };
         data.extend([
             delta_line,
             delta_start,
-            u32::try_from(length).unwrap_or(u32::MAX),
+            utf16_len(&text[from..to]),
             index_of(&ty),
             0,
         ]);
-        (line, start) = (at.line, at.character);
+        (at_byte, line, start) = (from, token_line, token_start);
     }
     data
+}
+
+/// The length of `s` in UTF-16 code units.
+fn utf16_len(s: &str) -> u32 {
+    u32::try_from(s.chars().map(char::len_utf16).sum::<usize>()).unwrap_or(u32::MAX)
 }
