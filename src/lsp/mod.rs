@@ -28,7 +28,7 @@ use lsp_types::notification::{
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, InitializeResult, Location, NumberOrString,
     PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri,
+    TextDocumentSyncKind,
 };
 
 use crate::check::load::MAX_TEXT_FILE_BYTES;
@@ -167,56 +167,19 @@ impl Server<'_> {
     }
 
     fn notification(&mut self, notification: Notification) {
-        let params = notification.params;
-        let path = |uri: &Uri| path_of_uri(uri).map(|p| DiskFs.canonical(&p));
-        match notification.method.as_str() {
-            DidOpenTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(params)
-                else {
-                    return;
-                };
-                let Some(path) = path(&p.text_document.uri) else {
-                    return;
-                };
-                self.documents.insert(path.clone(), p.text_document.text);
-                self.check(&path);
+        let Some((path, change)) = document_change(notification) else {
+            return;
+        };
+        match change {
+            Change::Text(text) => {
+                self.documents.insert(path.clone(), text);
             }
-            DidChangeTextDocument::METHOD => {
-                let Ok(p) =
-                    serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(params)
-                else {
-                    return;
-                };
-                let Some(path) = path(&p.text_document.uri) else {
-                    return;
-                };
-                // Full synchronisation: the last change holds the whole text.
-                if let Some(change) = p.content_changes.into_iter().last() {
-                    self.documents.insert(path.clone(), change.text);
-                }
-                self.check(&path);
+            Change::Closed => {
+                self.documents.remove(&path);
             }
-            DidSaveTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(params)
-                else {
-                    return;
-                };
-                if let Some(path) = path(&p.text_document.uri) {
-                    self.check(&path);
-                }
-            }
-            DidCloseTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(params)
-                else {
-                    return;
-                };
-                if let Some(path) = path(&p.text_document.uri) {
-                    self.documents.remove(&path);
-                    self.check(&path);
-                }
-            }
-            _ => {}
+            Change::Unchanged => {}
         }
+        self.check(&path);
     }
 
     /// Checks the project of the file at `path` and publishes every file's diagnostics.
@@ -338,6 +301,50 @@ impl Server<'_> {
         // The client has gone: the receiving loop ends on its own.
         let _ = self.connection.sender.send(message);
     }
+}
+
+/// What a document notification says happened to the document's text.
+enum Change {
+    /// Opened or changed: its whole text now.
+    Text(String),
+    /// Saved (or a change without text): the same text.
+    Unchanged,
+    /// Closed: the file on disk stands again.
+    Closed,
+}
+
+/// The file (canonical path) a document notification is about, and the change; `None` for
+/// other notifications, and for one that does not read or names no file.
+fn document_change(notification: Notification) -> Option<(PathBuf, Change)> {
+    fn parse<P: serde::de::DeserializeOwned>(params: serde_json::Value) -> Option<P> {
+        serde_json::from_value(params).ok()
+    }
+    let params = notification.params;
+    let (uri, change) = match notification.method.as_str() {
+        DidOpenTextDocument::METHOD => {
+            let p: lsp_types::DidOpenTextDocumentParams = parse(params)?;
+            (p.text_document.uri, Change::Text(p.text_document.text))
+        }
+        DidChangeTextDocument::METHOD => {
+            let p: lsp_types::DidChangeTextDocumentParams = parse(params)?;
+            // Full synchronisation: the last change holds the whole text.
+            let text = p.content_changes.into_iter().last();
+            (
+                p.text_document.uri,
+                text.map_or(Change::Unchanged, |c| Change::Text(c.text)),
+            )
+        }
+        DidSaveTextDocument::METHOD => {
+            let p: lsp_types::DidSaveTextDocumentParams = parse(params)?;
+            (p.text_document.uri, Change::Unchanged)
+        }
+        DidCloseTextDocument::METHOD => {
+            let p: lsp_types::DidCloseTextDocumentParams = parse(params)?;
+            (p.text_document.uri, Change::Closed)
+        }
+        _ => return None,
+    };
+    Some((DiskFs.canonical(&path_of_uri(&uri)?), change))
 }
 
 /// The protocol's diagnostics of each file (by canonical path).
