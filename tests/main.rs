@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod cli_files;
 mod compare;
+mod console;
 mod diagnostics;
 mod differential;
 mod docs;

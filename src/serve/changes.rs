@@ -313,6 +313,33 @@ impl Changes {
         Ok((page, end))
     }
 
+    /// The last `limit` changes of `segment`, in order, and the cursor after everything
+    /// logged (to poll from for what comes next).
+    pub fn latest(&self, segment: &str, limit: usize) -> Result<(Vec<Logged>, u64), LogError> {
+        let (spans, end) = {
+            let index = self.index.lock().expect("the change index");
+            let spans = index.by_segment.get(segment).cloned().unwrap_or_default();
+            (spans, index.next)
+        };
+        let mut page = Vec::new();
+        for span in spans.iter().rev() {
+            if page.len() == limit {
+                break;
+            }
+            let batch = self.record(span.record)?;
+            let part = &batch.parts[span.part];
+            let count = usize::try_from(span.count).expect("a part fits in memory");
+            for i in (0..count).rev().take(limit - page.len()) {
+                page.push(Logged {
+                    seq: span.first + i as u64,
+                    change: part.change(i),
+                });
+            }
+        }
+        page.reverse();
+        Ok((page, end))
+    }
+
     /// Changes of any of `segments` (all when empty) numbered `from` on, up to `limit`, and
     /// the cursor after the last one read (for webhook deliveries).
     pub fn read(

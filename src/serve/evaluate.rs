@@ -40,7 +40,8 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
     while defs.segment(&name).is_some() {
         name.push('_');
     }
-    let text = format!("segment {name} =\n    {expression}\n");
+    let head = format!("segment {name} =\n    ");
+    let text = format!("{head}{expression}\n");
     let mut sources = SourceMap::new();
     let mut roots = defs.roots.clone();
     roots.push(PathBuf::from(FILE));
@@ -51,10 +52,23 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
         &roots,
     )
     .map_err(|e| Refused::Unreadable(e.to_string()))?;
-    let errors = super::defs::errors(&sources, &checked.diagnostics);
+    let mut errors = super::defs::errors(&sources, &checked.diagnostics);
     let plan = match checked.plan {
         Some(plan) if errors.is_empty() => plan,
-        _ => return Err(Refused::Diagnostics(errors)),
+        _ => {
+            // Where each error is in the expression itself (the console underlines it).
+            let within = checked.diagnostics.iter().filter(|d| d.is_error());
+            for (json, diagnostic) in errors.iter_mut().zip(within) {
+                let span = diagnostic.primary.span;
+                if sources.get(span.file).name != FILE {
+                    continue;
+                }
+                let at = |byte: usize| utf16_offset(expression, byte.saturating_sub(head.len()));
+                json["expression_start"] = at(span.start).into();
+                json["expression_end"] = at(span.end).into();
+            }
+            return Err(Refused::Diagnostics(errors));
+        }
     };
     let index = plan
         .segments
@@ -86,4 +100,29 @@ pub fn evaluate(service: &Service, expression: &str, sample: usize) -> Result<Ev
             .collect(),
         as_of: crate::time::format_timestamp(now),
     })
+}
+
+/// A byte offset into `text` (clamped to its end) as UTF-16 code units, as a browser counts.
+fn utf16_offset(text: &str, byte: usize) -> usize {
+    let mut byte = byte.min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    text[..byte].encode_utf16().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf16_offset;
+
+    #[test]
+    fn utf16_offsets_count_pairs_twice_and_clamp_to_the_end() {
+        let text = "é😀x";
+        assert_eq!(utf16_offset(text, 0), 0);
+        assert_eq!(utf16_offset(text, 2), 1);
+        assert_eq!(utf16_offset(text, 6), 3);
+        assert_eq!(utf16_offset(text, 7), 4);
+        assert_eq!(utf16_offset(text, 100), 4);
+        assert_eq!(utf16_offset(text, 4), 1, "inside a character: its start");
+    }
 }

@@ -87,8 +87,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/stats", get(get_stats))
         .route("/v1/compare", get(get_compare))
         .route("/v1/segments/{name}/trend", get(get_trend))
+        .route("/v1/trend", get(get_trends))
+        .route("/v1/schema", get(get_schema))
+        .route("/v1/accounts/{id}", get(get_account))
         .route("/v1/evaluate", post(post_evaluate))
-        .route("/v1/reload", post(post_reload));
+        .route("/v1/reload", post(post_reload))
+        .route("/", get(|| async { super::console::index() }))
+        .route(
+            "/console/{file}",
+            get(|Path(file): Path<String>| async move { super::console::asset(&file) }),
+        );
     if app.test_clock {
         router = router.route("/v1/clock", post(post_clock));
     }
@@ -115,6 +123,9 @@ pub const ROUTES: &[&str] = &[
     "GET /v1/stats",
     "GET /v1/compare",
     "GET /v1/segments/{name}/trend",
+    "GET /v1/trend",
+    "GET /v1/schema",
+    "GET /v1/accounts/{id}",
     "POST /v1/evaluate",
     "POST /v1/reload",
 ];
@@ -147,7 +158,11 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let open = route == "/healthz" || (app.public_read && request.method() == Method::GET);
+    // The console's page and files are open (they hold no data); the API they read is not.
+    let open = route == "/healthz"
+        || route == "/"
+        || route == "/console/{file}"
+        || (app.public_read && request.method() == Method::GET);
     let mut response = if open {
         next.run(request).await
     } else {
@@ -162,6 +177,11 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
     if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert("x-request-id", value);
     }
+    // A browser takes every answer for what its content type says, never for markup.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     let seconds = started.elapsed().as_secs_f64();
     let mut latencies = app.latencies.lock().expect("the latencies");
     let histogram = latencies.entry(route).or_default();
@@ -440,6 +460,10 @@ struct PageQuery {
     format: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    /// Members only: profile (or account) attributes to give with each member, by commas.
+    attributes: Option<String>,
+    /// Changes only: the last changes (up to `limit`) instead of those from a cursor.
+    latest: Option<bool>,
 }
 
 /// The largest page.
@@ -506,6 +530,29 @@ async fn get_members(
                 )
             }
         };
+        let defs = app.service.definitions();
+        let accounts = !defs.is_user(s);
+        let fields = if accounts {
+            &defs.plan.schema.account
+        } else {
+            &defs.plan.schema.profile
+        };
+        let mut wanted = Vec::new();
+        for attribute in query.attributes.iter().flat_map(|a| a.split(',')) {
+            match fields.iter().position(|f| f.name == attribute) {
+                Some(i) => wanted.push(i),
+                None => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "unknown_attribute",
+                        format!(
+                            "the schema declares no {} attribute `{attribute}`",
+                            if accounts { "account" } else { "profile" }
+                        ),
+                    )
+                }
+            }
+        }
         app.service.settle(SETTLE);
         let (members, more) = app.service.members(s, after.as_deref(), limit);
         let next = if more {
@@ -513,11 +560,41 @@ async fn get_members(
         } else {
             None
         };
+        let attributes: Vec<serde_json::Map<String, serde_json::Value>> = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            let (store, now) = app.service.attribute_store(&members, accounts);
+            let (table, index) = if accounts {
+                (&store.account_rows, &store.accounts)
+            } else {
+                (&store.profiles, &store.users)
+            };
+            members
+                .iter()
+                .map(|id| {
+                    index.get(id).map_or_else(serde_json::Map::new, |entity| {
+                        attribute_values(fields, &wanted, table, entity, &store.strings, now)
+                    })
+                })
+                .collect()
+        };
         if csv {
             let mut writer = csv::Writer::from_writer(Vec::new());
-            let _ = writer.write_record(["segment", "user_id"]);
-            for id in &members {
-                let _ = writer.write_record([name.as_str(), id.as_str()]);
+            let mut header = vec!["segment"];
+            header.extend(wanted.iter().map(|&i| fields[i].name.as_str()));
+            header.push("user_id");
+            let _ = writer.write_record(&header);
+            for (row, id) in members.iter().enumerate() {
+                let mut record = vec![name.clone()];
+                for &i in &wanted {
+                    record.push(match attributes[row].get(&fields[i].name) {
+                        None => String::new(),
+                        Some(serde_json::Value::String(text)) => text.clone(),
+                        Some(other) => other.to_string(),
+                    });
+                }
+                record.push(id.clone());
+                let _ = writer.write_record(&record);
             }
             let body = writer.into_inner().unwrap_or_default();
             let mut response = ([(header::CONTENT_TYPE, "text/csv")], body).into_response();
@@ -525,8 +602,11 @@ async fn get_members(
                 response.headers_mut().insert("x-next-cursor", next);
             }
             response
-        } else {
+        } else if wanted.is_empty() {
             axum::Json(json!({"segment": name, "members": members, "next_cursor": next}))
+                .into_response()
+        } else {
+            axum::Json(json!({"segment": name, "members": members, "attributes": attributes, "next_cursor": next}))
                 .into_response()
         }
     })
@@ -559,7 +639,12 @@ async fn get_changes(
                 )
             }
         };
-        let (page, next) = match app.service.changes.page(&name, from, limit) {
+        let read = if query.latest == Some(true) {
+            app.service.changes.latest(&name, limit)
+        } else {
+            app.service.changes.page(&name, from, limit)
+        };
+        let (page, next) = match read {
             Ok(page) => page,
             Err(e) => {
                 eprintln!("seg serve: error: the change log: {e}");
@@ -645,6 +730,144 @@ async fn get_user_campaigns(State(app): State<Arc<App>>, Path(id): Path<String>)
     })
 }
 
+/// The attributes `wanted` (indexes into `fields`) of an entity of `table` in force at `now`,
+/// by name; those without a value are left out.
+fn attribute_values(
+    fields: &[crate::schema::Field],
+    wanted: &[usize],
+    table: &crate::store::Table,
+    entity: u32,
+    strings: &crate::store::Dictionary,
+    now: i64,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut values = serde_json::Map::new();
+    for &i in wanted {
+        if let Some(row) = crate::store::Store::attribute_row(table, entity, i, now) {
+            let value = super::rows::value(&table.columns[i], row, strings);
+            values.insert(fields[i].name.clone(), value.json());
+        }
+    }
+    values
+}
+
+/// An account: its attributes as of now, the users whose account it is now, the account
+/// segments it is in; with `explain=SEGMENT` the explanation of an account segment.
+async fn get_account(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(query): Query<UserQuery>,
+) -> Response {
+    blocking(move || {
+        if let Some(refused) = bad_user_id(&id) {
+            return refused;
+        }
+        let explain = match query.explain.as_deref() {
+            None => None,
+            Some(name) => match segment_named(&app, name) {
+                Ok(s) => Some(s),
+                Err(response) => return response,
+            },
+        };
+        let Some((store, now)) = app.service.account_store(&id) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "unknown_account",
+                format!("no account has the id `{id}`"),
+            );
+        };
+        let defs = app.service.definitions();
+        let schema = &defs.plan.schema;
+        let account = store
+            .accounts
+            .get(&id)
+            .expect("the account is in its store");
+        let every: Vec<usize> = (0..schema.account.len()).collect();
+        let attributes = attribute_values(
+            &schema.account,
+            &every,
+            &store.account_rows,
+            account,
+            &store.strings,
+            now,
+        );
+        let mut users: Vec<&str> = (0u32..)
+            .zip(&store.users.ids)
+            .filter(|(user, _)| store.account_of(*user, now) == Some(account))
+            .map(|(_, id)| &**id)
+            .collect();
+        users.sort_unstable();
+        let (cut, _) = &defs.accounts_only;
+        let members = Interpreter::with_regexes(cut, &store, now, &defs.regexes)
+            .run()
+            .members;
+        let segments: Vec<&str> = cut
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(s, segment)| {
+                segment.target == Target::Account
+                    && members[*s].get(account as usize) == Some(&true)
+            })
+            .map(|(_, segment)| segment.name.as_str())
+            .collect();
+        let mut body = json!({
+            "id": id,
+            "as_of": crate::time::format_timestamp(now),
+            "attributes": attributes,
+            "users": users,
+            "segments": segments,
+        });
+        if let Some(s) = explain {
+            let explainer = crate::explain::Explainer::new(&defs.plan, &store, &defs.sources, now);
+            let wanted = [SegmentId(
+                u32::try_from(s).expect("fewer than 2^32 segments"),
+            )];
+            match explainer.report(&id, Some(&wanted)) {
+                Ok(report) => {
+                    body["explain"] = serde_json::to_value(report).expect("explanations serialize");
+                }
+                Err(e) => return error(StatusCode::BAD_REQUEST, "cannot_explain", e.to_string()),
+            }
+        }
+        axum::Json(body).into_response()
+    })
+    .await
+}
+
+/// The schema the service runs: each event type with its properties, the profile and
+/// account attributes, the verbs; types by their names in schema.toml.
+async fn get_schema(State(app): State<Arc<App>>) -> Response {
+    quick(move || {
+        let defs = app.service.definitions();
+        let schema = &defs.plan.schema;
+        let fields = |list: &[crate::schema::Field]| -> Vec<serde_json::Value> {
+            list.iter()
+                .map(|f| json!({"name": f.name, "type": f.ty.name()}))
+                .collect()
+        };
+        let events: Vec<_> = schema
+            .events
+            .iter()
+            .map(|e| json!({"name": e.name, "properties": fields(&e.properties)}))
+            .collect();
+        let verbs: Vec<_> = schema
+            .verbs
+            .iter()
+            .map(|v| {
+                let event = &schema.events[v.event.0 as usize];
+                json!({"name": v.name, "event": event.name, "key": event.properties[v.key].name})
+            })
+            .collect();
+        axum::Json(json!({
+            "events": events,
+            "profile": fields(&schema.profile),
+            "account": fields(&schema.account),
+            "verbs": verbs,
+        }))
+        .into_response()
+    })
+}
+
 /// How many of a user's latest events `GET /v1/users/{id}` shows.
 const LATEST_EVENTS: usize = 20;
 
@@ -689,13 +912,15 @@ async fn get_user(
             .map(|(_, segment)| segment.name.as_str())
             .collect();
         // The user is the small store's user 0.
-        let mut profile = serde_json::Map::new();
-        for (i, field) in schema.profile.iter().enumerate() {
-            if let Some(row) = crate::store::Store::attribute_row(&store.profiles, 0, i, now) {
-                let value = super::rows::value(&store.profiles.columns[i], row, &store.strings);
-                profile.insert(field.name.clone(), value.json());
-            }
-        }
+        let every: Vec<usize> = (0..schema.profile.len()).collect();
+        let profile = attribute_values(
+            &schema.profile,
+            &every,
+            &store.profiles,
+            0,
+            &store.strings,
+            now,
+        );
         // The latest events: by time, then by type and row, latest first.
         let mut events: Vec<(i64, usize, usize)> = store
             .events
@@ -921,6 +1146,73 @@ async fn get_trend(
 }
 
 #[derive(Deserialize)]
+struct TrendsQuery {
+    /// Segment names, by commas (default: every segment).
+    segments: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    step: Option<String>,
+}
+
+/// The trends of many segments at once (one evaluation of them all at each step): `to` is
+/// the service's now by default, `from` 30 days before it, `step` 1d.
+async fn get_trends(State(app): State<Arc<App>>, Query(query): Query<TrendsQuery>) -> Response {
+    blocking(move || {
+        let defs = app.service.definitions();
+        let mut wanted = Vec::new();
+        match query.segments.as_deref() {
+            None => wanted.extend(0..defs.plan.segments.len()),
+            Some(list) => {
+                for name in list.split(',').filter(|n| !n.is_empty()) {
+                    match segment_named(&app, name) {
+                        Ok(s) => wanted.push(s),
+                        Err(response) => return response,
+                    }
+                }
+            }
+        }
+        let instants = match query_instants(
+            query.from.as_deref(),
+            query.to.as_deref(),
+            query.step.as_deref().unwrap_or("1d"),
+            app.service.clock.now(),
+        ) {
+            Ok(instants) => instants,
+            Err(message) => return error(StatusCode::BAD_REQUEST, "bad_trend", message),
+        };
+        let roots: Vec<SegmentId> = wanted
+            .iter()
+            .map(|&s| SegmentId(u32::try_from(s).expect("fewer than 2^32")))
+            .collect();
+        let (plan, ids) = defs.plan.prune(&roots);
+        let cut: Vec<usize> = ids.iter().map(|id| id.0 as usize).collect();
+        app.service.settle(SETTLE);
+        match app.service.trend(&plan, &cut, &instants) {
+            Ok(rows) => {
+                // Rows come instant by instant, each with every wanted segment in order.
+                let mut points: Vec<Vec<usize>> =
+                    vec![Vec::with_capacity(instants.len()); wanted.len()];
+                for (i, (_, _, members)) in rows.iter().enumerate() {
+                    points[i % wanted.len().max(1)].push(*members);
+                }
+                let segments: serde_json::Map<String, serde_json::Value> = wanted
+                    .iter()
+                    .zip(points)
+                    .map(|(&s, points)| (defs.plan.segments[s].name.clone(), json!(points)))
+                    .collect();
+                let instants: Vec<String> = instants
+                    .iter()
+                    .map(|&t| crate::time::format_timestamp(t))
+                    .collect();
+                axum::Json(json!({"instants": instants, "segments": segments})).into_response()
+            }
+            Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, "trend", message),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
 struct CampaignsQuery {
     from: Option<String>,
     to: Option<String>,
@@ -967,12 +1259,40 @@ async fn get_campaigns(
                 "from": crate::time::format_timestamp(instants[0]),
                 "to": crate::time::format_timestamp(instants[instants.len() - 1]),
                 "campaigns": rows,
+                "definitions": campaign_definitions(&defs),
             }))
             .into_response(),
             Err(message) => bad(message),
         }
     })
     .await
+}
+
+/// Each campaign as written: its description, clauses (their text in the file), holdout
+/// and priority.
+fn campaign_definitions(defs: &super::defs::Definitions) -> Vec<serde_json::Value> {
+    let text = |expr: &crate::plan::Expr| {
+        let file = defs.sources.get(expr.span.file);
+        file.text
+            .get(expr.span.start..expr.span.end)
+            .unwrap_or_default()
+            .to_string()
+    };
+    defs.plan
+        .campaigns
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "description": c.description,
+                "target": text(&c.target),
+                "goal": c.goal.as_ref().map(text),
+                "exclude": c.exclude.as_ref().map(text),
+                "holdout": c.holdout,
+                "priority": c.priority,
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 //! page through and webhooks ([`webhook`]) push out; [`http`] is the API.
 
 pub mod changes;
+pub mod console;
 pub mod defs;
 pub mod evaluate;
 pub mod http;

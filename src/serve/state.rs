@@ -1280,6 +1280,53 @@ impl Service {
         Some((builder.finish(), self.clock.now()))
     }
 
+    /// The store of one account (its rows, and every row of the users its profiles ever
+    /// named) for reading and explaining, and the clock's instant; None for an unknown
+    /// account. The account is not always the store's account 0: look it up by id.
+    #[must_use]
+    pub fn account_store(&self, id: &str) -> Option<(Store, i64)> {
+        let defs = self.definitions();
+        let data = self.data.read().expect("the data");
+        let account = data.accounts.get(id)?;
+        let mut builder = StoreBuilder::new(&defs.plan.schema);
+        let all = Reads::all(defs.plan.schema.events.len());
+        let mut users = data
+            .account_users
+            .get(&account)
+            .cloned()
+            .unwrap_or_default();
+        users.sort_unstable();
+        for user in users {
+            data.add_user(&mut builder, user, &all);
+        }
+        data.add_account(&mut builder, account);
+        Some((builder.finish(), self.clock.now()))
+    }
+
+    /// One store of the given users' profile rows (or, with `accounts`, the given accounts'
+    /// rows), for reading their attributes as of the clock's instant, which it returns too.
+    /// Ids the service does not know are left out.
+    #[must_use]
+    pub fn attribute_store(&self, ids: &[String], accounts: bool) -> (Store, i64) {
+        let defs = self.definitions();
+        let data = self.data.read().expect("the data");
+        let mut builder = StoreBuilder::new(&defs.plan.schema);
+        let profile = Reads {
+            profile: true,
+            ..Reads::none(defs.plan.schema.events.len())
+        };
+        for id in ids {
+            if accounts {
+                if let Some(account) = data.accounts.get(id) {
+                    data.add_account(&mut builder, account);
+                }
+            } else if let Some(user) = data.users.get(id) {
+                data.add_user(&mut builder, user, &profile);
+            }
+        }
+        (builder.finish(), self.clock.now())
+    }
+
     /// [`Service::user_store`], or for an id the service has never seen (a first-time
     /// visitor), a store of that user alone, without rows.
     #[must_use]
