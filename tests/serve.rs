@@ -1444,3 +1444,167 @@ fn campaigns_over_the_api_are_the_commands_figures_and_decide_for_each_visitor()
     let (status, _) = server.request("GET", "/v1/users/%01/campaigns", Some(TOKEN), "", b"");
     assert_eq!(status, 400);
 }
+
+#[test]
+fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
+    let project = Project::new("console-reads");
+    let server = Server::start(&project, &[]);
+    post_examples(&server);
+
+    // Many trends at once are each segment's own trend.
+    let many = server.get(
+        "/v1/trend?segments=buyer,customer_account&from=2026-11-01T00:00:00Z&to=2026-11-15T00:00:00Z&step=1w",
+    );
+    for name in ["buyer", "customer_account"] {
+        let one = server.get(&format!(
+            "/v1/segments/{name}/trend?from=2026-11-01T00:00:00Z&to=2026-11-15T00:00:00Z&step=1w"
+        ));
+        let points: Vec<_> = one["points"].as_array().expect("points").iter().collect();
+        let instants = many["instants"].as_array().expect("instants");
+        assert_eq!(points.len(), instants.len());
+        for (i, point) in points.iter().enumerate() {
+            assert_eq!(point["instant"], instants[i]);
+            assert_eq!(point["members"], many["segments"][name][i], "{name} at {i}");
+        }
+    }
+    // By default: every segment, a day a step over the 30 days to the service's now.
+    let all = server.get("/v1/trend");
+    let segments = server.get("/v1/segments")["segments"].as_array().expect("segments").len();
+    assert_eq!(all["segments"].as_object().expect("segments").len(), segments);
+    assert_eq!(all["instants"].as_array().expect("instants").len(), 31);
+    assert_eq!(all["instants"][30], AS_OF);
+    let (status, _) = server.request("GET", "/v1/trend?segments=nope", Some(TOKEN), "", b"");
+    assert_eq!(status, 404);
+
+    // The schema as the service runs it.
+    let schema = server.get("/v1/schema");
+    let purchase = schema["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["name"] == "purchase")
+        .expect("purchase");
+    assert!(purchase["properties"]
+        .as_array()
+        .expect("properties")
+        .contains(&serde_json::json!({"name": "value", "type": "number"})));
+    assert!(schema["profile"]
+        .as_array()
+        .expect("profile")
+        .contains(&serde_json::json!({"name": "country", "type": "string"})));
+
+    // Members with attributes: each the user's profile value as GET /v1/users gives it.
+    let page = server.get("/v1/segments/buyer/members?limit=40&attributes=country,email_opt_in");
+    let members = page["members"].as_array().expect("members");
+    let attributes = page["attributes"].as_array().expect("attributes");
+    assert_eq!(members.len(), 40);
+    assert_eq!(attributes.len(), 40);
+    let mut csv = String::from("segment,country,email_opt_in,user_id\n");
+    for (id, values) in members.iter().zip(attributes) {
+        let id = id.as_str().expect("an id");
+        let profile = &server.get(&format!("/v1/users/{id}"))["profile"];
+        for name in ["country", "email_opt_in"] {
+            assert_eq!(values.get(name), profile.get(name), "{id} {name}");
+        }
+        let cell = |v: Option<&serde_json::Value>| match v {
+            None => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        csv.push_str(&format!(
+            "buyer,{},{},{id}\n",
+            cell(values.get("country")),
+            cell(values.get("email_opt_in"))
+        ));
+    }
+    let (status, text) = server.request(
+        "GET",
+        "/v1/segments/buyer/members?limit=40&attributes=country,email_opt_in&format=csv",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(text, csv);
+    let (status, body) = server.request(
+        "GET",
+        "/v1/segments/buyer/members?attributes=plan",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("unknown_attribute"), "{body}");
+
+    // The latest changes are the last of all of them.
+    let mut every = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = server.get(&format!("/v1/segments/buyer/changes?limit=7{cursor}"));
+        let changes = page["changes"].as_array().expect("changes").clone();
+        if changes.is_empty() {
+            break;
+        }
+        every.extend(changes);
+        cursor = format!("&cursor={}", page["next_cursor"].as_str().expect("a cursor"));
+    }
+    let latest = server.get("/v1/segments/buyer/changes?latest=true&limit=5");
+    assert_eq!(
+        latest["changes"].as_array().expect("changes")[..],
+        every[every.len() - 5..]
+    );
+
+    // An account: its segments are those whose members hold it, its users those whose
+    // profile names it.
+    let memberships = server.memberships();
+    let account = server.get("/v1/accounts/a00002?explain=customer_account");
+    let mut segments: Vec<String> = account["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .map(|s| s.as_str().expect("a name").to_string())
+        .collect();
+    segments.sort();
+    let holding: Vec<String> = memberships
+        .iter()
+        .filter(|(_, members)| members.iter().any(|m| m == "a00002"))
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert_eq!(segments, holding);
+    let users = account["users"].as_array().expect("users");
+    assert!(!users.is_empty());
+    for user in users {
+        let user = server.get(&format!("/v1/users/{}", user.as_str().expect("an id")));
+        assert_eq!(user["profile"]["account_id"], "a00002");
+    }
+    assert_eq!(
+        account["explain"]["segments"][0]["member"],
+        memberships["customer_account"].contains(&"a00002".to_string())
+    );
+    let (status, _) = server.request("GET", "/v1/accounts/nobody", Some(TOKEN), "", b"");
+    assert_eq!(status, 404);
+
+    // An error's span in the expression itself, in UTF-16 units (é is one, 😀 two).
+    for (expression, start) in [
+        ("did(purchse)", 4),
+        ("profile.country == \"é😀\" and did(purchse)", 33),
+    ] {
+        let (status, body) = server.post(
+            "/v1/evaluate",
+            "application/json",
+            serde_json::json!({ "expression": expression }).to_string().as_bytes(),
+        );
+        assert_eq!(status, 422, "{body}");
+        let d = &body["diagnostics"][0];
+        assert_eq!(d["expression_start"], start, "{body}");
+        assert_eq!(d["expression_end"], start + 7, "{body}");
+    }
+
+    // Campaigns as written, beside their figures.
+    let campaigns = server.get("/v1/campaigns");
+    let definitions = campaigns["definitions"].as_array().expect("definitions");
+    assert_eq!(definitions[0]["name"], "tour_to_demo");
+    assert_eq!(definitions[0]["target"], "tour_no_demo");
+    assert_eq!(definitions[0]["goal"], "did(demo_request)");
+    assert_eq!(definitions[0]["holdout"], 10);
+}
