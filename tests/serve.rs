@@ -1469,8 +1469,14 @@ fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
     }
     // By default: every segment, a day a step over the 30 days to the service's now.
     let all = server.get("/v1/trend");
-    let segments = server.get("/v1/segments")["segments"].as_array().expect("segments").len();
-    assert_eq!(all["segments"].as_object().expect("segments").len(), segments);
+    let segments = server.get("/v1/segments")["segments"]
+        .as_array()
+        .expect("segments")
+        .len();
+    assert_eq!(
+        all["segments"].as_object().expect("segments").len(),
+        segments
+    );
     assert_eq!(all["instants"].as_array().expect("instants").len(), 31);
     assert_eq!(all["instants"][30], AS_OF);
     let (status, _) = server.request("GET", "/v1/trend?segments=nope", Some(TOKEN), "", b"");
@@ -1546,7 +1552,10 @@ fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
             break;
         }
         every.extend(changes);
-        cursor = format!("&cursor={}", page["next_cursor"].as_str().expect("a cursor"));
+        cursor = format!(
+            "&cursor={}",
+            page["next_cursor"].as_str().expect("a cursor")
+        );
     }
     let latest = server.get("/v1/segments/buyer/changes?latest=true&limit=5");
     assert_eq!(
@@ -1592,7 +1601,9 @@ fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
         let (status, body) = server.post(
             "/v1/evaluate",
             "application/json",
-            serde_json::json!({ "expression": expression }).to_string().as_bytes(),
+            serde_json::json!({ "expression": expression })
+                .to_string()
+                .as_bytes(),
         );
         assert_eq!(status, 422, "{body}");
         let d = &body["diagnostics"][0];

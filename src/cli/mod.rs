@@ -86,7 +86,8 @@ enum Command {
     /// who was added and who was removed since an earlier export.
     Export(export::ExportArgs),
     /// Serve segments over HTTP: ingest rows durably, keep memberships up to date in real
-    /// time, page members and changes, explain users, push changes to webhooks.
+    /// time, page members and changes, explain users, push changes to webhooks; the web
+    /// console at `/`.
     Serve(serve::ServeArgs),
     /// Load data files into the data folder of `seg serve` (checked like `seg eval`'s).
     Import(serve::ImportArgs),

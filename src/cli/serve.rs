@@ -332,6 +332,7 @@ pub fn run(args: &ServeArgs) -> u8 {
             "seg serve: listening on http://{address} ({segments} segments, {users} users, {accounts} accounts, {} records; {} changes on start)",
             started.records, started.recovered_changes
         );
+        eprintln!("seg serve: the console is at http://{address}/ (sign in with the token)");
         axum::serve(listener, crate::serve::http::router(app))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -27,15 +27,16 @@ export function sparkline(values, label) {
   return svg;
 }
 
-/** A round number at or above `max` for an axis, and its tick step. */
+/** The top of an axis of counts from zero over `max` and its tick step: the smallest whole
+ * round step (1, 2 or 5 times a power of ten) that needs at most five ticks. */
 function axis(max) {
   if (max <= 0) return { top: 1, step: 1 };
-  const magnitude = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 2.5, 5, 10]) {
-    const step = (m * magnitude) / 4;
-    if (step * 4 >= max) return { top: step * 4, step };
+  const magnitude = Math.max(1, 10 ** Math.floor(Math.log10(max / 5)));
+  for (const m of [1, 2, 5, 10, 20]) {
+    const step = m * magnitude;
+    if (Math.ceil(max / step) <= 5) return { top: Math.ceil(max / step) * step, step };
   }
-  return { top: max, step: max / 4 };
+  return { top: max, step: max / 5 };
 }
 
 /** A line chart of `points` `{label, value}` with a y axis from zero. */
@@ -43,7 +44,7 @@ export function lineChart(points, title) {
   const width = 720;
   const height = 260;
   const left = 56;
-  const right = 16;
+  const right = 44;
   const top = 16;
   const bottom = 40;
   const svg = s("svg", {
@@ -62,11 +63,15 @@ export function lineChart(points, title) {
     svg.append(s("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: "grid" }));
     svg.append(s("text", { x: left - 8, y: y(v) + 4, class: "tick", "text-anchor": "end" }, number(v)));
   }
-  const labels = Math.min(points.length, 6);
-  for (let k = 0; k < labels; k++) {
-    const i = labels === 1 ? 0 : Math.round((k * (points.length - 1)) / (labels - 1));
-    svg.append(s("text", { x: x(i), y: height - bottom + 18, class: "tick", "text-anchor": "middle" }, points[i].label));
-  }
+  // Every point's label when they fit (about 7 units a character), else every k-th, and the
+  // last one always.
+  const longest = Math.max(1, ...points.map((p) => p.label.length));
+  const every = Math.ceil(points.length / Math.max(2, Math.floor(plotW / (7 * longest + 14))));
+  points.forEach((p, i) => {
+    if (i % every !== 0 && i !== points.length - 1) return;
+    if (i !== points.length - 1 && points.length - 1 - i < every) return;
+    svg.append(s("text", { x: x(i), y: height - bottom + 18, class: "tick", "text-anchor": "middle" }, p.label));
+  });
   if (points.length > 0) {
     const line = points.map((p, i) => `${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
     svg.append(s("polyline", { points: line, fill: "none", class: "line" }));
