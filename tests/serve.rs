@@ -1517,11 +1517,16 @@ fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        csv.push_str(&format!(
-            "buyer,{},{},{id}\n",
-            cell(values.get("country")),
-            cell(values.get("email_opt_in"))
-        ));
+        csv.push_str(
+            &[
+                "buyer",
+                &cell(values.get("country")),
+                &cell(values.get("email_opt_in")),
+                id,
+            ]
+            .join(","),
+        );
+        csv.push('\n');
     }
     let (status, text) = server.request(
         "GET",
