@@ -14,18 +14,18 @@ use axum::response::{IntoResponse, Response};
 
 /// The page's files: the name under `/console/`, the content type, the content.
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("style.css", CSS, include_str!("console/style.css")),
-    ("app.js", JS, include_str!("console/app.js")),
-    ("api.js", JS, include_str!("console/api.js")),
-    ("dom.js", JS, include_str!("console/dom.js")),
-    ("chart.js", JS, include_str!("console/chart.js")),
-    ("highlight.js", JS, include_str!("console/highlight.js")),
-    ("segments.js", JS, include_str!("console/segments.js")),
-    ("segment.js", JS, include_str!("console/segment.js")),
-    ("compare.js", JS, include_str!("console/compare.js")),
-    ("campaigns.js", JS, include_str!("console/campaigns.js")),
-    ("member.js", JS, include_str!("console/member.js")),
-    ("try.js", JS, include_str!("console/try.js")),
+    ("style.css", CSS, include_str!("../../web/style.css")),
+    ("app.js", JS, include_str!("../../web/app.js")),
+    ("api.js", JS, include_str!("../../web/api.js")),
+    ("dom.js", JS, include_str!("../../web/dom.js")),
+    ("chart.js", JS, include_str!("../../web/chart.js")),
+    ("highlight.js", JS, include_str!("../../web/highlight.js")),
+    ("segments.js", JS, include_str!("../../web/segments.js")),
+    ("segment.js", JS, include_str!("../../web/segment.js")),
+    ("compare.js", JS, include_str!("../../web/compare.js")),
+    ("campaigns.js", JS, include_str!("../../web/campaigns.js")),
+    ("member.js", JS, include_str!("../../web/member.js")),
+    ("try.js", JS, include_str!("../../web/try.js")),
     // The editors' grammar (generated from the lexer's tables): the page highlights with it.
     (
         "seg.tmLanguage.json",
@@ -36,7 +36,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
 
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
-const INDEX: &str = include_str!("console/index.html");
+const INDEX: &str = include_str!("../../web/index.html");
 
 /// What the page may load and run: its own files only, and requests to its own origin.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
