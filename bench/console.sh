@@ -3,7 +3,7 @@
 # under 1 s), in Debian's Chromium driven by Playwright (bash .ci/setup installs both), over a
 # release `seg serve` of the example data and N generated segments plus those they import.
 # Timed in the page, from the sign-in form's submit to the last row drawn, and on to the trend
-# lines drawn. Usage: bench/console.sh [SEGMENTS] [ROUNDS]   (default 1000 segments, 10 rounds)
+# lines on the screen drawn. Usage: bench/console.sh [SEGMENTS] [ROUNDS]   (default 1000 segments, 10 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000}"

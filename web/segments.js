@@ -5,6 +5,9 @@ import * as api from "./api.js";
 import { h, show, count, share, field, select, route, message } from "./dom.js";
 import { sparkline } from "./chart.js";
 
+/** The most segments one trend request evaluates (their plan cut to them). */
+const BATCH = 40;
+
 export async function render(root) {
   const [list, stats] = await Promise.all([api.get("/v1/segments"), api.get("/v1/stats")]);
   const sizes = new Map(stats.segments.map((s) => [s.segment, s]));
@@ -14,7 +17,8 @@ export async function render(root) {
   const sort = select([["size", "Size (largest first)"], ["name", "Name"]], "size", { id: "segment-sort" });
   const summary = h("p", { class: "summary", "aria-live": "polite" });
   const body = h("tbody");
-  const trends = new Map();
+  const trendNote = h("p", { class: "hint", "aria-live": "polite" }, "Trend lines: members each day over the last 30 days.");
+  const lines = trendLines(trendNote);
 
   const draw = () => {
     const needle = search.value.trim().toLowerCase();
@@ -23,8 +27,10 @@ export async function render(root) {
     else shown.sort((a, b) => b.members - a.members || (a.name < b.name ? -1 : 1));
     summary.textContent = `${count(shown.length)} of ${count(rows.length)} segments`;
     const fragment = document.createDocumentFragment();
+    const cells = [];
     for (const r of shown) {
-      const trend = h("td", { class: "trend" }, trends.get(r.name) || null);
+      const trend = h("td", { class: "trend", "data-segment": r.name });
+      cells.push(trend);
       fragment.append(
         h(
           "tr",
@@ -39,11 +45,11 @@ export async function render(root) {
       );
     }
     body.replaceChildren(fragment);
+    lines.watch(cells);
   };
   search.addEventListener("input", draw);
   sort.addEventListener("change", draw);
 
-  const trendNote = h("p", { class: "hint", "aria-live": "polite" }, "Trend lines: loading…");
   show(
     root,
     h("h1", {}, "Segments"),
@@ -70,21 +76,66 @@ export async function render(root) {
     trendNote,
   );
   draw();
+}
 
-  // The trend lines come after the list: one evaluation of every segment a day.
-  api
-    .get("/v1/trend" + api.query({ step: "1d" }))
-    .then((trend) => {
-      const first = trend.instants[0];
-      const last = trend.instants[trend.instants.length - 1];
-      for (const [name, points] of Object.entries(trend.segments)) {
-        trends.set(name, sparkline(points, `${name}: ${count(points[0])} to ${count(points[points.length - 1])} members`));
+/**
+ * The trend lines, fetched for the rows on the screen only (a batch of segments at a time,
+ * each batch one evaluation a day of just those segments, one batch after another), so
+ * that a list of thousands shows its first lines as soon as a few are computed. Each line
+ * is kept once drawn.
+ */
+function trendLines(note) {
+  const drawn = new Map();
+  const asked = new Set();
+  const waiting = [];
+  let cells = new Map();
+  let running = false;
+
+  const fill = (name) => {
+    const cell = cells.get(name);
+    if (cell && drawn.has(name)) cell.replaceChildren(drawn.get(name).cloneNode(true));
+  };
+  const run = async () => {
+    if (running) return;
+    running = true;
+    while (waiting.length) {
+      const names = waiting.splice(0, BATCH);
+      try {
+        const trend = await api.get("/v1/trend" + api.query({ segments: names.join(","), step: "1d" }));
+        for (const [name, points] of Object.entries(trend.segments)) {
+          drawn.set(name, sparkline(points, `${name}: ${count(points[0])} to ${count(points[points.length - 1])} members`));
+          fill(name);
+        }
+      } catch (e) {
+        names.forEach((n) => asked.delete(n));
+        show(note, message("error", "Trend lines: " + e.message));
+        break;
       }
-      for (const cell of body.querySelectorAll("tr")) {
-        const line = trends.get(cell.dataset.segment);
-        if (line) cell.querySelector("td.trend").replaceChildren(line);
+    }
+    running = false;
+  };
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        const name = entry.target.dataset.segment;
+        if (!entry.isIntersecting || asked.has(name)) continue;
+        asked.add(name);
+        waiting.push(name);
       }
-      trendNote.textContent = `Trend lines: members each day from ${first.slice(0, 10)} to ${last.slice(0, 10)}.`;
-    })
-    .catch((e) => show(trendNote, message("error", "Trend lines: " + e.message)));
+      // A moment for the rows that scroll in together to go in one batch.
+      if (waiting.length) setTimeout(run, 30);
+    },
+    { rootMargin: "200px 0px" },
+  );
+  return {
+    watch(list) {
+      observer.disconnect();
+      cells = new Map(list.map((cell) => [cell.dataset.segment, cell]));
+      for (const [name, cell] of cells) {
+        if (drawn.has(name)) fill(name);
+        // The row, not the cell: on a narrow screen the cell may be scrolled out sideways.
+        else observer.observe(cell.parentElement);
+      }
+    },
+  };
 }

@@ -229,11 +229,15 @@ def segments(s, extra):
         close(percent(share), sizes[name]["share"], name)
     counts = [number(r[3]) for r in shown]
     assert counts == sorted(counts, reverse=True), "not sorted by size"
-    # Every row gets its trend line: a point a day, as GET /v1/trend gives them.
+    # The rows on the screen get their trend lines (a point a day, as GET /v1/trend gives
+    # them), the others as they scroll into view; every row has one at the end.
     trend = s.api.get("/v1/trend", step="1d")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#segments svg.sparkline polyline').length === n", arg=len(listed)
+    page.wait_for_selector("#segments tr[data-segment=buyer] svg.sparkline")
+    below = page.eval_on_selector_all(
+        "#segments tbody tr", "r => r.filter(x => x.getBoundingClientRect().top > innerHeight + 400).length"
     )
+    drawn = page.eval_on_selector_all("#segments svg.sparkline", "s => s.length")
+    assert below > 0 and drawn <= len(listed) - below, f"rows far below the screen got lines first: {drawn}, {below}"
     points = page.eval_on_selector(
         "#segments tr[data-segment=buyer] svg.sparkline",
         "s => [s.querySelector('polyline').getAttribute('points').split(' ').length, s.getAttribute('aria-label')]",
@@ -241,8 +245,20 @@ def segments(s, extra):
     buyer = trend["segments"]["buyer"]
     assert points[0] == len(trend["instants"]), points
     assert points[1] == f"buyer: {buyer[0]:,} to {buyer[-1]:,} members", points
-    s.accessible()
     s.shot("segments", full=False)
+    while page.evaluate("() => innerHeight + scrollY < document.documentElement.scrollHeight - 1"):
+        page.mouse.wheel(0, 500)
+        page.wait_for_timeout(100)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#segments svg.sparkline polyline').length === n", arg=len(listed)
+    )
+    labels = page.eval_on_selector_all(
+        "#segments td.trend svg", "s => s.map(x => [x.closest('tr').dataset.segment, x.getAttribute('aria-label')])"
+    )
+    for name, label in labels:
+        line = trend["segments"][name]
+        assert label == f"{name}: {line[0]:,} to {line[-1]:,} members", (name, label)
+    s.accessible()
     # Search by name, then sort by name.
     page.fill("#segment-search", "ltv")
     found = [r[0] for r in rows(page, "#segments")]
