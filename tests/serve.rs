@@ -1481,6 +1481,24 @@ fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
     assert_eq!(all["instants"][30], AS_OF);
     let (status, _) = server.request("GET", "/v1/trend?segments=nope", Some(TOKEN), "", b"");
     assert_eq!(status, 404);
+    // At most 400 steps, as for one segment's trend: 400 pass, 401 are refused.
+    let (status, body) = server.request(
+        "GET",
+        "/v1/trend?segments=buyer&from=2026-10-01T00:00:00Z&to=2026-10-17T15:00:00Z&step=1h",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.request(
+        "GET",
+        "/v1/trend?segments=buyer&from=2026-10-01T00:00:00Z&to=2026-10-17T16:00:00Z&step=1h",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("at most 400"), "{body}");
 
     // The schema as the service runs it.
     let schema = server.get("/v1/schema");
@@ -1563,6 +1581,15 @@ fn the_reads_the_console_uses_agree_with_the_rest_of_the_api() {
         );
     }
     let latest = server.get("/v1/segments/buyer/changes?latest=true&limit=5");
+    let (status, body) = server.request(
+        "GET",
+        "/v1/segments/buyer/changes?latest=yes",
+        Some(TOKEN),
+        "",
+        b"",
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("bad_latest"), "{body}");
     assert_eq!(
         latest["changes"].as_array().expect("changes")[..],
         every[every.len() - 5..]

@@ -64,7 +64,7 @@ pub(super) struct PageQuery {
     /// Members only: profile (or account) attributes to give with each member, by commas.
     attributes: Option<String>,
     /// Changes only: the last changes (up to `limit`) instead of those from a cursor.
-    latest: Option<bool>,
+    latest: Option<String>,
 }
 
 /// The largest page.
@@ -227,6 +227,17 @@ pub(super) async fn get_changes(
             Ok(n) => n,
             Err(response) => return response,
         };
+        let latest = match query.latest.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_latest",
+                    format!("latest `{other}`: use true or false"),
+                )
+            }
+        };
         app.service.settle(SETTLE);
         let end = app.service.changes.end();
         let from = match query.cursor.as_deref().map(str::parse::<u64>) {
@@ -240,7 +251,7 @@ pub(super) async fn get_changes(
                 )
             }
         };
-        let read = if query.latest == Some(true) {
+        let read = if latest {
             app.service.changes.latest(&name, limit)
         } else {
             app.service.changes.page(&name, from, limit)
