@@ -25,26 +25,20 @@ pub(super) async fn get_stats(
 ) -> Response {
     blocking(move || {
         let defs = app.service.definitions();
-        let mut wanted = Vec::new();
-        match query.segments.as_deref() {
+        let wanted = match query.segments.as_deref().map(|list| named(&app, list)) {
+            Some(Ok(wanted)) => wanted,
+            Some(Err(response)) => return response,
             None => {
-                wanted.extend(0..defs.plan.segments.len());
-                wanted.sort_by(|&a, &b| {
+                let mut every: Vec<usize> = (0..defs.plan.segments.len()).collect();
+                every.sort_by(|&a, &b| {
                     defs.plan.segments[a]
                         .name
                         .as_bytes()
                         .cmp(defs.plan.segments[b].name.as_bytes())
                 });
+                every
             }
-            Some(list) => {
-                for name in list.split(',').filter(|n| !n.is_empty()) {
-                    match segment_named(&app, name) {
-                        Ok(s) => wanted.push(s),
-                        Err(response) => return response,
-                    }
-                }
-            }
-        }
+        };
         app.service.settle(SETTLE);
         let (sizes, overlaps) = app.service.stats(&wanted, query.overlap.unwrap_or(false));
         let mut body = json!({ "segments": sizes });
@@ -196,9 +190,35 @@ pub(super) async fn get_trend(
 pub(super) struct TrendsQuery {
     /// Segment names, by commas (default: every segment).
     segments: Option<String>,
+    #[serde(flatten)]
+    span: Span,
+}
+
+/// The instants of a request: `to` (the service's now by default), `from` (30 days before
+/// it by default) and `step` (1d by default).
+#[derive(Deserialize)]
+pub(super) struct Span {
     from: Option<String>,
     to: Option<String>,
     step: Option<String>,
+}
+
+fn span(app: &App, span: &Span) -> Result<Vec<i64>, String> {
+    query_instants(
+        span.from.as_deref(),
+        span.to.as_deref(),
+        span.step.as_deref().unwrap_or("1d"),
+        app.service.clock.now(),
+    )
+}
+
+/// The segments a comma-separated list names (empty names skipped), by their index in the
+/// plan; or the 400 or 404 of the first bad one.
+fn named(app: &App, list: &str) -> Result<Vec<usize>, Response> {
+    list.split(',')
+        .filter(|n| !n.is_empty())
+        .map(|name| segment_named(app, name))
+        .collect()
 }
 
 /// The trends of many segments at once (one evaluation of them all at each step): `to` is
@@ -209,24 +229,12 @@ pub(super) async fn get_trends(
 ) -> Response {
     blocking(move || {
         let defs = app.service.definitions();
-        let mut wanted = Vec::new();
-        match query.segments.as_deref() {
-            None => wanted.extend(0..defs.plan.segments.len()),
-            Some(list) => {
-                for name in list.split(',').filter(|n| !n.is_empty()) {
-                    match segment_named(&app, name) {
-                        Ok(s) => wanted.push(s),
-                        Err(response) => return response,
-                    }
-                }
-            }
-        }
-        let instants = match query_instants(
-            query.from.as_deref(),
-            query.to.as_deref(),
-            query.step.as_deref().unwrap_or("1d"),
-            app.service.clock.now(),
-        ) {
+        let wanted = match query.segments.as_deref().map(|list| named(&app, list)) {
+            Some(Ok(wanted)) => wanted,
+            Some(Err(response)) => return response,
+            None => (0..defs.plan.segments.len()).collect(),
+        };
+        let instants = match span(&app, &query.span) {
             Ok(instants) => instants,
             Err(message) => return error(StatusCode::BAD_REQUEST, "bad_trend", message),
         };
@@ -264,9 +272,8 @@ pub(super) async fn get_trends(
 
 #[derive(Deserialize)]
 pub(super) struct CampaignsQuery {
-    from: Option<String>,
-    to: Option<String>,
-    step: Option<String>,
+    #[serde(flatten)]
+    span: Span,
     /// Filter segments, separated by commas.
     filter: Option<String>,
 }
@@ -279,19 +286,11 @@ pub(super) async fn get_campaigns(
 ) -> Response {
     blocking(move || {
         let bad = |message: String| error(StatusCode::BAD_REQUEST, "bad_campaigns", message);
-        let mut filters = Vec::new();
-        for name in query.filter.iter().flat_map(|f| f.split(',')) {
-            match segment_named(&app, name) {
-                Ok(s) => filters.push(s),
-                Err(response) => return response,
-            }
-        }
-        let instants = match query_instants(
-            query.from.as_deref(),
-            query.to.as_deref(),
-            query.step.as_deref().unwrap_or("1d"),
-            app.service.clock.now(),
-        ) {
+        let filters = match named(&app, query.filter.as_deref().unwrap_or("")) {
+            Ok(filters) => filters,
+            Err(response) => return response,
+        };
+        let instants = match span(&app, &query.span) {
             Ok(instants) => instants,
             Err(message) => return bad(message),
         };

@@ -78,6 +78,42 @@ pub(super) fn attribute_values(
     values
 }
 
+/// The id of a user or an account checked, and the segment `explain=` names (its index in
+/// the plan), if any; or the 400 or 404.
+fn entity_request(app: &App, id: &str, query: &UserQuery) -> Result<Option<usize>, Response> {
+    if let Some(refused) = bad_user_id(id) {
+        return Err(refused);
+    }
+    query
+        .explain
+        .as_deref()
+        .map(|name| segment_named(app, name))
+        .transpose()
+}
+
+/// The names of the segments of `target`'s kind in `cut` (a plan cut from the service's)
+/// that hold `entity` of `store` as of `now`, in plan order.
+fn segments_in<'a>(
+    defs: &crate::serve::defs::Definitions,
+    cut: &'a crate::plan::Plan,
+    store: &crate::store::Store,
+    now: i64,
+    target: Target,
+    entity: u32,
+) -> Vec<&'a str> {
+    let members = Interpreter::with_regexes(cut, store, now, &defs.regexes)
+        .run()
+        .members;
+    cut.segments
+        .iter()
+        .zip(&members)
+        .filter(|(segment, members)| {
+            segment.target == target && members.get(entity as usize) == Some(&true)
+        })
+        .map(|(segment, _)| segment.name.as_str())
+        .collect()
+}
+
 /// The explanation of segment `s` (an index into the plan) for the entity `id` of `store`,
 /// as `seg explain --format json` gives it; a 400 when it cannot be made (a segment of the
 /// other kind).
@@ -106,17 +142,9 @@ pub(super) async fn get_account(
     Query(query): Query<UserQuery>,
 ) -> Response {
     blocking(move || {
-        if let Some(refused) = bad_user_id(&id) {
-            return refused;
-        }
-        let explain = match query
-            .explain
-            .as_deref()
-            .map(|name| segment_named(&app, name))
-        {
-            None => None,
-            Some(Ok(s)) => Some(s),
-            Some(Err(response)) => return response,
+        let explain = match entity_request(&app, &id, &query) {
+            Ok(explain) => explain,
+            Err(response) => return response,
         };
         let Some((store, now)) = app.service.account_store(&id) else {
             return error(
@@ -146,20 +174,14 @@ pub(super) async fn get_account(
             .map(|(_, id)| &**id)
             .collect();
         users.sort_unstable();
-        let (cut, _) = &defs.accounts_only;
-        let members = Interpreter::with_regexes(cut, &store, now, &defs.regexes)
-            .run()
-            .members;
-        let segments: Vec<&str> = cut
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(s, segment)| {
-                segment.target == Target::Account
-                    && members[*s].get(account as usize) == Some(&true)
-            })
-            .map(|(_, segment)| segment.name.as_str())
-            .collect();
+        let segments = segments_in(
+            &defs,
+            &defs.accounts_only.0,
+            &store,
+            now,
+            Target::Account,
+            account,
+        );
         let mut body = json!({
             "id": id,
             "as_of": crate::time::format_timestamp(now),
@@ -221,17 +243,9 @@ pub(super) async fn get_user(
     Query(query): Query<UserQuery>,
 ) -> Response {
     quick(move || {
-        if let Some(refused) = bad_user_id(&id) {
-            return refused;
-        }
-        let explain = match query
-            .explain
-            .as_deref()
-            .map(|name| segment_named(&app, name))
-        {
-            None => None,
-            Some(Ok(s)) => Some(s),
-            Some(Err(response)) => return response,
+        let explain = match entity_request(&app, &id, &query) {
+            Ok(explain) => explain,
+            Err(response) => return response,
         };
         let Some((store, now)) = app.service.user_store(&id) else {
             return error(
@@ -243,21 +257,8 @@ pub(super) async fn get_user(
         let defs = app.service.definitions();
         let schema = &defs.plan.schema;
         // The user segments only: the store holds the user's accounts' rows, not their
-        // other users.
-        let cut = &defs.users_only.0;
-        let members = Interpreter::with_regexes(cut, &store, now, &defs.regexes)
-            .run()
-            .members;
-        let segments: Vec<&str> = cut
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(s, segment)| {
-                segment.target == Target::User && members[*s].first() == Some(&true)
-            })
-            .map(|(_, segment)| segment.name.as_str())
-            .collect();
-        // The user is the small store's user 0.
+        // other users. The user is the small store's user 0.
+        let segments = segments_in(&defs, &defs.users_only.0, &store, now, Target::User, 0);
         let every: Vec<usize> = (0..schema.profile.len()).collect();
         let profile = attribute_values(
             &schema.profile,
