@@ -31,8 +31,17 @@ export function current() {
   return drawing;
 }
 
+/** A part of the address as written when it is not valid percent-encoding. */
+function decode(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch (_) {
+    return part;
+  }
+}
+
 function parse() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter((p) => p !== "").map(decodeURIComponent);
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter((p) => p !== "").map(decode);
   const name = parts.shift() || "segments";
   return { screen: screens[name] ? name : "segments", args: parts };
 }

@@ -432,9 +432,11 @@ def member(s, extra):
     users = page.eval_on_selector_all("section:has(#users-title) li", "l => l.map(x => x.textContent)")
     assert users == account["users"], users
     s.accessible()
-    # An id no one has.
+    # An id no one has, and an address that is not valid percent-encoding (taken as written).
     s.go("#/member/user/nobody-at-all", ".message.error")
     assert "No user has the id" in page.inner_text(".message.error")
+    s.go("#/member/user/%E0%A4%A", ".message.error")
+    assert "No user has the id “%E0%A4%A”" in page.inner_text(".message.error")
 
 
 def try_box(s, extra):
