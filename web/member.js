@@ -105,23 +105,60 @@ function explainer(box, kind, id, names, first) {
 function node(n) {
   const v = n.value || {};
   const truth = v.type === "bool" ? (v.value ? "true" : "false") : null;
-  const shown = v.value === null || v.value === undefined ? "missing" : typeof v.value === "string" ? v.value : JSON.stringify(v.value);
+  const shown = plain(v);
   return h("li", { class: "node" },
     h("div", { class: "node-head" },
       h("code", { class: "node-source" }, n.source),
       " ",
       h("span", { class: "node-value " + (truth || "value") }, truth ? (truth === "true" ? "✓ true" : "✗ false") : "= " + shown)),
     n.events ? found(n) : null,
-    n.steps ? h("ol", { class: "steps" }, n.steps.map((s) => h("li", {}, h("code", {}, s.source), s.picked ? ` took ${instant(s.picked.ts)}` : s.reached ? " found nothing" : " not reached"))) : null,
-    n.users ? h("p", { class: "found" }, `${count(n.users.passing)} of ${count(n.users.total)} users pass`) : null,
+    n.steps ? steps(n.steps) : null,
+    n.users ? usersFound(n.users) : null,
+    n.changed ? history(n.changed) : null,
     n.children ? h("ul", {}, n.children.map(node)) : null);
+}
+
+/** What a value holds, as text ("missing" for none). */
+function plain(v) {
+  if (!v || v.value === null || v.value === undefined) return "missing";
+  return typeof v.value === "string" ? v.value : JSON.stringify(v.value);
+}
+
+/** The window an event set or `changed` searched. */
+function span(w) {
+  if (!w) return " (a bound of the window is missing: nothing matches)";
+  const from = w.from ? instant(w.from) : "the beginning";
+  return ` from ${from}${w.from_exclusive ? " (after)" : ""} to ${instant(w.to)}${w.during ? ", " + w.during : ""}`;
+}
+
+function steps(list) {
+  return h("ol", { class: "steps found" }, list.map((s) => h("li", {},
+    h("code", {}, s.source),
+    s.negated ? " (must find nothing)" : "",
+    !s.reached ? " not reached (an earlier step found nothing)" :
+      s.picked ? ` took the ${s.takes} event at ${instant(s.picked.ts)}` :
+        s.found ? ` found ${count(s.found.count)}` : "")));
+}
+
+function usersFound(u) {
+  return h("div", { class: "found" },
+    `${count(u.passing)} of ${count(u.total)} users pass`,
+    u.passed.length ? h("div", {}, "passing: ", u.passed.map((id, i) => [i ? ", " : "", h("a", { href: route("member", "user", id) }, id)])) : null,
+    u.failed.length ? h("div", {}, "not passing: ", u.failed.map((id, i) => [i ? ", " : "", h("a", { href: route("member", "user", id) }, id)])) : null);
+}
+
+function history(c) {
+  return h("div", { class: "found" },
+    `${count(c.rows)} value${c.rows === 1 ? "" : "s"} of ${c.attribute} stated; changes count${span(c.window)}`,
+    h("ul", { class: "events history" }, c.history.map((row) =>
+      h("li", {}, row.ts ? instant(row.ts) : "from the beginning", " ", h("strong", {}, plain(row.value))))));
 }
 
 function found(n) {
   const e = n.events;
   return h("div", { class: "found" },
     `${count(e.count)} ${e.event} event${e.count === 1 ? "" : "s"}`,
-    e.window ? ` from ${e.window.from ? instant(e.window.from) : "the beginning"} to ${instant(e.window.to)}` : "",
+    span(e.window),
     e.events.length ? h("ul", { class: "events" }, e.events.map((ev) => h("li", {}, instant(ev.ts), " ",
       Object.entries(ev.properties).map(([k, v]) => h("span", { class: "property" }, h("span", { class: "key" }, k), "=", typeof v === "string" ? v : JSON.stringify(v)))))) : null);
 }

@@ -431,6 +431,14 @@ def member(s, extra):
     assert sorted(shown) == sorted(account["segments"]), shown
     users = page.eval_on_selector_all("section:has(#users-title) li", "l => l.map(x => x.textContent)")
     assert users == account["users"], users
+    # An account segment's explanation with the attribute history `changed` searched.
+    page.select_option("#explain-segment", "account_converted")
+    page.click("#explain-run")
+    page.wait_for_selector("#explain-tree .history")
+    changed = s.api.get("/v1/accounts/a00002", explain="account_converted")["explain"]["segments"][0]["tree"]["changed"]
+    shown = page.eval_on_selector_all("#explain-tree .history li", "l => l.map(x => x.textContent)")
+    expected = [(f"{r['ts'].replace('T', ' ').replace('Z', ' UTC')}" if r["ts"] else "from the beginning") + " " + r["value"]["value"] for r in changed["history"]]
+    assert shown == expected, (shown, expected)
     s.accessible()
     # An id no one has, and an address that is not valid percent-encoding (taken as written).
     s.go("#/member/user/nobody-at-all", ".message.error")
