@@ -4,6 +4,7 @@
 pub mod campaigns;
 pub mod chart;
 pub mod compare;
+pub mod export;
 
 use crate::plan::{Plan, Target};
 use crate::store::Store;

@@ -11,10 +11,10 @@ use clap::{Args, ValueEnum};
 
 use super::data::{self, DataArgs};
 use super::{usage_error, EXIT_FOUND};
+use crate::analytics::export::{attribute, csv, text, Cells, Out};
 use crate::plan::Target;
 use crate::schema::FieldType;
-use crate::store::load::{number_text, read_text_rows, Cell};
-use crate::store::{Column, Store};
+use crate::store::load::{read_text_rows, Cell};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -46,44 +46,8 @@ pub struct ExportArgs {
     diff: Option<PathBuf>,
 }
 
-/// One exported row: its attributes' values as typed cells.
-type Cells = Vec<Option<Cell>>;
-
 /// An earlier export's rows: (segment, id) to its attributes as text.
 type Previous = BTreeMap<(String, String), Vec<Option<String>>>;
-
-/// A cell as text (what a CSV holds, and what rows read back are compared as).
-fn text(cell: Option<&Cell>) -> Option<String> {
-    cell.map(|c| match c {
-        Cell::Text(s) => s.clone(),
-        Cell::Number(n) => number_text(*n),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Instant(t) => crate::time::format_timestamp(*t),
-    })
-}
-
-/// An attribute's value in force at `now` for an entity, as a cell: a profile attribute
-/// for a user, an account attribute for an account.
-fn attribute(
-    store: &Store,
-    schema: &crate::schema::Schema,
-    target: Target,
-    entity: u32,
-    name: &str,
-    now: i64,
-) -> Option<Cell> {
-    let (table, index) = match target {
-        Target::User => (&store.profiles, schema.profile_attribute(name)?.0),
-        Target::Account => (&store.account_rows, schema.account_attribute(name)?.0),
-    };
-    let row = Store::attribute_row(table, entity, index, now)?;
-    Some(match &table.columns[index] {
-        Column::Number(v) => Cell::Number(v[row]),
-        Column::Bool(v) => Cell::Bool(v[row] == 1),
-        Column::Timestamp(v) => Cell::Instant(v[row]),
-        Column::String(v) => Cell::Text(store.strings.get(v[row]).to_string()),
-    })
-}
 
 pub fn run(mut args: ExportArgs) -> u8 {
     let checked = match data::check(&mut args.data) {
@@ -284,43 +248,6 @@ fn typed(text: &str, ty: FieldType) -> Cell {
             .map_or_else(|_| Cell::Text(text.into()), Cell::Instant),
         FieldType::String => Cell::Text(text.into()),
     }
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-type Out<'k> = [(Option<&'k str>, &'k (String, String), Cells)];
-
-fn csv(columns: &[(String, FieldType)], diff: bool, rows: &Out<'_>) -> String {
-    let mut header: Vec<&str> = Vec::new();
-    if diff {
-        header.push("change");
-    }
-    header.extend(["segment", "user_id"]);
-    header.extend(columns.iter().map(|(n, _)| n.as_str()));
-    let mut out = header.join(",");
-    out.push('\n');
-    for (change, (segment, id), cells) in rows {
-        let mut fields: Vec<String> = Vec::new();
-        if let Some(change) = change {
-            fields.push((*change).to_string());
-        }
-        fields.push(csv_field(segment));
-        fields.push(csv_field(id));
-        fields.extend(
-            cells
-                .iter()
-                .map(|c| text(c.as_ref()).map_or_else(String::new, |t| csv_field(&t))),
-        );
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    out
 }
 
 fn ndjson(columns: &[(String, FieldType)], _diff: bool, rows: &Out<'_>) -> String {

@@ -11,6 +11,8 @@ use serde_json::json;
 
 use super::entities::attribute_values;
 use super::{blocking, error, kind_word, segment_named, App, SETTLE};
+use crate::analytics::export;
+use crate::plan::Target;
 use crate::serve::state::LIMITS;
 
 pub(super) async fn list_segments(State(app): State<Arc<App>>) -> Response {
@@ -161,55 +163,65 @@ pub(super) async fn get_members(
         } else {
             None
         };
-        let attributes: Vec<serde_json::Map<String, serde_json::Value>> = if wanted.is_empty() {
-            Vec::new()
-        } else {
-            let (store, now) = app.service.attribute_store(&members, accounts);
-            let (table, index) = if accounts {
-                (&store.account_rows, &store.accounts)
+        let store = (!wanted.is_empty()).then(|| app.service.attribute_store(&members, accounts));
+        let index = |store: &'_ crate::store::Store, id: &str| {
+            if accounts {
+                store.accounts.get(id)
             } else {
-                (&store.profiles, &store.users)
-            };
-            members
-                .iter()
-                .map(|id| {
-                    index.get(id).map_or_else(serde_json::Map::new, |entity| {
-                        attribute_values(fields, &wanted, table, entity, &store.strings, now)
-                    })
-                })
-                .collect()
+                store.users.get(id)
+            }
         };
         if csv {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            let mut header = vec!["segment"];
-            header.extend(wanted.iter().map(|&i| fields[i].name.as_str()));
-            header.push("user_id");
-            let _ = writer.write_record(&header);
-            for (row, id) in members.iter().enumerate() {
-                let mut record = vec![name.clone()];
-                for &i in &wanted {
-                    record.push(match attributes[row].get(&fields[i].name) {
-                        None => String::new(),
-                        Some(serde_json::Value::String(text)) => text.clone(),
-                        Some(other) => other.to_string(),
-                    });
-                }
-                record.push(id.clone());
-                let _ = writer.write_record(&record);
-            }
-            let body = writer.into_inner().unwrap_or_default();
+            // The rows of `seg export --segment NAME --attributes ...`, byte for byte.
+            let columns: Vec<_> = wanted
+                .iter()
+                .map(|&i| (fields[i].name.clone(), fields[i].ty))
+                .collect();
+            let target = if accounts { Target::Account } else { Target::User };
+            let keys: Vec<(String, String)> =
+                members.iter().map(|id| (name.clone(), id.clone())).collect();
+            let rows: Vec<_> = keys
+                .iter()
+                .map(|key| {
+                    let cells = match &store {
+                        Some((store, now)) => columns
+                            .iter()
+                            .map(|(attribute, _)| {
+                                let entity = index(store, &key.1)?;
+                                export::attribute(store, &defs.plan.schema, target, entity, attribute, *now)
+                            })
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    (None, key, cells)
+                })
+                .collect();
+            let body = export::csv(&columns, false, &rows);
             let mut response = ([(header::CONTENT_TYPE, "text/csv")], body).into_response();
             if let Some(next) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
                 response.headers_mut().insert("x-next-cursor", next);
             }
-            response
-        } else if wanted.is_empty() {
-            axum::Json(json!({"segment": name, "members": members, "next_cursor": next}))
-                .into_response()
-        } else {
-            axum::Json(json!({"segment": name, "members": members, "attributes": attributes, "next_cursor": next}))
-                .into_response()
+            return response;
         }
+        let Some((store, now)) = store else {
+            return axum::Json(json!({"segment": name, "members": members, "next_cursor": next}))
+                .into_response();
+        };
+        let table = if accounts {
+            &store.account_rows
+        } else {
+            &store.profiles
+        };
+        let attributes: Vec<_> = members
+            .iter()
+            .map(|id| {
+                index(&store, id).map_or_else(serde_json::Map::new, |entity| {
+                    attribute_values(fields, &wanted, table, entity, &store.strings, now)
+                })
+            })
+            .collect();
+        axum::Json(json!({"segment": name, "members": members, "attributes": attributes, "next_cursor": next}))
+            .into_response()
     })
     .await
 }
