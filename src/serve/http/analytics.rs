@@ -169,19 +169,16 @@ pub(super) async fn get_trend(
             Ok(instants) => instants,
             Err(message) => return bad(message),
         };
-        let defs = app.service.definitions();
-        let (plan, ids) = defs.plan.prune(&[SegmentId(u32::try_from(s).expect("fewer than 2^32"))]);
-        app.service.settle(SETTLE);
-        match app.service.trend(&plan, &[ids[0].0 as usize], &instants) {
-            Ok(rows) => {
-                let points: Vec<_> = rows
-                    .iter()
-                    .map(|(now, _, members)| json!({"instant": crate::time::format_timestamp(*now), "members": members}))
-                    .collect();
-                axum::Json(json!({"segment": name, "points": points})).into_response()
-            }
-            Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, "trend", message),
-        }
+        let series = match trends(&app, &[s], &instants) {
+            Ok(mut series) => series.remove(0),
+            Err(response) => return response,
+        };
+        let points: Vec<_> = instants
+            .iter()
+            .zip(series)
+            .map(|(now, members)| json!({"instant": crate::time::format_timestamp(*now), "members": members}))
+            .collect();
+        axum::Json(json!({"segment": name, "points": points})).into_response()
     })
     .await
 }
@@ -221,6 +218,28 @@ fn named(app: &App, list: &str) -> Result<Vec<usize>, Response> {
         .collect()
 }
 
+/// The members of each of the segments `wanted` (plan indexes) at each instant, over the
+/// plan cut to them, once what was received before has been evaluated.
+fn trends(app: &App, wanted: &[usize], instants: &[i64]) -> Result<Vec<Vec<usize>>, Response> {
+    let roots: Vec<SegmentId> = wanted
+        .iter()
+        .map(|&s| SegmentId(u32::try_from(s).expect("fewer than 2^32")))
+        .collect();
+    let (plan, ids) = app.service.definitions().plan.prune(&roots);
+    let cut: Vec<usize> = ids.iter().map(|id| id.0 as usize).collect();
+    app.service.settle(SETTLE);
+    let rows = app
+        .service
+        .trend(&plan, &cut, instants)
+        .map_err(|message| error(StatusCode::INTERNAL_SERVER_ERROR, "trend", message))?;
+    // Rows come instant by instant, each with every wanted segment in order.
+    let mut series = vec![Vec::with_capacity(instants.len()); wanted.len()];
+    for (i, (_, _, members)) in rows.into_iter().enumerate() {
+        series[i % wanted.len()].push(members);
+    }
+    Ok(series)
+}
+
 /// The trends of many segments at once (one evaluation of them all at each step): `to` is
 /// the service's now by default, `from` 30 days before it, `step` 1d.
 pub(super) async fn get_trends(
@@ -238,34 +257,20 @@ pub(super) async fn get_trends(
             Ok(instants) => instants,
             Err(message) => return error(StatusCode::BAD_REQUEST, "bad_trend", message),
         };
-        let roots: Vec<SegmentId> = wanted
+        let series = match trends(&app, &wanted, &instants) {
+            Ok(series) => series,
+            Err(response) => return response,
+        };
+        let segments: serde_json::Map<String, serde_json::Value> = wanted
             .iter()
-            .map(|&s| SegmentId(u32::try_from(s).expect("fewer than 2^32")))
+            .zip(series)
+            .map(|(&s, points)| (defs.plan.segments[s].name.clone(), json!(points)))
             .collect();
-        let (plan, ids) = defs.plan.prune(&roots);
-        let cut: Vec<usize> = ids.iter().map(|id| id.0 as usize).collect();
-        app.service.settle(SETTLE);
-        match app.service.trend(&plan, &cut, &instants) {
-            Ok(rows) => {
-                // Rows come instant by instant, each with every wanted segment in order.
-                let mut points: Vec<Vec<usize>> =
-                    vec![Vec::with_capacity(instants.len()); wanted.len()];
-                for (i, (_, _, members)) in rows.iter().enumerate() {
-                    points[i % wanted.len().max(1)].push(*members);
-                }
-                let segments: serde_json::Map<String, serde_json::Value> = wanted
-                    .iter()
-                    .zip(points)
-                    .map(|(&s, points)| (defs.plan.segments[s].name.clone(), json!(points)))
-                    .collect();
-                let instants: Vec<String> = instants
-                    .iter()
-                    .map(|&t| crate::time::format_timestamp(t))
-                    .collect();
-                axum::Json(json!({"instants": instants, "segments": segments})).into_response()
-            }
-            Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, "trend", message),
-        }
+        let instants: Vec<String> = instants
+            .iter()
+            .map(|&t| crate::time::format_timestamp(t))
+            .collect();
+        axum::Json(json!({"instants": instants, "segments": segments})).into_response()
     })
     .await
 }
