@@ -22,19 +22,9 @@ const TOKEN: &str = "demo-token-change-me";
 /// The longest one screen's checks may take.
 const LIMIT: Duration = Duration::from_mins(3);
 
-/// The Python with Playwright: `SEG_SQL_PYTHON`, or the one `.ci/setup` makes.
+/// The Python with Playwright, once Chromium is there too.
 fn python() -> PathBuf {
-    let path = std::env::var_os("SEG_SQL_PYTHON")
-        .map_or_else(|| root().join("target/sql-venv/bin/python"), PathBuf::from);
-    let ok = Command::new(&path)
-        .args(["-c", "import playwright.sync_api"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "no Python with Playwright at {}: run `bash .ci/setup` (or set SEG_SQL_PYTHON)",
-        path.display()
-    );
+    let path = crate::sql::venv_python("playwright.sync_api");
     let chromium = std::env::var("SEG_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),

@@ -19,17 +19,23 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use crate::cli::{root, seg, stderr, tempdir};
 use crate::differential::{data, load, program, TextCase};
 
-/// The Python with DuckDB, chdb and pyspark: `SEG_SQL_PYTHON`, or the one `.ci/setup` makes.
+/// The Python with DuckDB, chdb and pyspark.
 fn python() -> PathBuf {
+    venv_python("duckdb, chdb, pyspark")
+}
+
+/// The tests' Python (`SEG_SQL_PYTHON`, or the one `.ci/setup` makes), once it imports
+/// `modules` (a Python import list); a missing one fails the test, naming what to run.
+pub(crate) fn venv_python(modules: &str) -> PathBuf {
     let path = std::env::var_os("SEG_SQL_PYTHON")
         .map_or_else(|| root().join("target/sql-venv/bin/python"), PathBuf::from);
     let ok = Command::new(&path)
-        .args(["-c", "import duckdb, chdb, pyspark"])
+        .args(["-c", &format!("import {modules}")])
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "no Python with DuckDB, chdb and pyspark at {}: run `bash .ci/setup` (or set SEG_SQL_PYTHON)",
+        "no Python that imports {modules} at {}: run `bash .ci/setup` (or set SEG_SQL_PYTHON)",
         path.display()
     );
     path

@@ -92,6 +92,17 @@ def rows(page, selector):
     )
 
 
+def texts(page, selector):
+    """The text of each element a selector finds."""
+    return page.eval_on_selector_all(selector, "e => e.map(x => x.textContent)")
+
+
+def attributes(page):
+    """A member's attributes as the page shows them: name to text."""
+    return dict(page.eval_on_selector_all(
+        "#member-attributes div", "d => d.map(x => [x.children[0].textContent, x.children[1].textContent])"))
+
+
 class Screen:
     def __init__(self, p, base, token, shots, viewport=(1280, 900)):
         self.base = base
@@ -281,7 +292,7 @@ def segment(s, extra):
     api = s.api.get(f"/v1/segments/{name}")
     assert number(page.inner_text("#segment-members")) == api["members"]
     assert page.inner_text("pre.source").strip() == api["source"].strip()
-    keywords = page.eval_on_selector_all("pre.source .tok-storage", "e => e.map(x => x.textContent)")
+    keywords = texts(page, "pre.source .tok-storage")
     assert "segment" in keywords, keywords
     # The trend: the default range (30 days to now, a day a step), then a week a step.
     page.wait_for_selector("#trend-points", state="attached")
@@ -399,11 +410,10 @@ def member(s, extra):
     page.keyboard.press("Enter")
     page.wait_for_selector("#member-segments")
     user = s.api.get("/v1/users/u000001")
-    shown = page.eval_on_selector_all("#member-segments li", "l => l.map(x => x.textContent)")
+    shown = texts(page, "#member-segments li")
     assert sorted(shown) == sorted(user["segments"]), (shown, user["segments"])
-    pairs = page.eval_on_selector_all("#member-attributes div", "d => d.map(x => [x.children[0].textContent, x.children[1].textContent])")
-    assert dict(pairs) == {k: v if isinstance(v, str) else json.dumps(v) for k, v in user["profile"].items()}
-    events = page.eval_on_selector_all("#member-events li .event", "e => e.map(x => x.textContent)")
+    assert attributes(page) == {k: v if isinstance(v, str) else json.dumps(v) for k, v in user["profile"].items()}
+    events = texts(page, "#member-events li .event")
     assert events == [e["event"] for e in user["latest_events"]], events
     # The explanation of a segment it is in, then of one it is not in.
     page.wait_for_selector("#explain-verdict")
@@ -414,7 +424,7 @@ def member(s, extra):
         explained = s.api.get("/v1/users/u000001", explain=name)["explain"]["segments"][0]
         verdict = page.inner_text("#explain-verdict")
         assert verdict == f"u000001 {'is in' if explained['member'] else 'is not in'} {name}.", verdict
-        sources = page.eval_on_selector_all("#explain-tree .node-source", "e => e.map(x => x.textContent)")
+        sources = texts(page, "#explain-tree .node-source")
 
         def walk(node):
             yield node["source"]
@@ -427,16 +437,16 @@ def member(s, extra):
     # An account.
     s.go("#/member/account/a00002", "#explain-verdict")
     account = s.api.get("/v1/accounts/a00002")
-    shown = page.eval_on_selector_all("#member-segments li", "l => l.map(x => x.textContent)")
+    shown = texts(page, "#member-segments li")
     assert sorted(shown) == sorted(account["segments"]), shown
-    users = page.eval_on_selector_all("section:has(#users-title) li", "l => l.map(x => x.textContent)")
+    users = texts(page, "section:has(#users-title) li")
     assert users == account["users"], users
     # An account segment's explanation with the attribute history `changed` searched.
     page.select_option("#explain-segment", "account_converted")
     page.click("#explain-run")
     page.wait_for_selector("#explain-tree .history")
     changed = s.api.get("/v1/accounts/a00002", explain="account_converted")["explain"]["segments"][0]["tree"]["changed"]
-    shown = page.eval_on_selector_all("#explain-tree .history li", "l => l.map(x => x.textContent)")
+    shown = texts(page, "#explain-tree .history li")
     expected = [(f"{r['ts'].replace('T', ' ').replace('Z', ' UTC')}" if r["ts"] else "from the beginning") + " " + r["value"]["value"] for r in changed["history"]]
     assert shown == expected, (shown, expected)
     s.accessible()
@@ -473,7 +483,7 @@ def try_box(s, extra):
     status, answer = s.api.post("/v1/evaluate", {"expression": right, "sample": 10})
     assert status == 200, answer
     assert number(page.inner_text("#try-count strong")) == answer["members"]
-    sample = page.eval_on_selector_all("#try-sample li", "l => l.map(x => x.textContent)")
+    sample = texts(page, "#try-sample li")
     assert sample == answer["sample"], sample
     assert page.eval_on_selector_all(".mirror .mark-error", "m => m.length") == 0
     s.shot("try", full=False)
@@ -494,7 +504,7 @@ def escaping(s, extra):
     page.evaluate("r => { location.hash = r }", "#/member/user/" + urllib.parse.quote(user, safe=""))
     page.wait_for_selector("#member-events")
     assert page.inner_text(".member-id code") == user
-    pairs = dict(page.eval_on_selector_all("#member-attributes div", "d => d.map(x => [x.children[0].textContent, x.children[1].textContent])"))
+    pairs = attributes(page)
     assert pairs["country"] == markup, pairs
     properties = page.inner_text("#member-events")
     assert markup in properties, properties
