@@ -97,6 +97,12 @@ export async function post(path, body) {
   throw await failure(response);
 }
 
+/** The names of the service's segments of a kind (`user` or `account`), sorted. */
+export async function segmentNames(kind) {
+  const list = await get("/v1/segments");
+  return list.segments.filter((s) => s.kind === kind).map((s) => s.name).sort();
+}
+
 /** A query string from an object (empty values left out). */
 export function query(params) {
   const search = new URLSearchParams();

@@ -27,10 +27,6 @@ const screens = {
 /** Which drawing is current: a screen that finishes after another began is dropped. */
 let drawing = 0;
 
-export function current() {
-  return drawing;
-}
-
 /** A part of the address as written when it is not valid percent-encoding. */
 function decode(part) {
   try {

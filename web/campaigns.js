@@ -5,8 +5,7 @@ import * as api from "./api.js";
 import { h, show, count, share, field, select, table, message } from "./dom.js";
 
 export async function render(root) {
-  const list = await api.get("/v1/segments");
-  const users = list.segments.filter((s) => s.kind === "user").map((s) => s.name).sort();
+  const users = await api.segmentNames("user");
   const from = h("input", { type: "date", id: "campaigns-from" });
   const to = h("input", { type: "date", id: "campaigns-to" });
   const step = select([["1h", "Hour"], ["1d", "Day"], ["1w", "Week"]], "1d", { id: "campaigns-step" });

@@ -6,8 +6,7 @@ import { h, show, count, number, share, field, select, table, message } from "./
 import { barChart } from "./chart.js";
 
 export async function render(root) {
-  const list = await api.get("/v1/segments");
-  const users = list.segments.filter((s) => s.kind === "user").map((s) => s.name).sort();
+  const users = await api.segmentNames("user");
   const picks = h(
     "fieldset",
     { class: "picks", id: "compare-segments" },

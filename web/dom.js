@@ -61,11 +61,9 @@ export function route(...parts) {
 }
 
 /** A labelled form control: the label, then the control. */
-export function field(label, control, hint) {
+export function field(label, control) {
   const id = control.id || (control.id = "f-" + Math.random().toString(36).slice(2));
-  const hintEl = hint ? h("span", { class: "hint", id: id + "-hint" }, hint) : null;
-  if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
-  return h("div", { class: "field" }, h("label", { for: id }, label), control, hintEl);
+  return h("div", { class: "field" }, h("label", { for: id }, label), control);
 }
 
 /** A select of options `[value, text]`, with one chosen. */

@@ -26,8 +26,7 @@ export async function render(root, kind, id) {
     show(out, message("error", e.status === 404 ? `No ${kind} has the id “${id}”.` : e.message));
     return;
   }
-  const list = await api.get("/v1/segments");
-  const own = list.segments.filter((s) => s.kind === kind).map((s) => s.name).sort();
+  const own = await api.segmentNames(kind);
   const explainBox = h("section", { "aria-labelledby": "explain-title" });
   show(
     out,
