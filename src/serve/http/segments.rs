@@ -142,8 +142,14 @@ pub(super) async fn get_members(
         };
         let mut wanted = Vec::new();
         for attribute in query.attributes.iter().flat_map(|a| a.split(',')) {
-            match fields.iter().position(|f| f.name == attribute) {
-                Some(i) => wanted.push(i),
+            let schema = &defs.plan.schema;
+            let found = if accounts {
+                schema.account_attribute(attribute)
+            } else {
+                schema.profile_attribute(attribute)
+            };
+            match found {
+                Some((i, _)) => wanted.push(i),
                 None => {
                     return error(
                         StatusCode::BAD_REQUEST,
